@@ -1,0 +1,2 @@
+/** TDX quotes, event logs and RTMR replay, DCAP verification, MPC attestation policy. */
+package org.dstack4j.attestation;

@@ -1,0 +1,46 @@
+package org.dstack4j.launcher.engine;
+
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.dstack4j.launcher.EngineException;
+import org.dstack4j.launcher.container.ContainerSpec;
+import org.dstack4j.launcher.registry.RegistryCredentials;
+import org.dstack4j.launcher.registry.ValidatedImage;
+import org.dstack4j.launcher.selection.ImageDigest;
+
+/**
+ * The container engine operations a launch needs. Implemented over the Docker Engine API on a unix
+ * socket ({@link DockerEngine}); no CLI, no shell.
+ */
+public interface ContainerEngine extends AutoCloseable {
+
+    /**
+     * Pulls {@code image.pullReference()} (by manifest digest) and returns the local image ID.
+     *
+     * @param credentials for a registry that needs them; passed to the engine, never logged
+     * @param progress    receives human-readable progress lines (layer, status, bytes)
+     * @throws EngineException when the engine is unreachable or the pull fails
+     */
+    ImageDigest pull(ValidatedImage image, Optional<RegistryCredentials> credentials, Consumer<String> progress)
+            throws EngineException;
+
+    /** The image ID of a local image, or empty when the engine has no such image. */
+    Optional<ImageDigest> imageId(String reference) throws EngineException;
+
+    /**
+     * Removes the container named {@code name} (running or not, forcefully).
+     *
+     * @return true if one existed
+     */
+    boolean removeContainer(String name) throws EngineException;
+
+    /**
+     * Creates and starts the container; named volumes are created by the engine on first use.
+     *
+     * @return the new container's ID (64 hex)
+     */
+    String createAndStart(ContainerSpec spec) throws EngineException;
+
+    @Override
+    void close();
+}
