@@ -1,10 +1,46 @@
 package org.dstack4j.cli;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
 /** Entry point of the {@code dstack4j} command. */
-public final class Main {
-    private Main() {}
+@Command(
+        name = "dstack4j",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {
+            "The trusted code around an MPC node in an Intel TDX confidential VM managed by dstack:",
+            "launch the node from an approved image digest recorded in RTMR3, run a dstack-compatible",
+            "guest agent (with a simulator), and read quotes."
+        },
+        subcommands = {LaunchCommand.class, AgentCommand.class, QuoteCommand.class, CommandLine.HelpCommand.class},
+        footer = {
+            "",
+            "Examples:",
+            "  dstack4j launch --dry-run --output json --platform NONTEE --user-config ./user_config",
+            "  dstack4j agent --simulator --socket /tmp/dstack.sock --state-dir /tmp/agent",
+            "  dstack4j quote --dstack-socket /tmp/dstack.sock",
+            "",
+            "Run 'dstack4j help <command>' for a command's options."
+        })
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(0);
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line; tests run commands through it in-process. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        return cl;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 }

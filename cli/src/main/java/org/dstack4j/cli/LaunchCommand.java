@@ -1,0 +1,214 @@
+package org.dstack4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.dstack4j.launcher.LaunchException;
+import org.dstack4j.launcher.LaunchInputs;
+import org.dstack4j.launcher.LaunchListener;
+import org.dstack4j.launcher.LaunchPlan;
+import org.dstack4j.launcher.LaunchPlanner;
+import org.dstack4j.launcher.LaunchReport;
+import org.dstack4j.launcher.Launcher;
+import org.dstack4j.launcher.StepTimings;
+import org.dstack4j.launcher.config.Platform;
+import org.dstack4j.launcher.engine.DockerEngine;
+import org.dstack4j.launcher.measurement.AgentMeasurer;
+import org.dstack4j.launcher.measurement.Measurer;
+import org.dstack4j.launcher.registry.ImageValidator;
+import org.dstack4j.launcher.registry.RegistryCredentials;
+import org.dstack4j.launcher.registry.RegistryCredentialsFile;
+import org.dstack4j.launcher.registry.RegistryOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code dstack4j launch}: the MPC node launcher (spec/launcher.md). */
+@Command(
+        name = "launch",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Select an approved MPC node image digest, prove the registry serves exactly that image,",
+            "record it in RTMR3 through the dstack guest agent (TEE), and start the node container",
+            "from that image ID. Fails closed: any error stops the launch before anything is started.",
+            "",
+            "Environment (trusted, from the measured compose file):",
+            "  DOCKER_CONTENT_TRUST  must be 1",
+            "  PLATFORM              TEE or NONTEE (--platform overrides)",
+            "  DEFAULT_IMAGE_DIGEST  used when the approved hashes file is absent (sha256: optional)",
+            "user_config (untrusted) chooses MPC_REGISTRY, MPC_IMAGE_NAME, MPC_IMAGE_TAGS,",
+            "MPC_HASH_OVERRIDE, RPC_* retry timing, the node's own MPC_* settings and PORTS.",
+            ""
+        },
+        footer = {
+            "",
+            "Exit status: 0 launched (or dry run ok), 1 launch failed (one line on stderr: step, input, fix),",
+            "2 bad command line.",
+            "",
+            "Examples:",
+            "  DOCKER_CONTENT_TRUST=1 PLATFORM=TEE dstack4j launch",
+            "  DOCKER_CONTENT_TRUST=1 dstack4j launch --platform NONTEE --dry-run --output json \\",
+            "      --user-config ./user_config --approved-hashes ./image-digest.bin"
+        })
+public final class LaunchCommand implements Callable<Integer> {
+
+    enum Output { text, json }
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--user-config", paramLabel = "PATH", defaultValue = "/tapp/user_config",
+            description = "dstack user config (.env format; missing = empty). Default: ${DEFAULT-VALUE}")
+    Path userConfig;
+
+    @Option(names = "--approved-hashes", paramLabel = "PATH", defaultValue = "/mnt/shared/image-digest.bin",
+            description = "approved image IDs, JSON {\"approved_hashes\": [...]} newest first. Default: ${DEFAULT-VALUE}")
+    Path approvedHashes;
+
+    @Option(names = "--dstack-socket", paramLabel = "PATH", defaultValue = "/var/run/dstack.sock",
+            description = "guest agent socket (TEE only; also mounted into the node). Default: ${DEFAULT-VALUE}")
+    Path dstackSocket;
+
+    @Option(names = "--docker-host", paramLabel = "URL",
+            description = "Docker Engine API endpoint. Default: $DOCKER_HOST, else unix:///var/run/docker.sock")
+    String dockerHost;
+
+    @Option(names = "--platform", paramLabel = "TEE|NONTEE", description = "overrides the PLATFORM environment variable")
+    Platform platform;
+
+    @Option(names = "--insecure-registry", paramLabel = "HOST:PORT",
+            description = "allow plain HTTP to this registry (repeatable; loopback registries always may)")
+    List<String> insecureRegistries = new ArrayList<>();
+
+    @Option(names = "--registry-credentials", paramLabel = "FILE",
+            description = "Docker config.json-style credentials ({\"auths\": {\"host:port\": {\"auth\": base64(user:pass)}}})")
+    Path registryCredentials;
+
+    @Option(names = "--tapp-dir", paramLabel = "DIR", defaultValue = "/tapp",
+            description = "host directory bound read-only at /tapp in the node. Default: ${DEFAULT-VALUE}")
+    Path tappDir;
+
+    @Option(names = "--dry-run", description = "do steps 1-3 and build the container spec; contact nothing")
+    boolean dryRun;
+
+    @Option(names = "--output", paramLabel = "text|json", defaultValue = "text",
+            description = "report format on stdout (progress always goes to stderr). Default: ${DEFAULT-VALUE}")
+    Output output;
+
+    @Option(names = "--report", paramLabel = "PATH", description = "also write the JSON launch report here (atomically)")
+    Path report;
+
+    @Option(names = "--pull-timeout", paramLabel = "SECONDS", defaultValue = "1800",
+            description = "bound on the image pull, in seconds. Default: ${DEFAULT-VALUE}")
+    long pullTimeoutSeconds;
+
+    @Option(names = "--agent-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "timeout of each guest agent call, in seconds. Default: ${DEFAULT-VALUE}")
+    long agentTimeoutSeconds;
+
+    /** Environment of the process; tests replace it. */
+    Map<String, String> environment = System.getenv();
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        ProgressPrinter progress = new ProgressPrinter(err);
+        StepTimings timings = new StepTimings();
+        Instant startedAt = Instant.now();
+        try {
+            LaunchPlan plan = LaunchPlanner.plan(inputs(), timings, progress);
+            if (dryRun) {
+                if (output == Output.json) {
+                    out.println(ReportJson.MAPPER.writeValueAsString(ReportJson.plan(plan)));
+                } else {
+                    out.println(TextReport.plan(plan));
+                }
+                out.flush();
+                return 0;
+            }
+            LaunchReport result = launch(plan, timings, startedAt, progress);
+            String json = ReportJson.MAPPER.writeValueAsString(ReportJson.report(result));
+            if (report != null) writeAtomically(report, json);
+            out.println(output == Output.json ? json : TextReport.report(result));
+            out.flush();
+            return 0;
+        } catch (LaunchException e) {
+            if (report != null) {
+                try {
+                    writeAtomically(report, ReportJson.MAPPER.writeValueAsString(ReportJson.failure(e, timings.snapshot())));
+                } catch (IOException io) {
+                    err.println("dstack4j launch: could not write the failure report to " + report + ": " + io.getMessage());
+                }
+            }
+            err.println(e.oneLine());
+            err.flush();
+            return 1;
+        } catch (IOException e) {
+            err.println("launch failed at report: cannot write " + report + ": " + e.getMessage()
+                    + " [input: --report] fix: choose a writable path");
+            return 1;
+        }
+    }
+
+    private LaunchInputs inputs() {
+        return new LaunchInputs(environment, Optional.ofNullable(platform), userConfig, approvedHashes, dstackSocket, tappDir);
+    }
+
+    private LaunchReport launch(LaunchPlan plan, StepTimings timings, Instant startedAt, LaunchListener progress)
+            throws LaunchException, IOException {
+        Map<String, RegistryCredentials> creds = registryCredentials == null
+                ? Map.of()
+                : RegistryCredentialsFile.load(registryCredentials);
+        Optional<RegistryCredentials> forImage = Optional.ofNullable(creds.get(plan.image().registry()));
+        RegistryOptions options = RegistryOptions.defaults(plan.settings().retryPolicy())
+                .withInsecureRegistries(new LinkedHashSet<>(insecureRegistries))
+                .withCredentials(creds);
+        ImageValidator validator = new ImageValidator(options);
+        String host = dockerHost != null ? dockerHost
+                : environment.getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock");
+        try (DockerEngine engine = DockerEngine.connect(host, Duration.ofSeconds(5), Duration.ofSeconds(60),
+                Duration.ofSeconds(pullTimeoutSeconds))) {
+            Optional<Measurer> measurer = plan.platform() == Platform.TEE
+                    ? Optional.of(AgentMeasurer.forSocket(dstackSocket, Duration.ofSeconds(agentTimeoutSeconds)))
+                    : Optional.empty();
+            try {
+                return new Launcher(validator::validate, engine, measurer, forImage, progress)
+                        .launch(plan, timings, startedAt);
+            } finally {
+                if (measurer.isPresent() && measurer.get() instanceof AutoCloseable c) {
+                    try {
+                        c.close();
+                    } catch (Exception ignored) {
+                        // closing a client cannot change the outcome
+                    }
+                }
+            }
+        }
+    }
+
+    static void writeAtomically(Path target, String content) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, ".launch-report", ".tmp");
+        try {
+            Files.writeString(tmp, content + "\n");
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+}

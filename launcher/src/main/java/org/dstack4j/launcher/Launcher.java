@@ -1,0 +1,126 @@
+package org.dstack4j.launcher;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.dstack4j.launcher.config.Platform;
+import org.dstack4j.launcher.engine.ContainerEngine;
+import org.dstack4j.launcher.measurement.Measurement;
+import org.dstack4j.launcher.measurement.Measurer;
+import org.dstack4j.launcher.registry.ImageReference;
+import org.dstack4j.launcher.registry.RegistryCredentials;
+import org.dstack4j.launcher.registry.ValidatedImage;
+import org.dstack4j.launcher.selection.ImageDigest;
+
+/**
+ * Runs steps 4–6 of a launch (spec/launcher.md "Flow") for a {@link LaunchPlan} that already holds
+ * steps 1–3: registry validation, pull and image-ID check, measurement (TEE only), container start.
+ *
+ * <p>Fail closed: any failure throws a {@link LaunchException} naming the step; RTMR3 is extended
+ * only after the registry and the engine both proved the selected image, exactly once, and the
+ * container is started only after that.
+ */
+public final class Launcher {
+
+    /** Proves the registry serves the selected image (step 4a). */
+    @FunctionalInterface
+    public interface RegistryValidation {
+        ValidatedImage validate(ImageReference reference, ImageDigest selected, Consumer<String> log)
+                throws LaunchException;
+    }
+
+    private final RegistryValidation registry;
+    private final ContainerEngine engine;
+    private final Optional<Measurer> measurer;
+    private final Optional<RegistryCredentials> credentials;
+    private final LaunchListener listener;
+
+    /**
+     * @param registry    the registry check
+     * @param engine      the container engine
+     * @param measurer    the guest agent; must be present exactly when the plan's platform is TEE
+     * @param credentials credentials for the plan's registry, passed to the engine's pull
+     * @param listener    progress sink
+     */
+    public Launcher(
+            RegistryValidation registry,
+            ContainerEngine engine,
+            Optional<Measurer> measurer,
+            Optional<RegistryCredentials> credentials,
+            LaunchListener listener) {
+        this.registry = Objects.requireNonNull(registry);
+        this.engine = Objects.requireNonNull(engine);
+        this.measurer = Objects.requireNonNull(measurer);
+        this.credentials = Objects.requireNonNull(credentials);
+        this.listener = Objects.requireNonNull(listener);
+    }
+
+    /**
+     * Runs steps 4–6.
+     *
+     * @param plan      the result of steps 1–3
+     * @param timings   durations recorded so far (steps 1–3); this launch adds its own
+     * @param startedAt when step 1 began
+     * @throws LaunchException on any failure; nothing is started then
+     */
+    public LaunchReport launch(LaunchPlan plan, StepTimings timings, Instant startedAt) throws LaunchException {
+        boolean tee = plan.platform() == Platform.TEE;
+        if (tee != measurer.isPresent()) {
+            throw new IllegalArgumentException("a measurer is required in TEE mode and forbidden in NONTEE mode");
+        }
+        ImageDigest selected = plan.selection().digest();
+
+        long t0 = System.nanoTime();
+        ValidatedImage validated = registry.validate(plan.image(), selected, line -> listener.progress(LaunchStep.REGISTRY, line));
+        if (!validated.imageId().equals(selected)) {
+            // Defence in depth: the validator must only return a match.
+            throw new RegistryException(LaunchStep.REGISTRY, plan.image().repository(),
+                    "registry validation returned image " + validated.imageId() + " instead of " + selected,
+                    "report this as a bug; nothing was started");
+        }
+        done(timings, LaunchStep.REGISTRY, t0, "tag " + validated.tag() + " serves manifest " + validated.manifestDigest()
+                + " (" + validated.mediaType() + ") whose config is " + selected);
+
+        t0 = System.nanoTime();
+        listener.progress(LaunchStep.PULL, "pulling " + validated.pullReference());
+        ImageDigest localId = engine.pull(validated, credentials, line -> listener.progress(LaunchStep.PULL, line));
+        if (!localId.equals(selected)) {
+            throw new EngineException(LaunchStep.PULL, validated.pullReference(),
+                    "the engine's image ID " + localId + " differs from the selected digest " + selected,
+                    "the engine or registry is not serving the validated image; nothing was started");
+        }
+        done(timings, LaunchStep.PULL, t0, "local image ID " + localId + " equals the selected digest");
+
+        Optional<Measurement> measurement = Optional.empty();
+        if (tee) {
+            t0 = System.nanoTime();
+            Measurement m = measurer.get().measure(selected, line -> listener.progress(LaunchStep.MEASURE, line));
+            measurement = Optional.of(m);
+            done(timings, LaunchStep.MEASURE, t0, "RTMR3 " + abbreviate(m.rtmr3Before()) + " -> " + abbreviate(m.rtmr3After())
+                    + " (extended by " + Measurer.EVENT_NAME + ")");
+        }
+
+        t0 = System.nanoTime();
+        String name = plan.container().name();
+        boolean replaced = engine.removeContainer(name);
+        if (replaced) listener.progress(LaunchStep.START, "removed the previous " + name + " container");
+        String id = engine.createAndStart(plan.container());
+        done(timings, LaunchStep.START, t0, "container " + name + " " + id.substring(0, Math.min(12, id.length()))
+                + " started from " + selected + " (restart policy " + plan.container().restartPolicy() + ")");
+
+        return new LaunchReport(startedAt, plan.platform().name(), plan.selection(), validated, localId.toString(),
+                measurement, id, replaced, plan.container(), plan.rejected(), timings.snapshot());
+    }
+
+    private void done(StepTimings timings, LaunchStep step, long startNanos, String summary) {
+        Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
+        timings.record(step, took);
+        listener.stepDone(step, took, summary);
+    }
+
+    private static String abbreviate(String hex) {
+        return hex.length() > 16 ? hex.substring(0, 16) + "…" : hex;
+    }
+}
