@@ -3,6 +3,7 @@ package org.dstack4j.launcher.selection;
 import java.util.Optional;
 import org.dstack4j.launcher.InputException;
 import org.dstack4j.launcher.LaunchStep;
+import org.dstack4j.launcher.config.LauncherSettings;
 import org.dstack4j.launcher.config.SafeText;
 
 /**
@@ -14,7 +15,7 @@ import org.dstack4j.launcher.config.SafeText;
  */
 public final class DigestSelector {
     /** The user_config key that forces one approved digest. */
-    public static final String OVERRIDE = "MPC_HASH_OVERRIDE";
+    public static final String OVERRIDE = LauncherSettings.HASH_OVERRIDE;
 
     private DigestSelector() {}
 

@@ -70,4 +70,15 @@ class DstackSocketTest {
                 .isInstanceOfSatisfying(InputException.class,
                         e -> org.assertj.core.api.Assertions.assertThat(e.getMessage()).contains("not a unix socket"));
     }
+
+    @Test
+    void symlinkLoopCannotBeInspected() throws Exception {
+        Path a = dir.resolve("dstack.sock");
+        Path b = dir.resolve("other.sock");
+        Files.createSymbolicLink(a, b);
+        Files.createSymbolicLink(b, a);
+        assertThatThrownBy(() -> DstackSocket.require(a))
+                .isInstanceOfSatisfying(InputException.class,
+                        e -> org.assertj.core.api.Assertions.assertThat(e.getMessage()).contains("cannot be inspected"));
+    }
 }
