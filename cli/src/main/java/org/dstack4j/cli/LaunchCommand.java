@@ -173,7 +173,7 @@ public final class LaunchCommand implements Callable<Integer> {
                 ? Map.of()
                 : RegistryCredentialsFile.load(registryCredentials);
         Optional<RegistryCredentials> forImage = Optional.ofNullable(creds.get(plan.image().registry()));
-        RegistryOptions options = RegistryOptions.defaults(plan.settings().retryPolicy())
+        RegistryOptions options = RegistryOptions.defaults(plan.settings().retry())
                 .withInsecureRegistries(new LinkedHashSet<>(insecureRegistries))
                 .withCredentials(creds);
         ImageValidator validator = new ImageValidator(options);

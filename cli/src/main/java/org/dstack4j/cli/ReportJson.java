@@ -29,7 +29,7 @@ final class ReportJson {
         o.put("selected_digest", plan.selection().digest().toString());
         o.put("selection_reason", plan.selection().reason());
         ArrayNode approved = o.putArray("approved_hashes");
-        plan.approved().hashes().forEach(d -> approved.add(d.toString()));
+        plan.approved().digests().forEach(d -> approved.add(d.toString()));
         o.put("platform", plan.platform().name());
         o.set("image", image(plan.image()));
         o.set("container", container(plan.container()));

@@ -15,8 +15,8 @@ final class TextReport {
         s.add("dry run: nothing was contacted, nothing started");
         s.add("selected digest   " + plan.selection().digest());
         s.add("why               " + plan.selection().reason());
-        s.add("approved hashes   " + plan.approved().hashes().size() + " (newest first)");
-        plan.approved().hashes().forEach(d -> s.add("                    " + d));
+        s.add("approved hashes   " + plan.approved().digests().size() + " (newest first)");
+        plan.approved().digests().forEach(d -> s.add("                    " + d));
         s.add("platform          " + plan.platform());
         s.add("image             " + plan.image().repository() + " tags " + String.join(", ", plan.image().tags()));
         container(s, plan.container());
