@@ -29,7 +29,8 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
 /**
  * Client for the dstack guest agent API (spec/dstack-guest-api.md) over a unix socket or http(s).
- * Each method {@code M} is a {@code POST /M} with a JSON body, HTTP/1.1, {@code Host: dstack}.
+ * Each method {@code M} is a {@code POST /M} with a JSON body over HTTP/1.1 ({@code Host: dstack} on the
+ * unix socket; over http(s) the URL's host).
  *
  * <p>Every call is bounded: it fails with {@link DstackException.Timeout} when no complete response
  * arrives within the client's timeout (default {@value #DEFAULT_TIMEOUT_SECONDS} s, covering connect,
@@ -125,6 +126,7 @@ public final class DstackClient implements AutoCloseable {
      *
      * @param reportData at most 64 bytes (the agent zero-pads to 64)
      * @throws IllegalArgumentException if {@code reportData} is longer than 64 bytes (checked before any I/O)
+     * @return quote, event log, report data and VM config
      * @throws DstackException          if the call fails or the answer lacks {@code quote} or is malformed
      */
     public GetQuoteResponse getQuote(byte[] reportData) throws DstackException {
@@ -163,6 +165,7 @@ public final class DstackClient implements AutoCloseable {
      * {@code Info}: identity, configuration and measurements of this CVM. Unknown fields are ignored,
      * missing ones read as empty.
      *
+     * @return the CVM's identity and measurements
      * @throws DstackException if the call fails, or {@code tcb_info} is not valid JSON text
      */
     public InfoResponse info() throws DstackException {
@@ -189,7 +192,12 @@ public final class DstackClient implements AutoCloseable {
                 t.string("device_id"), t.string("app_compose"), log.entries());
     }
 
-    /** {@code Version}: the agent's version and source revision. */
+    /**
+     * {@code Version}: the agent's version and source revision.
+     *
+     * @return version and revision
+     * @throws DstackException if the call fails or the answer lacks {@code version}
+     */
     public VersionResponse version() throws DstackException {
         return read("Version", Json.MAPPER.createObjectNode(),
                 f -> new VersionResponse(f.requiredString("version"), f.string("rev")));
@@ -205,9 +213,7 @@ public final class DstackClient implements AutoCloseable {
             return true;
         } catch (DstackException.ErrorStatus answered) {
             return true;
-        } catch (DstackException.Interrupted e) {
-            return false;
-        } catch (DstackException e) {
+        } catch (DstackException e) { // includes Interrupted, which has already restored the interrupt flag
             return false;
         }
     }
@@ -219,6 +225,7 @@ public final class DstackClient implements AutoCloseable {
      * @param purpose   purpose string signed into the chain
      * @param algorithm {@code secp256k1} (default when null), {@code k256} or {@code ed25519}
      * @return the 32-byte key and the signature chain; {@link GetKeyResponse#toString()} hides the key
+     * @throws DstackException if the call fails or the answer lacks {@code key}
      */
     public GetKeyResponse getKey(String path, String purpose, String algorithm) throws DstackException {
         ObjectNode req = Json.MAPPER.createObjectNode()
@@ -231,7 +238,9 @@ public final class DstackClient implements AutoCloseable {
     /**
      * {@code GetTlsKey}: a fresh TLS key and a certificate chain issued by the app CA.
      *
+     * @param request subject, alt names, usages and validity
      * @return the PEM PKCS#8 key and PEM certificates; {@link GetTlsKeyResponse#toString()} hides the key
+     * @throws DstackException if the call fails or the answer lacks {@code key}
      */
     public GetTlsKeyResponse getTlsKey(TlsKeyRequest request) throws DstackException {
         Objects.requireNonNull(request, "request");
@@ -252,6 +261,9 @@ public final class DstackClient implements AutoCloseable {
      * {@code Sign}: signs {@code data} with the app-derived key.
      *
      * @param algorithm {@code ed25519}, {@code secp256k1} or {@code secp256k1_prehashed} (data = 32-byte hash)
+     * @param data      the bytes to sign
+     * @return signature, signature chain and public key
+     * @throws DstackException if the call fails or the answer lacks {@code signature}
      */
     public SignResponse sign(String algorithm, byte[] data) throws DstackException {
         ObjectNode req = Json.MAPPER.createObjectNode()
@@ -261,7 +273,16 @@ public final class DstackClient implements AutoCloseable {
                 f.hex("public_key")));
     }
 
-    /** {@code Verify}: whether {@code signature} over {@code data} verifies under {@code publicKey}. */
+    /**
+     * {@code Verify}: asks the agent whether {@code signature} over {@code data} verifies under {@code publicKey}.
+     *
+     * @param algorithm as for {@link #sign(String, byte[])}
+     * @param data      the signed bytes
+     * @param signature the signature bytes
+     * @param publicKey the public key bytes
+     * @return the agent's {@code valid} answer
+     * @throws DstackException if the call fails or {@code valid} is not a boolean
+     */
     public boolean verify(String algorithm, byte[] data, byte[] signature, byte[] publicKey) throws DstackException {
         ObjectNode req = Json.MAPPER.createObjectNode()
                 .put("algorithm", Objects.requireNonNull(algorithm, "algorithm"))

@@ -35,7 +35,11 @@ public sealed interface DstackEndpoint {
     /** Human-readable form used in error messages, e.g. {@code unix:/var/run/dstack.sock}. */
     String describe();
 
-    /** The agent's unix socket. */
+    /**
+     * The agent's unix socket.
+     *
+     * @param path the socket file
+     */
     record UnixSocket(Path path) implements DstackEndpoint {
         public UnixSocket {
             Objects.requireNonNull(path, "path");
@@ -47,7 +51,11 @@ public sealed interface DstackEndpoint {
         }
     }
 
-    /** An {@code http} or {@code https} base URL; method {@code M} is served at {@code <url>/M}. */
+    /**
+     * An {@code http} or {@code https} base URL; method {@code M} is served at {@code <url>/M}.
+     *
+     * @param uri the base URL, scheme http or https, with a host
+     */
     record Http(URI uri) implements DstackEndpoint {
         public Http {
             Objects.requireNonNull(uri, "uri");

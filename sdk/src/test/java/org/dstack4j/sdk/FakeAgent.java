@@ -65,7 +65,11 @@ final class FakeAgent implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        server.stop();
+    public void close() {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("fake agent did not stop", e);
+        }
     }
 }
