@@ -54,7 +54,7 @@ start_dockerd() { # WORKDIR: a private dockerd (own socket, data root, exec root
   ip addr add "172.29.$net.1/24" dev "$DSTACK4J_BRIDGE"
   ip link set "$DSTACK4J_BRIDGE" up
   dockerd --host "unix://$w/docker.sock" --data-root "$w/data" --exec-root "$w/exec" \
-    --pidfile "$w/docker.pid" --bridge "$DSTACK4J_BRIDGE" >"$w/dockerd.log" 2>&1 &
+    --pidfile "$w/docker.pid" --bridge "$DSTACK4J_BRIDGE" --iptables=false --ip-masq=false >"$w/dockerd.log" 2>&1 &
   STARTED_PIDS+=($!)
   export DOCKER_HOST="unix://$w/docker.sock"
   wait_for 60 dockerd curl -sf --unix-socket "$w/docker.sock" http://docker/_ping \
