@@ -172,7 +172,8 @@ final class RegistryAuthenticator {
         StringBuilder query = new StringBuilder(realm.getRawQuery() == null ? "" : realm.getRawQuery());
         params.forEach((k, v) -> {
             if (!query.isEmpty()) query.append('&');
-            query.append(k).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8));
+            // %20 rather than '+' for spaces: valid in any query, not only form-encoded ones
+            query.append(k).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8).replace("+", "%20"));
         });
         String base = realm.getScheme() + "://" + realm.getRawAuthority() + (realm.getRawPath() == null ? "" : realm.getRawPath());
         return URI.create(base + "?" + query);
