@@ -14,7 +14,8 @@ import org.dstack4j.launcher.selection.ImageDigest;
  * <p>Content checks, all fail-closed: the sha256 of the bytes received is computed here; it must
  * equal the requested digest when fetching by digest, and the {@code Docker-Content-Digest}
  * header whenever that header is present (a mismatch is treated as an attack, not as a missing
- * tag). Authentication: one {@code 401} is answered through {@link RegistryAuthenticator}; a second
+ * tag). A {@code Docker-Content-Digest} in another algorithm (e.g. sha512) is rejected too, since it
+ * cannot be checked against the sha256 image digests the launcher works with. Authentication: one {@code 401} is answered through {@link RegistryAuthenticator}; a second
  * {@code 401} for the same request is an error, so there is no loop.
  */
 final class RegistryClient {

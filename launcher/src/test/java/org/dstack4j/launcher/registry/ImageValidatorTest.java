@@ -1,14 +1,18 @@
 package org.dstack4j.launcher.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.dstack4j.launcher.registry.Manifests.image;
 import static org.dstack4j.launcher.registry.Manifests.index;
 import static org.dstack4j.launcher.registry.Manifests.randomDigest;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
 import java.net.ServerSocket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,7 +20,9 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.dstack4j.launcher.LaunchStep;
 import org.dstack4j.launcher.RegistryException;
 import org.dstack4j.launcher.selection.ImageDigest;
@@ -334,6 +340,57 @@ class ImageValidatorTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
         assertThat(e.getMessage()).contains("failed after 2 attempt(s)").contains("no complete response within 0.300 s");
         assertThat(registry.count(MANIFESTS + "latest")).isEqualTo(2);
+    }
+
+    // ---- transport rules
+
+    @Test
+    void nonLoopbackRegistryIsReachedOverHttpsUnlessInsecure() throws Exception {
+        InetAddress address = nonLoopbackAddress();
+        assumeTrue(address != null, "no non-loopback IPv4 address on this machine");
+        try (FakeRegistry lan = new FakeRegistry(address)) {
+            lan.serveManifest(NAME, "latest", MediaTypes.OCI_MANIFEST, image(MediaTypes.OCI_MANIFEST, selected));
+            ImageReference onLan = new ImageReference(lan.authority(), NAME, List.of("latest"));
+            RetryPolicy once = new RetryPolicy(Duration.ofMillis(500), Duration.ZERO, 1);
+
+            // the fake speaks plain http, so the TLS handshake of the https attempt fails
+            RegistryException e = failure(options(once), onLan);
+            assertThat(e.getMessage()).contains("GET https://" + lan.authority() + "/v2/");
+
+            ValidatedImage result = validate(options(once).withInsecureRegistries(Set.of(lan.authority())), onLan);
+            assertThat(result.tag()).isEqualTo("latest");
+        }
+    }
+
+    private static InetAddress nonLoopbackAddress() throws SocketException {
+        for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+            if (!nic.isUp() || nic.isLoopback()) continue;
+            for (InetAddress a : Collections.list(nic.getInetAddresses())) {
+                if (a instanceof Inet4Address && !a.isLoopbackAddress()) return a;
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void expiredCachedTokenIsRefreshedOnce() throws Exception {
+        AtomicInteger issued = new AtomicInteger();
+        registry.route("/token", ex -> FakeRegistry.respondJson(ex, 200, "{\"token\":\"tok" + issued.incrementAndGet() + "\"}"));
+        // tok1 expires while tag "first" is answered: from then on only tok2 is accepted
+        AtomicReference<String> accepted = new AtomicReference<>("Bearer tok1");
+        registry.route(MANIFESTS + "first", ex -> {
+            accepted.set("Bearer tok2");
+            FakeRegistry.respondJson(ex, 404, "{}");
+        });
+        registry.requireAuth(a -> accepted.get().equals(a), "Bearer realm=\"" + registry.url("/token") + "\"");
+        registry.serveManifest(NAME, "second", MediaTypes.OCI_MANIFEST, image(MediaTypes.OCI_MANIFEST, selected));
+
+        ValidatedImage result = validate(ref("first", "second"));
+
+        assertThat(result.tag()).isEqualTo("second");
+        assertThat(issued.get()).isEqualTo(2);
+        assertThat(registry.requests().stream().filter(r -> r.path().startsWith("/v2/")).map(r -> r.header("Authorization")))
+                .containsExactly(null, "Bearer tok1", "Bearer tok1", "Bearer tok2");
     }
 
     // ---- redirects
