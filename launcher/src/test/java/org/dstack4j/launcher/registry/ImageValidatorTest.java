@@ -29,6 +29,7 @@ import org.dstack4j.launcher.selection.ImageDigest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class ImageValidatorTest {
     private static final String NAME = "nearone/mpc-node";
@@ -317,6 +318,7 @@ class ImageValidatorTest {
     }
 
     @Test
+    @Timeout(20) // without the body deadline this test would hang, not fail
     void slowEndlessBodyIsBoundedByTheDeadline() {
         registry.route(MANIFESTS + "latest", ex -> {
             ex.getResponseHeaders().set("Content-Type", MediaTypes.OCI_MANIFEST);
