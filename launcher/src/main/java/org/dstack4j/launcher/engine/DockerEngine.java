@@ -375,10 +375,11 @@ public final class DockerEngine implements ContainerEngine {
         if (e instanceof DockerException de) {
             String problem = action + " failed: the engine answered HTTP " + de.getHttpStatus() + ": "
                     + engineMessage(de, scrub);
-            String fix = switch (step) {
-                case PULL -> "check the image reference, the registry and its credentials";
-                default -> "check the container settings (ports, mounts, security options) and the engine's log";
-            };
+            String fix = step == LaunchStep.PULL
+                    ? "check the image reference, the registry and its credentials"
+                    : de instanceof NotFoundException
+                            ? "pull the validated image into this engine before starting it"
+                            : "check the container settings (ports, mounts, security options) and the engine's log";
             // The engine's raw answer may quote environment values: keep it out of the cause chain.
             return new EngineException(step, input, problem, fix, scrub.isEmpty() ? de : null);
         }
