@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.PushResponseItem;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -20,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.dstack4j.e2e.fixtures.DockerImages;
 import org.dstack4j.e2e.fixtures.PrivateDockerd;
 import org.dstack4j.e2e.fixtures.PrivateDockerdExtension;
@@ -51,6 +55,7 @@ class DockerEngineTest {
     private static DockerClient docker;
     private static DockerEngine engine;
     private static DockerImages.TestImage image;
+    private static LocalRegistry registry;
 
     private final List<String> containers = new ArrayList<>();
     private final List<String> volumes = new ArrayList<>();
@@ -62,10 +67,14 @@ class DockerEngineTest {
         engine = DockerEngine.connect(dockerd.dockerHost(), Duration.ofSeconds(5), Duration.ofSeconds(60));
         image = DockerImages.busybox("engine-test");
         DockerImages.load(docker, image);
+        registry = LocalRegistry.start();
     }
 
     @AfterAll
     static void tearDown() throws IOException {
+        if (registry != null) {
+            registry.close();
+        }
         engine.close();
         docker.close();
     }
@@ -227,6 +236,48 @@ class DockerEngineTest {
     }
 
     @Test
+    void pullByManifestDigestReturnsTheImageIdAndReportsProgress() throws Exception {
+        DockerImages.TestImage pushed = DockerImages.busybox("pull-test");
+        String repository = registry.address() + "/d4j/pulltest";
+        DockerImages.load(docker, pushed);
+        docker.tagImageCmd(pushed.id().toString(), repository, "v1").exec();
+        push(repository, "v1");
+        ImageDigest manifest = registry.manifestDigest("d4j/pulltest", "v1");
+        // Drop every local copy so that the engine really downloads it.
+        docker.removeImageCmd(pushed.id().toString()).withForce(true).exec();
+        assertThat(engine.imageId(pushed.id().toString())).isEmpty();
+        ValidatedImage validated = new ValidatedImage(new ImageReference(registry.address(), "d4j/pulltest", List.of("v1")),
+                "v1", manifest, pushed.id(), "application/vnd.docker.distribution.manifest.v2+json");
+        List<String> progress = new ArrayList<>();
+
+        ImageDigest id = engine.pull(validated, Optional.empty(), progress::add);
+
+        assertThat(id).isEqualTo(pushed.id());
+        assertThat(progress).contains("Digest: " + manifest)
+                .anyMatch(l -> l.endsWith(": Pull complete"))
+                .anyMatch(l -> l.startsWith("Status: Downloaded newer image for " + repository + "@" + manifest));
+        assertThat(engine.imageId(repository + "@" + manifest)).contains(pushed.id());
+
+        List<String> again = new ArrayList<>();
+        assertThat(engine.pull(validated, Optional.empty(), again::add)).isEqualTo(pushed.id());
+        assertThat(again).anyMatch(l -> l.startsWith("Status: Image is up to date"));
+    }
+
+    @Test
+    void pullOfAManifestTheRegistryLacksFails() {
+        ImageDigest absent = ImageDigest.of(UUID.randomUUID().toString().getBytes());
+        ValidatedImage validated = new ValidatedImage(new ImageReference(registry.address(), "d4j/pulltest", List.of("v1")),
+                "v1", absent, absent, "application/vnd.oci.image.manifest.v1+json");
+
+        assertThatThrownBy(() -> engine.pull(validated, Optional.empty(), line -> { }))
+                .isInstanceOfSatisfying(EngineException.class, e -> {
+                    assertThat(e.step()).isEqualTo(LaunchStep.PULL);
+                    assertThat(e.input()).isEqualTo(registry.address() + "/d4j/pulltest@" + absent);
+                    assertThat(e.getMessage()).containsAnyOf("not found", "manifest unknown");
+                });
+    }
+
+    @Test
     void pullFromAnUnreachableRegistryFails() {
         ImageDigest manifest = ImageDigest.of("no such manifest".getBytes());
         ValidatedImage missing = new ValidatedImage(new ImageReference("127.0.0.1:1", "none", List.of("latest")),
@@ -269,6 +320,21 @@ class DockerEngineTest {
     @Test
     void pingAnswersForARunningEngine() throws Exception {
         engine.ping();
+    }
+
+    private static void push(String repository, String tag) throws InterruptedException {
+        List<String> errors = new ArrayList<>();
+        var done = docker.pushImageCmd(repository).withTag(tag).withAuthConfig(new AuthConfig())
+                .exec(new ResultCallback.Adapter<PushResponseItem>() {
+                    @Override
+                    public void onNext(PushResponseItem item) {
+                        if (item.isErrorIndicated()) {
+                            errors.add(String.valueOf(item.getErrorDetail()));
+                        }
+                    }
+                });
+        assertThat(done.awaitCompletion(60, TimeUnit.SECONDS)).as("push finished").isTrue();
+        assertThat(errors).as("push errors").isEmpty();
     }
 
     private static ContainerSpec spec(String name, String imageId, List<PortMapping> ports, List<Mount> mounts) {

@@ -101,6 +101,7 @@ public final class PullProgress {
         return Optional.ofNullable(finalStatus);
     }
 
+    @SuppressWarnings("deprecation") // "error" is deprecated in favour of errorDetail, but older engines send only it
     private static String errorOf(ResponseItem item) {
         ResponseItem.ErrorDetail detail = item.getErrorDetail();
         String text = detail != null && detail.getMessage() != null ? detail.getMessage() : item.getError();
