@@ -264,6 +264,28 @@ class DockerEngineTest {
     }
 
     @Test
+    void aPullThatOutlastsItsDeadlineFails() throws Exception {
+        DockerImages.TestImage pushed = DockerImages.busybox("deadline-test");
+        String repository = registry.address() + "/d4j/deadline";
+        DockerImages.load(docker, pushed);
+        docker.tagImageCmd(pushed.id().toString(), repository, "v1").exec();
+        push(repository, "v1");
+        ImageDigest manifest = registry.manifestDigest("d4j/deadline", "v1");
+        docker.removeImageCmd(pushed.id().toString()).withForce(true).exec();
+        ValidatedImage validated = new ValidatedImage(new ImageReference(registry.address(), "d4j/deadline", List.of("v1")),
+                "v1", manifest, pushed.id(), "application/vnd.docker.distribution.manifest.v2+json");
+
+        try (DockerEngine hasty = DockerEngine.connect(dockerd.dockerHost(), Duration.ofSeconds(5), Duration.ofSeconds(60),
+                Duration.ofMillis(1))) {
+            assertThatThrownBy(() -> hasty.pull(validated, Optional.empty(), line -> { }))
+                    .isInstanceOfSatisfying(EngineException.class, e -> {
+                        assertThat(e.step()).isEqualTo(LaunchStep.PULL);
+                        assertThat(e.getMessage()).contains("did not finish within 1 ms");
+                    });
+        }
+    }
+
+    @Test
     void pullOfAManifestTheRegistryLacksFails() {
         ImageDigest absent = ImageDigest.of(UUID.randomUUID().toString().getBytes());
         ValidatedImage validated = new ValidatedImage(new ImageReference(registry.address(), "d4j/pulltest", List.of("v1")),

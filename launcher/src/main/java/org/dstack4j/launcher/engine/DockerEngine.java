@@ -177,7 +177,7 @@ public final class DockerEngine implements ContainerEngine {
                     .exec(callback);
             if (!callback.awaitCompletion(pullDeadline.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new EngineException(LaunchStep.PULL, ref,
-                        "the pull did not finish within " + pullDeadline.toSeconds() + " s",
+                        "the pull did not finish within " + human(pullDeadline),
                         "check the network between the engine and the registry, then launch again");
             }
         } catch (InterruptedException e) {
@@ -242,7 +242,9 @@ public final class DockerEngine implements ContainerEngine {
 
     /**
      * Creates and starts the container: image by ID, environment, published TCP ports on
-     * {@code 0.0.0.0}, bind mounts ({@code source:target[:ro]}) and named volumes, security options,
+     * {@code 0.0.0.0}, bind mounts ({@code HostConfig.Binds}, {@code source:target[:ro]}; like
+     * {@code docker run -v}, the engine creates a missing source directory) and named volumes
+     * ({@code HostConfig.Mounts} of type volume, created on first use), security options,
      * restart policy, and the labels {@value #LAUNCHER_LABEL}{@code =1} and
      * {@value #IMAGE_ID_LABEL}{@code =<image id>}. If anything fails after the container was created,
      * the container is removed again, so a failed launch leaves no container behind.
@@ -386,8 +388,7 @@ public final class DockerEngine implements ContainerEngine {
         Throwable cause = e; // a transport failure carries no engine answer, hence no environment value
         if (hasCause(e, SocketTimeoutException.class) || hasCause(e, InterruptedIOException.class)) {
             return new EngineException(step, input,
-                    action + " failed: the engine at " + host + " did not answer within "
-                            + responseTimeout.toSeconds() + " s",
+                    action + " failed: the engine at " + host + " did not answer within " + human(responseTimeout),
                     "check that dockerd at " + host + " is healthy (its log, load, disk), then launch again", cause);
         }
         return new EngineException(step, input,
@@ -457,6 +458,11 @@ public final class DockerEngine implements ContainerEngine {
             }
         }
         return false;
+    }
+
+    /** {@code "250 ms"} below a second, else {@code "60 s"}. */
+    private static String human(Duration d) {
+        return d.compareTo(Duration.ofSeconds(1)) < 0 ? d.toMillis() + " ms" : d.toSeconds() + " s";
     }
 
     private static void requirePositive(Duration d, String name) {
