@@ -1,0 +1,31 @@
+package org.dstack4j.agent.api;
+
+/** A guest API call failed; {@link #status()} is the HTTP status, the message goes to the client as {@code {"error":…}}. */
+public final class GuestApiException extends Exception {
+    private final int status;
+
+    private GuestApiException(int status, String message) {
+        super(message);
+        this.status = status;
+    }
+
+    /** Bad input (HTTP 400), as dstack answers it. */
+    public static GuestApiException badRequest(String message) {
+        return new GuestApiException(400, message);
+    }
+
+    /** Request body over the size cap (HTTP 413). */
+    public static GuestApiException tooLarge(String message) {
+        return new GuestApiException(413, message);
+    }
+
+    /** The agent itself failed (HTTP 500). */
+    public static GuestApiException internal(String message) {
+        return new GuestApiException(500, message);
+    }
+
+    /** HTTP status code: 400, 413 or 500. */
+    public int status() {
+        return status;
+    }
+}

@@ -1,0 +1,117 @@
+package org.dstack4j.agent.server;
+
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Set;
+import org.dstack4j.agent.api.GuestApi;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * Serves the dstack guest API over HTTP/1.1 on a unix domain socket (Jetty core handlers).
+ * {@link #close()} stops the server and removes the socket.
+ */
+public final class AgentServer implements AutoCloseable {
+
+    /**
+     * @param socketPath   unix socket path (at most 107 bytes)
+     * @param socketMode   permission bits set on the socket after bind
+     * @param idleTimeout  idle connections are closed after this
+     * @param maxBodyBytes request body cap in bytes
+     */
+    public record Config(Path socketPath, Set<PosixFilePermission> socketMode, Duration idleTimeout,
+            int maxBodyBytes) {
+        /** Default socket mode 0660: owner and group (the app containers) may connect. */
+        public static final Set<PosixFilePermission> DEFAULT_MODE = PosixFilePermissions.fromString("rw-rw----");
+        /** Default body cap: 64 KiB. */
+        public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+        /** Default idle timeout: 30 s. */
+        public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+
+        public Config {
+            socketMode = Set.copyOf(socketMode);
+            if (maxBodyBytes < 1 || idleTimeout.isNegative() || idleTimeout.isZero()) {
+                throw new IllegalArgumentException("maxBodyBytes and idleTimeout must be positive");
+            }
+        }
+
+        /** Defaults (mode 0660, 30 s idle timeout, 64 KiB bodies) for a socket path. */
+        public static Config of(Path socketPath) {
+            return new Config(socketPath, DEFAULT_MODE, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_BYTES);
+        }
+    }
+
+    private final Server server;
+    private final Path socketPath;
+
+    private AgentServer(Server server, Path socketPath) {
+        this.server = server;
+        this.socketPath = socketPath;
+    }
+
+    /**
+     * Binds the socket and starts serving.
+     *
+     * @throws AgentServerException if the path is taken by a file or a live socket, or binding fails
+     */
+    public static AgentServer start(Config config, GuestApi api) throws AgentServerException {
+        Path path = config.socketPath().toAbsolutePath();
+        SocketFile.claim(path);
+        QueuedThreadPool threads = new QueuedThreadPool(32, 2);
+        threads.setName("dstack4j-agent");
+        Server server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendDateHeader(false);
+        UnixDomainServerConnector connector = new UnixDomainServerConnector(server, new HttpConnectionFactory(http));
+        connector.setUnixDomainPath(path);
+        connector.setIdleTimeout(config.idleTimeout().toMillis());
+        server.addConnector(connector);
+        server.setHandler(new GuestApiHandler(api, config.maxBodyBytes()));
+        server.setStopTimeout(5_000);
+        try {
+            server.start();
+        } catch (Exception e) {
+            stopQuietly(server);
+            throw new AgentServerException("cannot serve on " + path + ": " + e.getMessage(), e);
+        }
+        try {
+            SocketFile.setMode(path, config.socketMode());
+        } catch (AgentServerException e) {
+            stopQuietly(server);
+            SocketFile.release(path);
+            throw e;
+        }
+        return new AgentServer(server, path);
+    }
+
+    /** The absolute socket path. */
+    public Path socketPath() {
+        return socketPath;
+    }
+
+    /** Blocks until the server stops. */
+    public void join() throws InterruptedException {
+        server.join();
+    }
+
+    /** Stops serving (waits up to 5 s for requests in flight) and removes the socket. Idempotent. */
+    @Override
+    public void close() {
+        stopQuietly(server);
+        SocketFile.release(socketPath);
+    }
+
+    private static void stopQuietly(Server server) {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            // stopping is best effort; the socket is removed by the caller
+        }
+    }
+}

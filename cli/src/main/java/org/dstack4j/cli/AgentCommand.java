@@ -1,0 +1,160 @@
+package org.dstack4j.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.dstack4j.agent.api.AgentVersion;
+import org.dstack4j.agent.api.GuestApi;
+import org.dstack4j.agent.server.AgentServer;
+import org.dstack4j.agent.server.AgentServerException;
+import org.dstack4j.agent.simulator.AppCompose;
+import org.dstack4j.agent.simulator.MeasurementProfile;
+import org.dstack4j.agent.simulator.ProfileException;
+import org.dstack4j.agent.simulator.SimulatedTdx;
+import org.dstack4j.agent.simulator.SimulatorConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code dstack4j agent}: runs a dstack-compatible guest agent in the foreground until SIGTERM or
+ * SIGINT; the shutdown hook stops the server and removes the socket. Exit codes: 0 after a clean
+ * stop, 1 if the agent cannot start, 2 for bad options.
+ */
+@Command(name = "agent", mixinStandardHelpOptions = true,
+        description = {
+            "Run a dstack-compatible guest agent (GetQuote, EmitEvent, Info, Version) on a unix socket, "
+                    + "in the foreground until SIGTERM or SIGINT.",
+            "",
+            "With --simulator, TDX is simulated: MRTD and RTMR0-2 come from a measurement profile, RTMR3 is "
+                    + "kept in software (boot events, then EmitEvent), and quotes are signed by a TEST-ONLY PKI "
+                    + "derived from --seed that no production verifier trusts."},
+        footer = {
+            "",
+            "Example:",
+            "  dstack4j agent --simulator --socket /tmp/dstack.sock \\",
+            "      --state-dir /tmp/dstack-state",
+            "  DSTACK_SIMULATOR_ENDPOINT=/tmp/dstack.sock <app using a dstack SDK>",
+            "",
+            "When ready it prints one line to stdout:",
+            "  dstack4j agent: listening on <socket> (simulator, RTMR3=<hex>)"},
+        sortOptions = false, showDefaultValues = true, versionProvider = AgentCommand.Version.class)
+public final class AgentCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--simulator", description = "Simulate TDX (software RTMRs, test PKI). Required for now.")
+    boolean simulator;
+
+    @Option(names = "--tdx", description = "Use the Linux TDX interfaces (configfs-tsm, sysfs RTMR). Not implemented yet.")
+    boolean tdx;
+
+    @Option(names = "--socket", paramLabel = "PATH", required = true,
+            description = "Unix socket to serve on (at most 107 bytes). A stale socket is replaced; "
+                    + "a live one or a regular file is refused.")
+    Path socket;
+
+    @Option(names = "--socket-mode", paramLabel = "OCTAL", defaultValue = "0660",
+            description = "Permission bits of the socket, octal.")
+    String socketMode;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Directory keeping the event log (events.json) across restarts; a restart replays it "
+                    + "and does not re-emit boot events. Default: state in memory only.")
+    Path stateDir;
+
+    @Option(names = "--app-compose", paramLabel = "FILE",
+            description = "app-compose.json measured at boot (compose-hash = SHA-256 of its bytes). "
+                    + "Default: built-in copy of the MPC launcher's app-compose.")
+    Path appCompose;
+
+    @Option(names = "--measurements", paramLabel = "FILE",
+            description = "JSON measurement profile (MRTD, RTMR0-2 and their event log, TD report, QE and PCK TCB). "
+                    + "Default: built-in profile from a real MPC attestation.")
+    Path measurements;
+
+    @Option(names = "--seed", paramLabel = "TEXT", defaultValue = SimulatorConfig.DEFAULT_SEED,
+            description = "Seed for the simulated keys, instance id and test certificates; same seed, same values.")
+    String seed;
+
+    @Override
+    public Integer call() {
+        if (tdx) {
+            throw new ParameterException(spec.commandLine(),
+                    "--tdx is not implemented yet; use --simulator (real TDX support is a later issue)");
+        }
+        if (!simulator) {
+            throw new ParameterException(spec.commandLine(), "choose a backend: --simulator (--tdx comes later)");
+        }
+        Set<PosixFilePermission> mode = parseMode(socketMode);
+        PrintWriter err = spec.commandLine().getErr();
+        SimulatedTdx backend;
+        AgentServer server;
+        try {
+            SimulatorConfig config = new SimulatorConfig(seed,
+                    appCompose == null ? AppCompose.defaults() : AppCompose.load(appCompose),
+                    measurements == null ? MeasurementProfile.defaults() : MeasurementProfile.load(measurements),
+                    Optional.ofNullable(stateDir));
+            backend = SimulatedTdx.start(config);
+            server = AgentServer.start(new AgentServer.Config(socket, mode,
+                    AgentServer.Config.DEFAULT_IDLE_TIMEOUT, AgentServer.Config.DEFAULT_MAX_BODY_BYTES),
+                    new GuestApi(backend, AgentVersion.detect()));
+        } catch (ProfileException | AgentServerException e) {
+            err.println("dstack4j agent: " + e.getMessage());
+            err.flush();
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "dstack4j-agent-shutdown"));
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("dstack4j agent: listening on " + server.socketPath() + " (simulator, RTMR3=" + backend.rtmr3Hex() + ")");
+        out.flush();
+        try {
+            server.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.close();
+        }
+        return 0;
+    }
+
+    /** {@code --version}: the agent's version as {@code Version} reports it. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            AgentVersion v = AgentVersion.detect();
+            return new String[] {v.version() + " (rev " + v.rev() + ")"};
+        }
+    }
+
+    private Set<PosixFilePermission> parseMode(String octal) {
+        int bits;
+        try {
+            bits = Integer.parseInt(octal, 8);
+        } catch (NumberFormatException e) {
+            bits = -1;
+        }
+        if (bits < 0 || bits > 0777) {
+            throw new ParameterException(spec.commandLine(),
+                    "--socket-mode must be octal permission bits 000..777, e.g. 0660; got " + octal);
+        }
+        PosixFilePermission[] order = {
+            PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
+            PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
+        Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
+        for (int i = 0; i < order.length; i++) {
+            if ((bits & (1 << i)) != 0) {
+                set.add(order[i]);
+            }
+        }
+        return set;
+    }
+}
