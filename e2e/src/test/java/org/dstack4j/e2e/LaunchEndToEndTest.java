@@ -400,9 +400,11 @@ class LaunchEndToEndTest {
         List<String> args = new ArrayList<>(List.of("launch",
                 "--user-config", userConfig.toString(),
                 "--approved-hashes", approved.toString(),
-                "--dstack-socket", agent.socket.toString(),
                 "--docker-host", dockerd.dockerHost(),
                 "--tapp-dir", tapp.toString()));
+        if (!List.of(extra).contains("--dstack-socket")) {
+            args.addAll(List.of("--dstack-socket", agent.socket.toString()));
+        }
         args.addAll(List.of(extra));
         Cli.Result r = Cli.run(env, LAUNCH_TIMEOUT, args.toArray(String[]::new));
         synchronized (outputs) {
@@ -445,13 +447,21 @@ class LaunchEndToEndTest {
         }
     }
 
+    /** The container's env minus what its image's config sets (the engine merges both). */
     private static Map<String, String> nodeEnv(InspectContainerResponse node) {
+        Map<String, String> env = parseEnv(node.getConfig().getEnv());
+        String[] imageEnv = docker.inspectImageCmd(node.getImageId()).exec().getConfig().getEnv();
+        parseEnv(imageEnv == null ? new String[0] : imageEnv).forEach(env::remove);
+        env.remove("PATH"); // the engine's default
+        return env;
+    }
+
+    private static Map<String, String> parseEnv(String[] entries) {
         Map<String, String> env = new HashMap<>();
-        for (String kv : node.getConfig().getEnv()) {
+        for (String kv : entries) {
             int eq = kv.indexOf('=');
             env.put(kv.substring(0, eq), kv.substring(eq + 1));
         }
-        env.remove("PATH"); // added by the engine, not by the launcher
         return env;
     }
 
