@@ -12,7 +12,7 @@ ensure_packages() { # installs what is missing: dockerd, docker-registry, busybo
   local missing=()
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
   [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
-  { [ -x /bin/busybox ] && file_is_static /bin/busybox; } || missing+=(busybox-static)
+  dpkg_installed busybox-static || missing+=(busybox-static)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v ip >/dev/null 2>&1 || missing+=(iproute2)
   if [ ${#missing[@]} -gt 0 ]; then
@@ -23,9 +23,7 @@ ensure_packages() { # installs what is missing: dockerd, docker-registry, busybo
   fi
 }
 
-file_is_static() { # true if the ELF has no program interpreter (i.e. is statically linked)
-  ! grep -q 'ld-linux' "$1" 2>/dev/null
-}
+dpkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
 free_port() { # a TCP port free on 127.0.0.1 right now
   python3 - <<'PY' 2>/dev/null || shuf -i 20000-60000 -n 1
@@ -101,7 +99,7 @@ build_node_image() { # WORKDIR VERSION REF: imports a busybox-based sample MPC n
   echo "sample MPC node $version" >"$w/rootfs/www/index.html"
   echo "$version" >"$w/rootfs/etc/mpc-node-version"
   tar --sort=name --mtime=@0 --owner=0 --group=0 -C "$w/rootfs" -cf "$w/rootfs.tar" .
-  docker import -q -c 'CMD ["/bin/busybox","httpd","-f","-p","8080","-h","/www"]' \
+  docker import -c 'CMD ["/bin/busybox","httpd","-f","-p","8080","-h","/www"]' \
     -c 'EXPOSE 8080' "$w/rootfs.tar" "$ref" >/dev/null
 }
 
