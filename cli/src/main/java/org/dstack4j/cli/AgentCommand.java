@@ -106,7 +106,7 @@ public final class AgentCommand implements Callable<Integer> {
             backend = SimulatedTdx.start(config);
             server = AgentServer.start(new AgentServer.Config(socket, mode,
                     AgentServer.Config.DEFAULT_IDLE_TIMEOUT, AgentServer.Config.DEFAULT_MAX_BODY_BYTES),
-                    new GuestApi(backend, AgentVersion.detect()));
+                    new GuestApi(backend, backend.appKeys(), AgentVersion.detect()));
         } catch (ProfileException | AgentServerException e) {
             err.println("dstack4j agent: " + e.getMessage());
             err.flush();

@@ -65,7 +65,7 @@ class GuestApiServerTest {
         SimulatedTdx tdx = SimulatedTdx.start(new SimulatorConfig("test-seed", AppCompose.defaults(),
                 MeasurementProfile.defaults(), Optional.empty()));
         server = AgentServer.start(AgentServer.Config.of(socket),
-                new GuestApi(tdx, new AgentVersion("dstack4j-test", "abc123")));
+                new GuestApi(tdx, tdx.appKeys(), new AgentVersion("dstack4j-test", "abc123")));
         client = new AgentClient(socket);
     }
 
@@ -320,8 +320,9 @@ class GuestApiServerTest {
     }
 
     private GuestApi api() throws Exception {
-        return new GuestApi(SimulatedTdx.start(new SimulatorConfig("other", AppCompose.defaults(),
-                MeasurementProfile.defaults(), Optional.empty())), new AgentVersion("v", "r"));
+        SimulatedTdx tdx = SimulatedTdx.start(new SimulatorConfig("other", AppCompose.defaults(),
+                MeasurementProfile.defaults(), Optional.empty()));
+        return new GuestApi(tdx, tdx.appKeys(), new AgentVersion("v", "r"));
     }
 
     private QuoteBytes quote(String reportDataHex) throws Exception {
