@@ -9,6 +9,7 @@ import java.util.Optional;
 import org.dstack4j.agent.api.TeeBackend;
 import org.dstack4j.agent.api.TeeException;
 import org.dstack4j.agent.keys.AppKeys;
+import org.dstack4j.agent.pki.AppCa;
 import org.dstack4j.agent.pki.P256Key;
 import org.dstack4j.agent.pki.SeedKdf;
 import org.dstack4j.agent.pki.TestPki;
@@ -37,6 +38,7 @@ public final class SimulatedTdx implements TeeBackend {
     private final byte[] mrConfigId;
     private final Optional<EventLogStore> store;
     private final AppKeys appKeys;
+    private final AppCa appCa;
     private final Object lock = new Object();
     private final List<EventLogEntry> rtmr3Log = new ArrayList<>(); // guarded by lock
     private byte[] rtmr3 = new byte[RuntimeEvents.RTMR_SIZE]; // guarded by lock
@@ -50,6 +52,7 @@ public final class SimulatedTdx implements TeeBackend {
         this.signer = new QuoteSigner(P256Key.derive(kdf, "attestation-key"), pki, profile.qeReport(),
                 profile.qeAuthData(), profile.qeSvn(), profile.pceSvn(), userData);
         this.appKeys = SimulatedKms.appKeys(kdf, Arrays.copyOf(compose.composeHash(), 20));
+        this.appCa = AppCa.create(kdf);
         this.mrConfigId = new byte[48];
         mrConfigId[0] = 0x01;
         System.arraycopy(compose.composeHash(), 0, mrConfigId, 1, 32);
@@ -157,6 +160,11 @@ public final class SimulatedTdx implements TeeBackend {
      */
     public AppKeys appKeys() {
         return appKeys;
+    }
+
+    /** The simulated key provider's TEST ONLY app CA, for GetTlsKey. */
+    public AppCa appCa() {
+        return appCa;
     }
 
     /** Current RTMR3, 48 bytes. */

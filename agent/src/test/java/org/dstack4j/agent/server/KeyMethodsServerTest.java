@@ -40,7 +40,7 @@ class KeyMethodsServerTest {
                 MeasurementProfile.defaults(), Optional.empty()));
         keys = tdx.appKeys();
         server = AgentServer.start(AgentServer.Config.of(dir.resolve("s.sock")),
-                new GuestApi(tdx, keys, new AgentVersion("v", "r")));
+                new GuestApi(tdx, keys, tdx.appCa(), new AgentVersion("v", "r")));
         client = new AgentClient(dir.resolve("s.sock"));
     }
 
@@ -102,6 +102,56 @@ class KeyMethodsServerTest {
     }
 
     @Test
+    void getTlsKeyIssuesAnRaTlsCertificateFromTheAppCa() throws Exception {
+        var r = client.post("GetTlsKey", "{\"subject\":\"app.example\",\"alt_names\":[\"app.example\",\"10.0.0.1\"],"
+                + "\"usage_ra_tls\":true,\"usage_server_auth\":true,\"with_app_info\":true}");
+        assertThat(r.status()).isEqualTo(200);
+        String keyPem = r.body().get("key").asText();
+        assertThat(keyPem).startsWith("-----BEGIN PRIVATE KEY-----");
+        java.security.PrivateKey key = KeyFactory.getInstance("EC").generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(
+                java.util.Base64.getMimeDecoder().decode(keyPem.replaceAll("-----[A-Z ]+-----", ""))));
+        var cf = java.security.cert.CertificateFactory.getInstance("X.509");
+        java.util.List<java.security.cert.X509Certificate> chain = new java.util.ArrayList<>();
+        for (JsonNode pem : r.body().get("certificate_chain")) {
+            chain.add((java.security.cert.X509Certificate) cf.generateCertificate(
+                    new java.io.ByteArrayInputStream(pem.asText().getBytes(StandardCharsets.US_ASCII))));
+        }
+        assertThat(chain).hasSize(2);
+        var leaf = chain.get(0);
+        leaf.verify(chain.get(1).getPublicKey());
+        assertThat(chain.get(1).getSubjectX500Principal().getName()).contains("TEST ONLY");
+        assertThat(leaf.getSubjectX500Principal().getName()).isEqualTo("CN=app.example");
+        assertThat(leaf.getSubjectAlternativeNames().stream().map(l -> String.valueOf(l.get(1))).toList()).containsExactly("app.example", "10.0.0.1");
+        assertThat(leaf.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.1");
+        Signature s = Signature.getInstance("SHA256withECDSA");
+        s.initSign(key);
+        s.update(new byte[] {1});
+        byte[] sig = s.sign();
+        s.initVerify(leaf.getPublicKey());
+        s.update(new byte[] {1});
+        assertThat(s.verify(sig)).as("key matches the certificate").isTrue();
+        // RA-TLS: the quote binds the certificate's public key
+        byte[] quote = octets(leaf.getExtensionValue("1.3.6.1.4.1.62397.1.1"));
+        var md = java.security.MessageDigest.getInstance("SHA-512");
+        md.update("ratls-cert:".getBytes(StandardCharsets.US_ASCII));
+        md.update(leaf.getPublicKey().getEncoded());
+        assertThat(new QuoteBytes(quote).reportData()).isEqualTo(md.digest());
+        String log = new String(octets(leaf.getExtensionValue("1.3.6.1.4.1.62397.1.2")), StandardCharsets.UTF_8);
+        assertThat(AgentClient.JSON.readTree(log).get(0).get("event").asText()).isEqualTo("system-preparing");
+        assertThat(HEX.formatHex(octets(leaf.getExtensionValue("1.3.6.1.4.1.62397.1.3"))))
+                .isEqualTo(client.post("Info", "{}").body().get("app_id").asText());
+        // a second call gives a different random key
+        assertThat(client.post("GetTlsKey", "{}").body().get("key").asText()).isNotEqualTo(keyPem);
+    }
+
+    /** Extension value: OCTET STRING (from getExtensionValue) wrapping the DER OCTET STRING dstack puts there. */
+    private static byte[] octets(byte[] extensionValue) throws Exception {
+        assertThat(extensionValue).isNotNull();
+        byte[] inner = ((org.bouncycastle.asn1.ASN1OctetString) org.bouncycastle.asn1.ASN1Primitive.fromByteArray(extensionValue)).getOctets();
+        return ((org.bouncycastle.asn1.ASN1OctetString) org.bouncycastle.asn1.ASN1Primitive.fromByteArray(inner)).getOctets();
+    }
+
+    @Test
     void badKeyRequestsAre400() throws Exception {
         assertThat(client.post("Sign", "{\"algorithm\":\"rsa\",\"data\":\"00\"}").status()).isEqualTo(400);
         assertThat(client.post("Sign", "{\"algorithm\":\"secp256k1_prehashed\",\"data\":\"00\"}").body()
@@ -109,5 +159,8 @@ class KeyMethodsServerTest {
         assertThat(client.post("GetKey", "{\"algorithm\":\"p384\"}").status()).isEqualTo(400);
         assertThat(client.post("Verify", "{\"algorithm\":\"ed25519\",\"data\":\"00\",\"signature\":\"00\","
                 + "\"public_key\":\"00\"}").status()).isEqualTo(400);
+        assertThat(client.post("GetTlsKey", "{\"not_before\":100,\"not_after\":50}").status()).isEqualTo(400);
+        assertThat(client.post("GetTlsKey", "{\"alt_names\":\"x\\u0000y\"}").status()).isEqualTo(400);
+        assertThat(client.post("GetTlsKey", "{\"usage_ra_tls\":\"maybe\"}").status()).isEqualTo(400);
     }
 }
