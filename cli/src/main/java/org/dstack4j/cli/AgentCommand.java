@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "agent", mixinStandardHelpOptions = true,
         description = {
-            "Run a dstack-compatible guest agent (GetQuote, EmitEvent, Info, Version) on a unix socket, "
+            "Run a dstack-compatible guest agent (GetQuote, EmitEvent, Info, Version, GetKey, GetTlsKey, Sign, Verify) "
+                    + "on a unix socket, "
                     + "in the foreground until SIGTERM or SIGINT.",
             "",
             "With --simulator, TDX is simulated: MRTD and RTMR0-2 come from a measurement profile, RTMR3 is "
@@ -106,7 +107,7 @@ public final class AgentCommand implements Callable<Integer> {
             backend = SimulatedTdx.start(config);
             server = AgentServer.start(new AgentServer.Config(socket, mode,
                     AgentServer.Config.DEFAULT_IDLE_TIMEOUT, AgentServer.Config.DEFAULT_MAX_BODY_BYTES),
-                    new GuestApi(backend, AgentVersion.detect()));
+                    new GuestApi(backend, backend.appKeys(), backend.appCa(), AgentVersion.detect()));
         } catch (ProfileException | AgentServerException e) {
             err.println("dstack4j agent: " + e.getMessage());
             err.flush();

@@ -11,13 +11,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.dstack4j.agent.keys.AppKeys;
+import org.dstack4j.agent.pki.AppCa;
 import org.dstack4j.sdk.EventLogEntry;
 import org.dstack4j.sdk.Hex;
 
 /**
  * The dstack guest agent API (spec/dstack-guest-api.md), independent of transport: a method name
- * and request fields in, a JSON object out. Methods are looked up in one table, so GetKey,
- * GetTlsKey, Sign and Verify are added by adding entries.
+ * and request fields in, a JSON object out. Methods are looked up in one table (GetQuote,
+ * EmitEvent, Info, Version, GetKey, GetTlsKey, Sign, Verify); a new method is one more entry.
  *
  * <p>Input rules: {@code report_data} ≤ 64 bytes; event names 1..{@value #MAX_EVENT_NAME_BYTES}
  * bytes of UTF-8 without control characters or {@code ':'} (a colon would make two different
@@ -46,16 +48,24 @@ public final class GuestApi {
 
     /**
      * @param backend the TEE (simulated or real)
+     * @param keys    the app's key material from the key provider (for GetKey, Sign, Verify)
+     * @param appCa   the key provider's app CA (for GetTlsKey)
      * @param version what {@code Version} reports
      */
-    public GuestApi(TeeBackend backend, AgentVersion version) {
+    public GuestApi(TeeBackend backend, AppKeys keys, AppCa appCa, AgentVersion version) {
         this.backend = backend;
         this.version = version;
+        KeyMethods keyMethods = new KeyMethods(keys);
+        TlsKeyMethod tlsKey = new TlsKeyMethod(backend, appCa);
         this.methods = Map.of(
                 "GetQuote", this::getQuote,
                 "EmitEvent", this::emitEvent,
                 "Info", p -> info(),
-                "Version", p -> version());
+                "Version", p -> version(),
+                "GetKey", keyMethods::getKey,
+                "Sign", keyMethods::sign,
+                "Verify", keyMethods::verify,
+                "GetTlsKey", tlsKey::call);
     }
 
     /** Names of the served methods. */

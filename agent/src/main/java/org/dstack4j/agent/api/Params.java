@@ -49,4 +49,48 @@ public record Params(ObjectNode fields) {
             throw GuestApiException.badRequest(name + " is not valid hex (use an even number of 0-9a-f digits)");
         }
     }
+
+    /** A boolean field (JSON boolean, or "true"/"false" from a query string); absent means {@code dflt}. */
+    public boolean bool(String name, boolean dflt) throws GuestApiException {
+        JsonNode n = fields.get(name);
+        if (n == null || n.isNull()) return dflt;
+        if (n.isBoolean()) return n.asBoolean();
+        if (n.isTextual() && (n.asText().equals("true") || n.asText().equals("false"))) {
+            return Boolean.parseBoolean(n.asText());
+        }
+        throw GuestApiException.badRequest(name + " must be true or false");
+    }
+
+    /** A non-negative integer field (JSON number or decimal string), or empty when absent. */
+    public Optional<Long> unsigned(String name) throws GuestApiException {
+        JsonNode n = fields.get(name);
+        if (n == null || n.isNull()) return Optional.empty();
+        try {
+            long v = n.isIntegralNumber() && n.canConvertToLong() ? n.asLong()
+                    : n.isTextual() ? Long.parseLong(n.asText()) : -1;
+            if (v >= 0) return Optional.of(v);
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw GuestApiException.badRequest(name + " must be a non-negative integer");
+    }
+
+    /**
+     * A list of strings (JSON array, or one string from a query string); absent means empty.
+     *
+     * @param maxItems most entries allowed
+     */
+    public java.util.List<String> strings(String name, int maxItems) throws GuestApiException {
+        JsonNode n = fields.get(name);
+        if (n == null || n.isNull()) return java.util.List.of();
+        if (n.isTextual()) return java.util.List.of(n.asText());
+        if (!n.isArray()) throw GuestApiException.badRequest(name + " must be an array of strings");
+        if (n.size() > maxItems) throw GuestApiException.badRequest(name + " has more than " + maxItems + " entries");
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (JsonNode e : n) {
+            if (!e.isTextual()) throw GuestApiException.badRequest(name + " must be an array of strings");
+            out.add(e.asText());
+        }
+        return java.util.List.copyOf(out);
+    }
 }

@@ -68,8 +68,25 @@ public interface TeeBackend {
     record Measurements(byte[] mrtd, byte[] rtmr0, byte[] rtmr1, byte[] rtmr2, byte[] rtmr3, byte[] mrConfigId,
             byte[] mrOwner, byte[] mrOwnerConfig, List<EventLogEntry> eventLog) {
         public Measurements {
+            mrtd = mrtd.clone();
+            rtmr0 = rtmr0.clone();
+            rtmr1 = rtmr1.clone();
+            rtmr2 = rtmr2.clone();
+            rtmr3 = rtmr3.clone();
+            mrConfigId = mrConfigId.clone();
+            mrOwner = mrOwner.clone();
+            mrOwnerConfig = mrOwnerConfig.clone();
             eventLog = List.copyOf(eventLog);
         }
+
+        @Override public byte[] mrtd() { return mrtd.clone(); }
+        @Override public byte[] rtmr0() { return rtmr0.clone(); }
+        @Override public byte[] rtmr1() { return rtmr1.clone(); }
+        @Override public byte[] rtmr2() { return rtmr2.clone(); }
+        @Override public byte[] rtmr3() { return rtmr3.clone(); }
+        @Override public byte[] mrConfigId() { return mrConfigId.clone(); }
+        @Override public byte[] mrOwner() { return mrOwner.clone(); }
+        @Override public byte[] mrOwnerConfig() { return mrOwnerConfig.clone(); }
     }
 
     /**
@@ -81,5 +98,13 @@ public interface TeeBackend {
      * @param cloudProduct DMI product_name equivalent
      */
     record PlatformInfo(String appCompose, String vmConfig, byte[] osImageHash, byte[] deviceId,
-            String cloudVendor, String cloudProduct) {}
+            String cloudVendor, String cloudProduct) {
+        public PlatformInfo {
+            osImageHash = osImageHash.clone();
+            deviceId = deviceId.clone();
+        }
+
+        @Override public byte[] osImageHash() { return osImageHash.clone(); }
+        @Override public byte[] deviceId() { return deviceId.clone(); }
+    }
 }

@@ -89,7 +89,7 @@ public final class TestPki {
         return pckKey;
     }
 
-    /** Test root CA (self-signed), PCK platform CA, PCK certificate. */
+    /** The self-signed test root CA certificate. */
     public X509Certificate rootCertificate() { return root; }
 
     /** The test PCK platform CA certificate, issued by the root. */

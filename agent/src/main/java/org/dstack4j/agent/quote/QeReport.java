@@ -40,6 +40,12 @@ public record QeReport(byte[] cpuSvn, byte[] miscSelect, byte[] attributes, byte
         mrSigner = mrSigner.clone();
     }
 
+    @Override public byte[] cpuSvn() { return cpuSvn.clone(); }
+    @Override public byte[] miscSelect() { return miscSelect.clone(); }
+    @Override public byte[] attributes() { return attributes.clone(); }
+    @Override public byte[] mrEnclave() { return mrEnclave.clone(); }
+    @Override public byte[] mrSigner() { return mrSigner.clone(); }
+
     /**
      * @param reportData 64 bytes for the report_data field
      * @return the 384-byte SGX report body

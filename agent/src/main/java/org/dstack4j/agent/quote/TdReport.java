@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 
 /**
  * The TD report body of a TDX quote v4 (TDREPORT 1.0, 584 bytes), layout per Intel's TDX DCAP
- * quote specification (spec/attestation.md "TDX quote v4 layout"). Byte arrays are copied in.
+ * quote specification (spec/attestation.md "TDX quote v4 layout"). Byte arrays are copied in and out.
  *
  * @param teeTcbSvn      16 bytes
  * @param mrSeam         48 bytes, SHA-384 of the TDX module
@@ -47,6 +47,22 @@ public record TdReport(byte[] teeTcbSvn, byte[] mrSeam, byte[] mrSignerSeam, byt
         rtmr3 = sized("rt_mr3", rtmr3, 48);
         reportData = sized("report_data", reportData, 64);
     }
+
+    @Override public byte[] teeTcbSvn() { return teeTcbSvn.clone(); }
+    @Override public byte[] mrSeam() { return mrSeam.clone(); }
+    @Override public byte[] mrSignerSeam() { return mrSignerSeam.clone(); }
+    @Override public byte[] seamAttributes() { return seamAttributes.clone(); }
+    @Override public byte[] tdAttributes() { return tdAttributes.clone(); }
+    @Override public byte[] xfam() { return xfam.clone(); }
+    @Override public byte[] mrTd() { return mrTd.clone(); }
+    @Override public byte[] mrConfigId() { return mrConfigId.clone(); }
+    @Override public byte[] mrOwner() { return mrOwner.clone(); }
+    @Override public byte[] mrOwnerConfig() { return mrOwnerConfig.clone(); }
+    @Override public byte[] rtmr0() { return rtmr0.clone(); }
+    @Override public byte[] rtmr1() { return rtmr1.clone(); }
+    @Override public byte[] rtmr2() { return rtmr2.clone(); }
+    @Override public byte[] rtmr3() { return rtmr3.clone(); }
+    @Override public byte[] reportData() { return reportData.clone(); }
 
     /** The 584-byte body, fields in quote order. */
     public byte[] encode() {

@@ -21,7 +21,7 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 
 /**
- * HTTP framing of the guest API: {@code POST /<Method>} with a JSON object body (an empty body is
+ * HTTP framing of the guest API: {@code POST /<Method>} (or {@code /v0/<Method>}) with a JSON object body (an empty body is
  * {@code {}}) or {@code GET /<Method>?field=value}; JSON responses; errors as
  * {@code {"error":"…"}} with 400 (bad input, unknown method), 405 (other HTTP methods),
  * 413 (body over the cap) or 500.
@@ -43,7 +43,8 @@ final class GuestApiHandler extends Handler.Abstract {
         ObjectNode body;
         try {
             String method = request.getHttpURI().getPath();
-            method = method == null ? "" : method.replaceFirst("^/+", "");
+            // "/v0/M" is the same frozen surface in dstack 0.6 clients
+            method = method == null ? "" : method.replaceFirst("^/+", "").replaceFirst("^v0/", "");
             Params params = switch (request.getMethod()) {
                 case "POST" -> new Params(readJsonBody(request));
                 case "GET" -> new Params(queryFields(request));

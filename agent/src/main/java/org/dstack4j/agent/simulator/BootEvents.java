@@ -1,14 +1,11 @@
 package org.dstack4j.agent.simulator;
 
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import org.bouncycastle.asn1.x9.X9ECParameters;
-import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.dstack4j.agent.pki.SeedKdf;
 import org.dstack4j.sdk.EventLogEntry;
 
@@ -79,11 +76,7 @@ public final class BootEvents {
 
     /** Hex of the simulated KMS root key's SEC1-compressed secp256k1 public key (33 bytes). */
     static String kmsRootPublicKey(SeedKdf kdf) {
-        X9ECParameters k1 = CustomNamedCurves.getByName("secp256k1");
-        BigInteger n = k1.getN();
-        BigInteger d = new BigInteger(1, kdf.derive("kms-root-k256", 48)).mod(n.subtract(BigInteger.ONE))
-                .add(BigInteger.ONE);
-        return HexFormat.of().formatHex(k1.getG().multiply(d).normalize().getEncoded(true));
+        return HexFormat.of().formatHex(SimulatedKms.rootPublicKey(kdf));
     }
 
     private static byte[] sha256(byte[] a, byte[] b) {

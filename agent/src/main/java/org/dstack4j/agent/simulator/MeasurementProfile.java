@@ -63,7 +63,38 @@ public record MeasurementProfile(String source, byte[] mrtd, byte[] rtmr0, byte[
 
     public MeasurementProfile {
         bootEventLog = List.copyOf(bootEventLog);
+        mrtd = mrtd.clone();
+        rtmr0 = rtmr0.clone();
+        rtmr1 = rtmr1.clone();
+        rtmr2 = rtmr2.clone();
+        osImageHash = osImageHash.clone();
+        deviceId = deviceId.clone();
+        teeTcbSvn = teeTcbSvn.clone();
+        mrSeam = mrSeam.clone();
+        mrSignerSeam = mrSignerSeam.clone();
+        seamAttributes = seamAttributes.clone();
+        tdAttributes = tdAttributes.clone();
+        xfam = xfam.clone();
+        mrOwner = mrOwner.clone();
+        mrOwnerConfig = mrOwnerConfig.clone();
+        qeAuthData = qeAuthData.clone();
     }
+
+    @Override public byte[] mrtd() { return mrtd.clone(); }
+    @Override public byte[] rtmr0() { return rtmr0.clone(); }
+    @Override public byte[] rtmr1() { return rtmr1.clone(); }
+    @Override public byte[] rtmr2() { return rtmr2.clone(); }
+    @Override public byte[] osImageHash() { return osImageHash.clone(); }
+    @Override public byte[] deviceId() { return deviceId.clone(); }
+    @Override public byte[] teeTcbSvn() { return teeTcbSvn.clone(); }
+    @Override public byte[] mrSeam() { return mrSeam.clone(); }
+    @Override public byte[] mrSignerSeam() { return mrSignerSeam.clone(); }
+    @Override public byte[] seamAttributes() { return seamAttributes.clone(); }
+    @Override public byte[] tdAttributes() { return tdAttributes.clone(); }
+    @Override public byte[] xfam() { return xfam.clone(); }
+    @Override public byte[] mrOwner() { return mrOwner.clone(); }
+    @Override public byte[] mrOwnerConfig() { return mrOwnerConfig.clone(); }
+    @Override public byte[] qeAuthData() { return qeAuthData.clone(); }
 
     /** The built-in profile (values from the 2026-08-14 MPC attestation fixture). */
     public static MeasurementProfile defaults() {

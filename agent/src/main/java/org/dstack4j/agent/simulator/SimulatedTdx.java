@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Optional;
 import org.dstack4j.agent.api.TeeBackend;
 import org.dstack4j.agent.api.TeeException;
+import org.dstack4j.agent.keys.AppKeys;
+import org.dstack4j.agent.pki.AppCa;
 import org.dstack4j.agent.pki.P256Key;
 import org.dstack4j.agent.pki.SeedKdf;
 import org.dstack4j.agent.pki.TestPki;
@@ -35,6 +37,8 @@ public final class SimulatedTdx implements TeeBackend {
     private final QuoteSigner signer;
     private final byte[] mrConfigId;
     private final Optional<EventLogStore> store;
+    private final AppKeys appKeys;
+    private final AppCa appCa;
     private final Object lock = new Object();
     private final List<EventLogEntry> rtmr3Log = new ArrayList<>(); // guarded by lock
     private byte[] rtmr3 = new byte[RuntimeEvents.RTMR_SIZE]; // guarded by lock
@@ -47,6 +51,8 @@ public final class SimulatedTdx implements TeeBackend {
         byte[] userData = Arrays.copyOf(kdf.derive("qe-user-data", 16), 20); // QE id then 4 zero bytes, as real quotes
         this.signer = new QuoteSigner(P256Key.derive(kdf, "attestation-key"), pki, profile.qeReport(),
                 profile.qeAuthData(), profile.qeSvn(), profile.pceSvn(), userData);
+        this.appKeys = SimulatedKms.appKeys(kdf, Arrays.copyOf(compose.composeHash(), 20));
+        this.appCa = AppCa.create(kdf);
         this.mrConfigId = new byte[48];
         mrConfigId[0] = 0x01;
         System.arraycopy(compose.composeHash(), 0, mrConfigId, 1, 32);
@@ -146,6 +152,19 @@ public final class SimulatedTdx implements TeeBackend {
     public PlatformInfo platform() {
         return new PlatformInfo(compose.text(), profile.vmConfig(), profile.osImageHash(), profile.deviceId(),
                 profile.cloudVendor(), profile.cloudProduct());
+    }
+
+    /**
+     * The app's keys as the simulated KMS issues them (root key from the seed, app id = first 20
+     * bytes of the compose hash), for GetKey, Sign and Verify.
+     */
+    public AppKeys appKeys() {
+        return appKeys;
+    }
+
+    /** The simulated key provider's TEST ONLY app CA, for GetTlsKey. */
+    public AppCa appCa() {
+        return appCa;
     }
 
     /** Current RTMR3, 48 bytes. */

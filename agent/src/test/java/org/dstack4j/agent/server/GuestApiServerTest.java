@@ -65,7 +65,7 @@ class GuestApiServerTest {
         SimulatedTdx tdx = SimulatedTdx.start(new SimulatorConfig("test-seed", AppCompose.defaults(),
                 MeasurementProfile.defaults(), Optional.empty()));
         server = AgentServer.start(AgentServer.Config.of(socket),
-                new GuestApi(tdx, new AgentVersion("dstack4j-test", "abc123")));
+                new GuestApi(tdx, tdx.appKeys(), tdx.appCa(), new AgentVersion("dstack4j-test", "abc123")));
         client = new AgentClient(socket);
     }
 
@@ -248,6 +248,11 @@ class GuestApiServerTest {
     }
 
     @Test
+    void v0PrefixServesTheSameMethods() throws Exception {
+        assertThat(client.post("v0/Version", "{}").body()).isEqualTo(client.post("Version", "{}").body());
+    }
+
+    @Test
     void otherHttpMethodsAreRefused() throws Exception {
         var reply = client.send(HttpMethod.PUT, "Info");
         assertThat(reply.status()).isEqualTo(405);
@@ -320,8 +325,9 @@ class GuestApiServerTest {
     }
 
     private GuestApi api() throws Exception {
-        return new GuestApi(SimulatedTdx.start(new SimulatorConfig("other", AppCompose.defaults(),
-                MeasurementProfile.defaults(), Optional.empty())), new AgentVersion("v", "r"));
+        SimulatedTdx tdx = SimulatedTdx.start(new SimulatorConfig("other", AppCompose.defaults(),
+                MeasurementProfile.defaults(), Optional.empty()));
+        return new GuestApi(tdx, tdx.appKeys(), tdx.appCa(), new AgentVersion("v", "r"));
     }
 
     private QuoteBytes quote(String reportDataHex) throws Exception {
