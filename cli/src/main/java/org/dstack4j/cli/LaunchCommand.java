@@ -13,6 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.dstack4j.launcher.LaunchException;
 import org.dstack4j.launcher.LaunchInputs;
 import org.dstack4j.launcher.LaunchListener;
@@ -24,7 +28,6 @@ import org.dstack4j.launcher.StepTimings;
 import org.dstack4j.launcher.config.Platform;
 import org.dstack4j.launcher.engine.DockerEngine;
 import org.dstack4j.launcher.measurement.AgentMeasurer;
-import org.dstack4j.launcher.measurement.Measurer;
 import org.dstack4j.launcher.registry.ImageValidator;
 import org.dstack4j.launcher.registry.RegistryCredentials;
 import org.dstack4j.launcher.registry.RegistryCredentialsFile;
@@ -179,23 +182,40 @@ public final class LaunchCommand implements Callable<Integer> {
         ImageValidator validator = new ImageValidator(options);
         String host = dockerHost != null ? dockerHost
                 : environment.getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock");
-        try (DockerEngine engine = DockerEngine.connect(host, Duration.ofSeconds(5), Duration.ofSeconds(60),
-                Duration.ofSeconds(pullTimeoutSeconds))) {
-            Optional<Measurer> measurer = plan.platform() == Platform.TEE
-                    ? Optional.of(AgentMeasurer.forSocket(dstackSocket, Duration.ofSeconds(agentTimeoutSeconds)))
-                    : Optional.empty();
+        // Building the engine and agent clients loads many classes: overlap it with the registry check.
+        ExecutorService starter = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "dstack4j-client-start");
+            t.setDaemon(true);
+            return t;
+        });
+        CompletableFuture<DockerEngine> engine = CompletableFuture.supplyAsync(() -> {
             try {
-                return new Launcher(validator::validate, engine, measurer, forImage, progress)
-                        .launch(plan, timings, startedAt);
-            } finally {
-                if (measurer.isPresent() && measurer.get() instanceof AutoCloseable c) {
-                    try {
-                        c.close();
-                    } catch (Exception ignored) {
-                        // closing a client cannot change the outcome
-                    }
-                }
+                return DockerEngine.connect(host, Duration.ofSeconds(5), Duration.ofSeconds(60), Duration.ofSeconds(pullTimeoutSeconds));
+            } catch (LaunchException e) {
+                throw new CompletionException(e);
             }
+        }, starter);
+        Optional<CompletableFuture<AgentMeasurer>> measurer = plan.platform() == Platform.TEE
+                ? Optional.of(CompletableFuture.supplyAsync(
+                        () -> AgentMeasurer.forSocket(dstackSocket, Duration.ofSeconds(agentTimeoutSeconds)), starter))
+                : Optional.empty();
+        starter.shutdown();
+        try {
+            return new Launcher(validator::validate, () -> await(engine), measurer.map(f -> () -> await(f)), forImage, progress)
+                    .launch(plan, timings, startedAt);
+        } finally {
+            engine.thenAccept(DockerEngine::close);
+            measurer.ifPresent(f -> f.thenAccept(AgentMeasurer::close));
+        }
+    }
+
+    /** The value of a client being created on another thread, or the launch error it failed with. */
+    private static <T> T await(CompletableFuture<T> future) throws LaunchException {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof LaunchException le) throw le;
+            throw e;
         }
     }
 

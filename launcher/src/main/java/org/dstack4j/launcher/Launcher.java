@@ -31,9 +31,23 @@ public final class Launcher {
                 throws LaunchException;
     }
 
+    /**
+     * A dependency that may still be starting (e.g. an engine client built on another thread while
+     * the registry is checked), so start-up work overlaps the launch instead of preceding it.
+     */
+    @FunctionalInterface
+    public interface Deferred<T> {
+        /** Waits for the value; throws the launch error its creation ended with. */
+        T get() throws LaunchException;
+
+        static <T> Deferred<T> of(T value) {
+            return () -> value;
+        }
+    }
+
     private final RegistryValidation registry;
-    private final ContainerEngine engine;
-    private final Optional<Measurer> measurer;
+    private final Deferred<ContainerEngine> engine;
+    private final Optional<Deferred<Measurer>> measurer;
     private final Optional<RegistryCredentials> credentials;
     private final LaunchListener listener;
 
@@ -48,6 +62,16 @@ public final class Launcher {
             RegistryValidation registry,
             ContainerEngine engine,
             Optional<Measurer> measurer,
+            Optional<RegistryCredentials> credentials,
+            LaunchListener listener) {
+        this(registry, Deferred.of(engine), measurer.map(Deferred::of), credentials, listener);
+    }
+
+    /** As above, with the engine and the measurer possibly still being created. */
+    public Launcher(
+            RegistryValidation registry,
+            Deferred<ContainerEngine> engine,
+            Optional<Deferred<Measurer>> measurer,
             Optional<RegistryCredentials> credentials,
             LaunchListener listener) {
         this.registry = Objects.requireNonNull(registry);
@@ -85,6 +109,7 @@ public final class Launcher {
 
         t0 = System.nanoTime();
         listener.progress(LaunchStep.PULL, "pulling " + validated.pullReference());
+        ContainerEngine engine = this.engine.get();
         ImageDigest localId = engine.pull(validated, credentials, line -> listener.progress(LaunchStep.PULL, line));
         if (!localId.equals(selected)) {
             throw new EngineException(LaunchStep.PULL, validated.pullReference(),
@@ -96,7 +121,7 @@ public final class Launcher {
         Optional<Measurement> measurement = Optional.empty();
         if (tee) {
             t0 = System.nanoTime();
-            Measurement m = measurer.get().measure(selected, line -> listener.progress(LaunchStep.MEASURE, line));
+            Measurement m = measurer.get().get().measure(selected, line -> listener.progress(LaunchStep.MEASURE, line));
             measurement = Optional.of(m);
             done(timings, LaunchStep.MEASURE, t0, "RTMR3 " + abbreviate(m.rtmr3Before()) + " -> " + abbreviate(m.rtmr3After())
                     + " (extended by " + Measurer.EVENT_NAME + ")");
