@@ -83,6 +83,15 @@ public record MpcPublicData(Optional<NodeKeys> keys, List<NearPublicKey> respond
      * @throws EvidenceFormatException naming the field path of the first problem
      */
     public static MpcPublicData parse(byte[] json) throws EvidenceFormatException {
+        try {
+            return parseChecked(json);
+        } catch (RuntimeException bug) {
+            // belt and braces: every field is checked, but a parser must never leak an unchecked exception
+            throw new EvidenceFormatException("$", "unparseable public_data: " + bug.getClass().getSimpleName(), bug);
+        }
+    }
+
+    private static MpcPublicData parseChecked(byte[] json) throws EvidenceFormatException {
         if (json.length > MAX_JSON_BYTES) {
             throw new EvidenceFormatException("$", "public_data is " + json.length + " bytes, at most " + MAX_JSON_BYTES);
         }

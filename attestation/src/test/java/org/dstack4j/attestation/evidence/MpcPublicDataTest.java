@@ -184,6 +184,13 @@ class MpcPublicDataTest {
     }
 
     @Test
+    void absurdNestingIsAFormatErrorNotAStackOverflow() {
+        byte[] deep = ("{\"near_signer_public_key\":" + "[".repeat(100_000)).getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> MpcPublicData.parse(deep)).isInstanceOfSatisfying(EvidenceFormatException.class,
+                e -> assertThat(e.field()).isEqualTo("$"));
+    }
+
+    @Test
     void duplicateKeysAreRejectedNotLastWins() {
         String json = new String(MpcFixtures.newest().json(), StandardCharsets.UTF_8);
         String dup = json.replaceFirst("\\{", "{\"near_signer_public_key\":\"ed25519:" + Base58.encode(new byte[32]) + "\",");
