@@ -17,12 +17,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.dstack4j.sdk.DstackClient;
 import org.dstack4j.sdk.EventLogEntry;
 import org.dstack4j.sdk.GetQuoteResponse;
+import org.dstack4j.sdk.SignResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * 8 Java SDK clients × 1,000 mixed calls (GetQuote, EmitEvent, GetKey, Info, Sign) in parallel
- * against one agent process. Afterwards: no failures, every quote's own event log replays to its
+ * 8 Java SDK clients × 1,000 mixed calls (per 10 calls: 2 GetQuote, 1 EmitEvent, 2 GetKey, 2 Sign,
+ * 1 Info, 1 Verify, 1 Version) in parallel against one agent process (with a state dir, so every
+ * emit is persisted). Afterwards: no failures, every quote's own event log replays to its
  * RTMR3 (emit is atomic), the final log replays to the quoted RTMR3, and the log holds exactly the
  * successfully emitted events.
  */
@@ -30,6 +32,7 @@ class AgentConcurrencyTest {
     private static final int CLIENTS = 8;
     private static final int CALLS = 1_000;
     private static final HexFormat HEX = HexFormat.of();
+    private static final byte[] REF_DATA = "reference".getBytes(StandardCharsets.UTF_8);
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -39,6 +42,10 @@ class AgentConcurrencyTest {
             Set<String> emittedNames = ConcurrentHashMap.newKeySet();
             ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
             ConcurrentLinkedQueue<GetQuoteResponse> quotes = new ConcurrentLinkedQueue<>();
+            SignResponse ref;
+            try (DstackClient sdk = agent.client()) {
+                ref = sdk.sign("ed25519", REF_DATA);
+            }
             ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
             List<Future<?>> done = new ArrayList<>();
             for (int c = 0; c < CLIENTS; c++) {
@@ -47,10 +54,10 @@ class AgentConcurrencyTest {
                     try (DstackClient sdk = agent.client()) {
                         for (int i = 0; i < CALLS; i++) {
                             try {
-                                switch ((i + client) % 5) {
-                                    case 0 -> {
+                                switch ((i + client) % 10) {
+                                    case 0, 4 -> {
                                         GetQuoteResponse q = sdk.getQuote(new byte[] {(byte) client, (byte) i});
-                                        if (i % 10 == 0) quotes.add(q); // keep a sample; replay check below
+                                        if (i % 10 < 2) quotes.add(q); // a sample; each is replayed below
                                     }
                                     case 1 -> {
                                         String name = "c" + client + "-" + i;
@@ -58,9 +65,15 @@ class AgentConcurrencyTest {
                                         emitted.incrementAndGet();
                                         emittedNames.add(name);
                                     }
-                                    case 2 -> sdk.getKey("k/" + (i % 7), "p", "secp256k1");
-                                    case 3 -> sdk.info();
-                                    default -> sdk.sign("secp256k1", new byte[] {(byte) i});
+                                    case 2, 6 -> sdk.getKey("k/" + (i % 7), "p", "secp256k1");
+                                    case 3, 7 -> sdk.sign("secp256k1", new byte[] {(byte) i});
+                                    case 5 -> sdk.info();
+                                    case 8 -> {
+                                        if (!sdk.verify("ed25519", REF_DATA, ref.signature(), ref.publicKey())) {
+                                            failures.add("client " + client + " call " + i + ": valid signature refused");
+                                        }
+                                    }
+                                    default -> sdk.version();
                                 }
                             } catch (Exception e) {
                                 failures.add("client " + client + " call " + i + ": " + e);
@@ -73,7 +86,7 @@ class AgentConcurrencyTest {
             for (Future<?> f : done) f.get(110, TimeUnit.SECONDS);
 
             assertThat(failures).as("failed calls").isEmpty();
-            assertThat(emitted.get()).isEqualTo(CLIENTS * CALLS / 5);
+            assertThat(emitted.get()).isEqualTo(CLIENTS * CALLS / 10);
             assertThat(quotes).isNotEmpty().allSatisfy(q -> assertThat(HEX.formatHex(AgentEvidence.replayRtmr3(q.eventLog())))
                     .as("a quote's event log replays to its RTMR3").isEqualTo(HEX.formatHex(AgentEvidence.quoteRtmr3(q.quote()))));
 
