@@ -11,7 +11,8 @@ import org.dstack4j.sdk.Hex;
 /**
  * Writes the simulator's public verification material for {@code dstack4j agent --simulator}:
  * DCAP collateral, the TEST ONLY root CA and the simulated KMS root public key. Each file is
- * written to a temp file beside it and moved into place, so a reader never sees half a file.
+ * written to a temp file beside it and moved into place, so a reader never sees half a file, and
+ * all are written before the server listens: a client that sees the socket also sees the files.
  */
 final class SimulatorFiles {
     private SimulatorFiles() {}
