@@ -1,5 +1,6 @@
 package org.dstack4j.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -86,6 +87,20 @@ public final class AgentCommand implements Callable<Integer> {
             description = "Seed for the simulated keys, instance id and test certificates; same seed, same values.")
     String seed;
 
+    @Option(names = "--write-collateral", paramLabel = "FILE",
+            description = "With --simulator: write DCAP collateral (dcap-qvl QuoteCollateralV3 JSON) for the TEST PKI, "
+                    + "then serve. A DCAP verifier pinned to the test root accepts the quotes as UpToDate.")
+    Path writeCollateral;
+
+    @Option(names = "--write-test-root", paramLabel = "FILE",
+            description = "With --simulator: write the TEST ONLY root CA certificate (PEM) for verifiers to pin.")
+    Path writeTestRoot;
+
+    @Option(names = "--write-kms-root", paramLabel = "FILE",
+            description = "With --simulator: write the simulated KMS root public key (hex, SEC1 compressed, 33 bytes); "
+                    + "GetKey and Sign signature chains recover to it.")
+    Path writeKmsRoot;
+
     @Override
     public Integer call() {
         if (tdx) {
@@ -105,10 +120,11 @@ public final class AgentCommand implements Callable<Integer> {
                     measurements == null ? MeasurementProfile.defaults() : MeasurementProfile.load(measurements),
                     Optional.ofNullable(stateDir));
             backend = SimulatedTdx.start(config);
+            SimulatorFiles.write(backend, writeCollateral, writeTestRoot, writeKmsRoot);
             server = AgentServer.start(new AgentServer.Config(socket, mode,
                     AgentServer.Config.DEFAULT_IDLE_TIMEOUT, AgentServer.Config.DEFAULT_MAX_BODY_BYTES),
                     new GuestApi(backend, backend.appKeys(), backend.appCa(), AgentVersion.detect()));
-        } catch (ProfileException | AgentServerException e) {
+        } catch (ProfileException | AgentServerException | IOException e) {
             err.println("dstack4j agent: " + e.getMessage());
             err.flush();
             return 1;

@@ -20,6 +20,9 @@ import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.CRLNumber;
+import org.bouncycastle.cert.X509CRLHolder;
+import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.CertIOException;
@@ -33,7 +36,8 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
  * The simulator's TEST PKI, shaped like Intel's SGX PCK hierarchy but clearly marked and never
  * trusted by a production verifier: a self-signed test root CA, a test PCK platform CA, and a
  * test PCK certificate (with the SGX extension, OID 1.2.840.113741.1.13.1, carrying FMSPC, PCE-ID
- * and TCB like a real PCK certificate). Every subject says "TEST ONLY".
+ * and TCB like a real PCK certificate), a test TCB signing certificate (signs TCB info and QE
+ * identity collateral) and empty CRLs of the root and platform CA. Every subject says "TEST ONLY".
  *
  * <p>All keys come from the seed ({@link SeedKdf}); validity is fixed (2025-01-01 to 2049-12-31 UTC),
  * serials come from the seed and signatures use RFC 6979 nonces, so one seed always gives
@@ -53,6 +57,10 @@ public final class TestPki {
     private final X509Certificate root;
     private final X509Certificate platformCa;
     private final X509Certificate pck;
+    private final P256Key tcbSigningKey;
+    private final X509Certificate tcbSigning;
+    private final byte[] rootCaCrl;
+    private final byte[] pckCrl;
 
     private TestPki(SeedKdf kdf, PckTcb tcb) {
         this.rootKey = P256Key.derive(kdf, "test-root-ca");
@@ -61,6 +69,8 @@ public final class TestPki {
         X500Name rootName = new X500Name("CN=TEST ONLY dstack4j SGX Root CA" + DN_TAIL);
         X500Name caName = new X500Name("CN=TEST ONLY dstack4j SGX PCK Platform CA" + DN_TAIL);
         X500Name pckName = new X500Name("CN=TEST ONLY dstack4j SGX PCK Certificate" + DN_TAIL);
+        X500Name tcbName = new X500Name("CN=TEST ONLY dstack4j SGX TCB Signing" + DN_TAIL);
+        this.tcbSigningKey = P256Key.derive(kdf, "test-tcb-signing");
         try {
             this.root = issue(kdf, "root", rootName, rootKey, rootName, rootKey, null,
                     new BasicConstraints(1), KeyUsage.keyCertSign | KeyUsage.cRLSign, null);
@@ -69,6 +79,10 @@ public final class TestPki {
             this.pck = issue(kdf, "pck", pckName, pckKey, caName, platformCaKey, platformCa,
                     new BasicConstraints(false), KeyUsage.digitalSignature | KeyUsage.nonRepudiation,
                     sgxExtension(kdf, tcb));
+            this.tcbSigning = issue(kdf, "tcb-signing", tcbName, tcbSigningKey, rootName, rootKey, root,
+                    new BasicConstraints(false), KeyUsage.digitalSignature | KeyUsage.nonRepudiation, null);
+            this.rootCaCrl = emptyCrl(kdf, "root-ca-crl", rootName, rootKey, root);
+            this.pckCrl = emptyCrl(kdf, "pck-crl", caName, platformCaKey, platformCa);
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("building the test PKI failed: " + e.getMessage(), e);
         }
@@ -98,17 +112,50 @@ public final class TestPki {
     /** The test PCK certificate, issued by the platform CA. */
     public X509Certificate pckCertificate() { return pck; }
 
-    /** The chain as a quote carries it (certification data type 5): PCK, platform CA, root, PEM, UTF-8. */
-    public byte[] pemChain() {
+    /** The TEST ONLY TCB signing certificate (signs TCB info and QE identity), issued by the root. */
+    public X509Certificate tcbSigningCertificate() { return tcbSigning; }
+
+    /** The TCB signing certificate's key. */
+    public P256Key tcbSigningKey() { return tcbSigningKey; }
+
+    /** DER of the root CA's CRL (no revoked certificates), signed by the root; valid 2025-01-01 to 2049-12-31. */
+    public byte[] rootCaCrl() { return rootCaCrl.clone(); }
+
+    /** DER of the PCK platform CA's CRL (no revoked certificates), signed by the platform CA; same validity. */
+    public byte[] pckCrl() { return pckCrl.clone(); }
+
+    /**
+     * Certificates as one UTF-8 PEM text, in the given order.
+     *
+     * @param certs certificates, leaf first
+     */
+    public static String pem(List<X509Certificate> certs) {
         StringWriter out = new StringWriter();
         try (JcaPEMWriter pem = new JcaPEMWriter(out)) {
-            for (X509Certificate c : List.of(pck, platformCa, root)) {
+            for (X509Certificate c : certs) {
                 pem.writeObject(c);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("PEM encoding failed", e);
         }
-        return out.toString().getBytes(StandardCharsets.UTF_8);
+        return out.toString();
+    }
+
+    /** The chain as a quote carries it (certification data type 5): PCK, platform CA, root, PEM, UTF-8. */
+    public byte[] pemChain() {
+        return pem(List.of(pck, platformCa, root)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** An empty v2 CRL with CRL number and authority key identifier, as Intel's CRLs carry them. */
+    private static byte[] emptyCrl(SeedKdf kdf, String label, X500Name issuer, P256Key issuerKey,
+            X509Certificate issuerCert) throws GeneralSecurityException, IOException {
+        X509v2CRLBuilder b = new X509v2CRLBuilder(issuer, NOT_BEFORE);
+        b.setNextUpdate(NOT_AFTER);
+        b.addExtension(Extension.cRLNumber, false, new CRLNumber(new BigInteger(1, kdf.derive("crl-number:" + label, 4))));
+        b.addExtension(Extension.authorityKeyIdentifier, false,
+                new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(issuerCert));
+        X509CRLHolder crl = b.build(new DeterministicContentSigner(issuerKey));
+        return crl.getEncoded();
     }
 
     private static X509Certificate issue(SeedKdf kdf, String label, X500Name subject, P256Key subjectKey,

@@ -39,6 +39,8 @@ public final class SimulatedTdx implements TeeBackend {
     private final Optional<EventLogStore> store;
     private final AppKeys appKeys;
     private final AppCa appCa;
+    private final TestPki pki;
+    private final byte[] kmsRootPublicKey;
     private final Object lock = new Object();
     private final List<EventLogEntry> rtmr3Log = new ArrayList<>(); // guarded by lock
     private byte[] rtmr3 = new byte[RuntimeEvents.RTMR_SIZE]; // guarded by lock
@@ -47,12 +49,13 @@ public final class SimulatedTdx implements TeeBackend {
         this.profile = config.profile();
         this.compose = config.appCompose();
         this.store = store;
-        TestPki pki = TestPki.create(kdf, profile.pckTcb());
+        this.pki = TestPki.create(kdf, profile.pckTcb());
         byte[] userData = Arrays.copyOf(kdf.derive("qe-user-data", 16), 20); // QE id then 4 zero bytes, as real quotes
         this.signer = new QuoteSigner(P256Key.derive(kdf, "attestation-key"), pki, profile.qeReport(),
                 profile.qeAuthData(), profile.qeSvn(), profile.pceSvn(), userData);
         this.appKeys = SimulatedKms.appKeys(kdf, Arrays.copyOf(compose.composeHash(), 20));
         this.appCa = AppCa.create(kdf);
+        this.kmsRootPublicKey = SimulatedKms.rootPublicKey(kdf);
         this.mrConfigId = new byte[48];
         mrConfigId[0] = 0x01;
         System.arraycopy(compose.composeHash(), 0, mrConfigId, 1, 32);
@@ -165,6 +168,27 @@ public final class SimulatedTdx implements TeeBackend {
     /** The simulated key provider's TEST ONLY app CA, for GetTlsKey. */
     public AppCa appCa() {
         return appCa;
+    }
+
+    /**
+     * DCAP collateral matching this simulator's TEST PKI, so a verifier pinned to
+     * {@link #testRootPem()} accepts its quotes as {@code UpToDate} (see {@link TestCollateral}).
+     */
+    public TestCollateral collateral() {
+        return TestCollateral.of(pki, profile);
+    }
+
+    /** PEM of the TEST ONLY root CA that signs the PCK chain and the collateral (the trust anchor to pin). */
+    public String testRootPem() {
+        return TestPki.pem(List.of(pki.rootCertificate()));
+    }
+
+    /**
+     * The simulated KMS root public key, SEC1 compressed (33 bytes): the last signature of every
+     * {@code signature_chain} recovers to it.
+     */
+    public byte[] kmsRootPublicKey() {
+        return kmsRootPublicKey.clone();
     }
 
     /** Current RTMR3, 48 bytes. */
