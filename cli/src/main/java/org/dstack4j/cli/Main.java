@@ -11,15 +11,17 @@ import picocli.CommandLine.Command;
         description = {
             "The trusted code around an MPC node in an Intel TDX confidential VM managed by dstack:",
             "launch the node from an approved image digest recorded in RTMR3, run a dstack-compatible",
-            "guest agent (with a simulator), and read quotes."
+            "guest agent (with a simulator), and verify attestations."
         },
-        subcommands = {LaunchCommand.class, AgentCommand.class, QuoteCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {LaunchCommand.class, AgentCommand.class, QuoteCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class},
         footer = {
             "",
             "Examples:",
             "  dstack4j launch --dry-run --output json --platform NONTEE --user-config ./user_config",
             "  dstack4j agent --simulator --socket /tmp/dstack.sock --state-dir /tmp/agent",
             "  dstack4j quote --dstack-socket /tmp/dstack.sock",
+            "  dstack4j verify --public-data public_data.json --allowed-image-hashes image-digest.bin \\",
+            "      --allowed-launcher-compose-hashes launchers.txt",
             "",
             "Run 'dstack4j help <command>' for a command's options."
         })

@@ -1,0 +1,365 @@
+package org.dstack4j.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.dstack4j.attestation.Check;
+import org.dstack4j.attestation.dcap.Collateral;
+import org.dstack4j.attestation.dcap.CollateralFormatException;
+import org.dstack4j.attestation.dcap.CollateralJson;
+import org.dstack4j.attestation.dcap.DcapVerification;
+import org.dstack4j.attestation.dcap.DcapVerifier;
+import org.dstack4j.attestation.dcap.PccsClient;
+import org.dstack4j.attestation.dcap.PccsException;
+import org.dstack4j.attestation.evidence.EvidenceFormatException;
+import org.dstack4j.attestation.evidence.MpcPublicData;
+import org.dstack4j.attestation.evidence.NodeKeys;
+import org.dstack4j.attestation.policy.AppVerification;
+import org.dstack4j.attestation.policy.MeasurementSet;
+import org.dstack4j.attestation.policy.MpcAppVerifier;
+import org.dstack4j.attestation.policy.MpcPolicy;
+import org.dstack4j.attestation.policy.MpcReportData;
+import org.dstack4j.attestation.policy.PolicyFormatException;
+import org.dstack4j.sdk.DstackClient;
+import org.dstack4j.sdk.DstackEndpoint;
+import org.dstack4j.sdk.DstackException;
+import org.dstack4j.sdk.EventLog;
+import org.dstack4j.sdk.GetQuoteResponse;
+import org.dstack4j.sdk.Hex;
+import org.dstack4j.sdk.InfoResponse;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code dstack4j verify}: proves from a TDX quote which MPC image a node runs (spec/attestation.md):
+ * Intel DCAP verification of the quote with its collateral, then the MPC application checks (RTMR3
+ * replay, app-compose, launcher compose hash, the one {@code mpc-image-digest}, measurements, report
+ * data bound to the node's keys). Exit 0 valid, 1 invalid, 2 bad input or usage.
+ */
+@Command(
+        name = "verify",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Verify an MPC node's attestation: the TDX quote is genuine and current (Intel DCAP with",
+            "collateral), its event log replays to RTMR3, the app is an approved launcher, and the one",
+            "mpc-image-digest it recorded is an approved image. Lists every check with its outcome.",
+            ""
+        },
+        footer = {
+            "",
+            "Exit status: 0 valid, 1 invalid (a check failed), 2 bad input or usage.",
+            "",
+            "Examples:",
+            "  dstack4j verify --public-data public_data.json --allowed-image-hashes image-digest.bin \\",
+            "      --allowed-launcher-compose-hashes launchers.txt",
+            "  dstack4j verify --public-data http://node:8080/public_data --allowed-image-hashes hashes.txt \\",
+            "      --allowed-launcher-compose-hashes launchers.txt --output json",
+            "  dstack4j verify --dstack-socket /tmp/dstack.sock --trust-test-root test-root.pem \\",
+            "      --collateral collateral.json --expect-keys ed25519:SIGNER,ed25519:P2P ...   (simulator)"
+        })
+public final class VerifyCommand implements Callable<Integer> {
+    enum Output { text, json }
+
+    static final int MAX_DOWNLOAD_BYTES = MpcPublicData.MAX_JSON_BYTES;
+
+    @Spec
+    CommandSpec spec;
+
+    @ArgGroup(exclusive = true, multiplicity = "1", heading = "Evidence (one of):%n")
+    Evidence evidence;
+
+    static final class Evidence {
+        @Option(names = "--public-data", paramLabel = "FILE|URL", description = "an MPC node's /public_data JSON")
+        String publicData;
+
+        @ArgGroup(exclusive = false)
+        Parts parts;
+
+        @Option(names = "--dstack-socket", paramLabel = "PATH|URL",
+                description = "a live guest agent: quote from GetQuote, event log and app-compose from Info")
+        String dstackSocket;
+    }
+
+    static final class Parts {
+        @Option(names = "--quote", required = true, paramLabel = "FILE", description = "TDX quote, binary or hex")
+        Path quote;
+
+        @Option(names = "--event-log", required = true, paramLabel = "FILE",
+                description = "event log JSON (array, GetQuote's string form, or Info's tcb_info)")
+        Path eventLog;
+
+        @Option(names = "--app-compose", paramLabel = "FILE", description = "the raw app-compose.json the compose-hash measures")
+        Path appCompose;
+    }
+
+    @Option(names = "--collateral", paramLabel = "FILE",
+            description = "DCAP collateral JSON (dcap-qvl hex form or public_data's); overrides the evidence's")
+    Path collateral;
+
+    @Option(names = "--pccs-url", paramLabel = "URL",
+            description = "fetch collateral from this PCCS / Intel PCS (Intel's v4 API paths) when none is given")
+    URI pccsUrl;
+
+    @Option(names = "--allowed-image-hashes", paramLabel = "FILE",
+            description = "approved MPC image digests: image-digest.bin, a JSON array, or one per line")
+    Path allowedImageHashes;
+
+    @Option(names = "--allowed-launcher-compose-hashes", paramLabel = "FILE",
+            description = "SHA-256 of approved launcher docker-compose files, one per line or a JSON array")
+    Path allowedLauncherComposeHashes;
+
+    @Option(names = "--measurements", paramLabel = "FILE",
+            description = "allowed MRTD/RTMR0-2/key-provider sets (JSON). Default: the sets of the captured MPC nodes")
+    Path measurements;
+
+    @Option(names = "--expect-keys", paramLabel = "SIGNER,P2P",
+            description = "the node's ed25519 keys (base58 'ed25519:...'); report data must bind them")
+    String expectKeys;
+
+    @Option(names = "--trust-test-root", paramLabel = "PEM",
+            description = "trust this root CA instead of Intel's (the agent simulator's TEST ONLY PKI)")
+    Path testRoot;
+
+    @Option(names = "--at", paramLabel = "INSTANT", description = "verification time, ISO-8601 (e.g. 2026-08-13T11:45:38Z). Default: now")
+    String at;
+
+    @Option(names = "--allow-debug", description = "accept debug TDs (never for production)")
+    boolean allowDebug;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "timeout of each network call (URL, PCCS, agent). Default: ${DEFAULT-VALUE}")
+    long timeoutSeconds;
+
+    @Option(names = "--output", paramLabel = "text|json", defaultValue = "text", description = "Default: ${DEFAULT-VALUE}")
+    Output output;
+
+    /** A problem with the command's input: exit 2. */
+    static final class BadInput extends Exception {
+        BadInput(String message) {
+            super(message);
+        }
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            Instant when = at == null ? Instant.now() : parseInstant(at);
+            MpcPolicy policy = policy();
+            MpcPublicData data = evidence(policy);
+            Collateral coll = collateral(data);
+            DcapVerifier verifier = testRoot == null ? DcapVerifier.intel() : DcapVerifier.withTrustedRoot(readRoot(testRoot));
+            DcapVerification dcap = verifier.verify(data.quote(), coll, when, allowDebug);
+            AppVerification app = MpcAppVerifier.verify(data, policy);
+            List<Check> checks = new ArrayList<>(dcap.checks());
+            checks.addAll(app.checks());
+            boolean valid = dcap.valid() && app.ok();
+            if (output == Output.json) {
+                out.println(ReportJson.MAPPER.writeValueAsString(json(valid, dcap, app, checks, when)));
+            } else {
+                out.print(text(valid, dcap, app, checks, when));
+            }
+            out.flush();
+            return valid ? 0 : 1;
+        } catch (BadInput e) {
+            err.println("dstack4j verify: " + e.getMessage());
+            return 2;
+        } catch (IOException e) {
+            err.println("dstack4j verify: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private MpcPolicy policy() throws BadInput {
+        try {
+            Set<String> images = allowedImageHashes == null ? Set.of() : MpcPolicy.imageHashesFrom(allowedImageHashes);
+            Set<String> launchers = allowedLauncherComposeHashes == null ? Set.of()
+                    : MpcPolicy.launcherComposeHashesFrom(allowedLauncherComposeHashes);
+            MpcPolicy policy = MpcPolicy.withDefaultMeasurements(images, launchers);
+            if (measurements != null) policy = policy.withMeasurements(MeasurementSet.load(measurements));
+            if (expectKeys != null) policy = policy.withExpectedKeys(keys(expectKeys));
+            return policy;
+        } catch (IOException | PolicyFormatException e) {
+            throw new BadInput("policy: " + e.getMessage());
+        }
+    }
+
+    private static NodeKeys keys(String spec) throws BadInput {
+        String[] parts = spec.split(",", -1);
+        if (parts.length != 2) throw new BadInput("--expect-keys takes SIGNER,P2P (two ed25519:... keys)");
+        try {
+            return NodeKeys.parse(parts[0].strip(), parts[1].strip());
+        } catch (EvidenceFormatException e) {
+            throw new BadInput("--expect-keys: " + e.getMessage());
+        }
+    }
+
+    private MpcPublicData evidence(MpcPolicy policy) throws BadInput, IOException {
+        try {
+            if (evidence.publicData != null) {
+                String src = evidence.publicData;
+                return src.startsWith("http://") || src.startsWith("https://")
+                        ? MpcPublicData.parse(download(URI.create(src)))
+                        : MpcPublicData.read(Path.of(src));
+            }
+            if (evidence.parts != null) {
+                Optional<String> compose = evidence.parts.appCompose == null ? Optional.empty()
+                        : Optional.of(Files.readString(evidence.parts.appCompose, StandardCharsets.UTF_8));
+                return MpcPublicData.fromParts(quoteBytes(evidence.parts.quote), Files.readAllBytes(evidence.parts.eventLog),
+                        compose, Optional.empty());
+            }
+            return fromAgent(policy);
+        } catch (EvidenceFormatException e) {
+            throw new BadInput("evidence: " + e.getMessage());
+        }
+    }
+
+    /** Quote + complete event log + app-compose from a live agent; report data binds --expect-keys if given. */
+    private MpcPublicData fromAgent(MpcPolicy policy) throws BadInput, EvidenceFormatException {
+        byte[] reportData = policy.expectedKeys().map(MpcReportData::v1).orElse(new byte[0]);
+        try {
+            DstackEndpoint endpoint = DstackEndpoint.parse(evidence.dstackSocket);
+            try (DstackClient client = DstackClient.builder().endpoint(endpoint).timeout(Duration.ofSeconds(timeoutSeconds)).build()) {
+                GetQuoteResponse quote = client.getQuote(reportData);
+                InfoResponse info = client.info();
+                String log = EventLog.of(info.tcbInfo().eventLog()).toJson();
+                return MpcPublicData.fromParts(quote.quote(), log.getBytes(StandardCharsets.UTF_8),
+                        Optional.of(info.tcbInfo().appCompose()), Optional.empty());
+            }
+        } catch (DstackException | IllegalArgumentException e) {
+            throw new BadInput("agent: " + e.getMessage());
+        }
+    }
+
+    private Collateral collateral(MpcPublicData data) throws BadInput, IOException {
+        try {
+            if (collateral != null) {
+                return CollateralJson.parse(readCapped(collateral));
+            }
+            if (data.collateral().isPresent()) {
+                return CollateralJson.fromJson(data.collateral().get());
+            }
+            if (pccsUrl != null) {
+                return new PccsClient(pccsUrl, Duration.ofSeconds(timeoutSeconds), PccsClient.DEFAULT_MAX_BODY_BYTES,
+                        Optional.empty()).fetch(data.quote());
+            }
+        } catch (CollateralFormatException | PccsException e) {
+            throw new BadInput("collateral: " + e.getMessage());
+        }
+        throw new BadInput("no collateral: the evidence carries none; pass --collateral FILE or --pccs-url URL");
+    }
+
+    private static byte[] quoteBytes(Path file) throws IOException, BadInput {
+        byte[] raw = readCapped(file);
+        String text = new String(raw, StandardCharsets.US_ASCII).strip();
+        if (!text.isEmpty() && text.matches("(0x)?[0-9a-fA-F]+")) {
+            try {
+                return Hex.decode(text);
+            } catch (IllegalArgumentException e) {
+                throw new BadInput("--quote " + file + ": odd-length hex");
+            }
+        }
+        return raw;
+    }
+
+    private static byte[] readCapped(Path file) throws IOException, BadInput {
+        if (!Files.isRegularFile(file)) throw new BadInput(file + " is not a readable file");
+        if (Files.size(file) > MAX_DOWNLOAD_BYTES) throw new BadInput(file + " is larger than " + MAX_DOWNLOAD_BYTES + " bytes");
+        return Files.readAllBytes(file);
+    }
+
+    private byte[] download(URI url) throws BadInput {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(timeoutSeconds))
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+        try {
+            HttpResponse<InputStream> r = client.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(timeoutSeconds)).GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = r.body()) {
+                if (r.statusCode() != 200) throw new BadInput(url + " answered HTTP " + r.statusCode());
+                byte[] body = in.readNBytes(MAX_DOWNLOAD_BYTES + 1);
+                if (body.length > MAX_DOWNLOAD_BYTES) throw new BadInput(url + " sent more than " + MAX_DOWNLOAD_BYTES + " bytes");
+                return body;
+            }
+        } catch (IOException e) {
+            throw new BadInput("cannot fetch " + url + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BadInput("interrupted while fetching " + url);
+        } finally {
+            client.close();
+        }
+    }
+
+    private static X509Certificate readRoot(Path pem) throws BadInput, IOException {
+        try (InputStream in = new ByteArrayInputStream(readCapped(pem))) {
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        } catch (CertificateException | ClassCastException e) {
+            throw new BadInput("--trust-test-root " + pem + " is not a PEM certificate: " + e.getMessage());
+        }
+    }
+
+    private static Instant parseInstant(String text) throws BadInput {
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw new BadInput("--at " + text + " is not an ISO-8601 instant like 2026-08-13T11:45:38Z");
+        }
+    }
+
+    private static ObjectNode json(boolean valid, DcapVerification dcap, AppVerification app, List<Check> checks, Instant at) {
+        ObjectNode o = ReportJson.MAPPER.createObjectNode();
+        o.put("valid", valid);
+        o.put("status", dcap.status());
+        ArrayNode adv = o.putArray("advisory_ids");
+        dcap.advisoryIds().forEach(adv::add);
+        o.put("mpc_image_digest", app.mpcImageDigest().orElse(null));
+        o.put("compose_hash", app.composeHash().orElse(null));
+        o.put("launcher_compose_hash", app.launcherComposeHash().orElse(null));
+        o.put("report_data", app.reportDataHex());
+        o.put("verified_at", at.toString());
+        ArrayNode arr = o.putArray("checks");
+        for (Check c : checks) arr.addObject().put("name", c.name()).put("ok", c.ok()).put("detail", c.detail());
+        return o;
+    }
+
+    private static String text(boolean valid, DcapVerification dcap, AppVerification app, List<Check> checks, Instant at) {
+        StringBuilder s = new StringBuilder();
+        for (Check c : checks) {
+            s.append(c.ok() ? "  ok    " : "  FAIL  ").append(String.format("%-26s", c.name())).append(' ').append(c.detail()).append('\n');
+        }
+        s.append("TCB status        ").append(dcap.status())
+                .append(dcap.advisoryIds().isEmpty() ? "" : " advisories " + String.join(",", dcap.advisoryIds())).append('\n');
+        s.append("mpc-image-digest  ").append(app.mpcImageDigest().orElse("(none)")).append('\n');
+        s.append("compose-hash      ").append(app.composeHash().orElse("(none)")).append('\n');
+        s.append("verified at       ").append(at).append('\n');
+        long failed = checks.stream().filter(c -> !c.ok()).count();
+        s.append(valid ? "VALID: every check passed\n" : "INVALID: " + failed + " check(s) failed\n");
+        return s.toString();
+    }
+}
