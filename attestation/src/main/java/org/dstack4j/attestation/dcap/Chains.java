@@ -23,7 +23,7 @@ final class Chains {
      * @return the path leaf … root
      */
     static List<X509Certificate> verify(String what, List<X509Certificate> chain, X509Certificate root, Instant at,
-            List<X509CRL> crls) throws VerifyFailure {
+            List<X509CRL> crls, SignatureCache cache) throws VerifyFailure {
         if (chain.isEmpty()) throw new VerifyFailure(what + " is empty");
         List<X509Certificate> path = new ArrayList<>(chain);
         X509Certificate last = path.getLast();
@@ -46,46 +46,64 @@ final class Chains {
             if (ku != null && (ku.length < 6 || !ku[5])) {
                 throw new VerifyFailure(what + ": issuer " + Pem.cn(issuer) + " may not sign certificates");
             }
-            signedBy(what + ": certificate " + Pem.cn(cert), cert, issuer);
+            signedBy(what + ": certificate " + Pem.cn(cert), cert, issuer, cache);
         }
         for (X509Certificate c : path) within(what + ": certificate " + Pem.cn(c), c.getNotBefore(), c.getNotAfter(), at);
-        for (int i = 0; i < path.size() - 1; i++) notRevoked(what, path.get(i), path.get(i + 1), at, crls);
+        for (int i = 0; i < path.size() - 1; i++) notRevoked(what, path.get(i), path.get(i + 1), at, crls, cache);
         return List.copyOf(path);
     }
 
     /** Checks {@code cert} against the CRL its issuer published: CRL signed by {@code issuer}, current, not listing it. */
-    static void notRevoked(String what, X509Certificate cert, X509Certificate issuer, Instant at, List<X509CRL> crls)
-            throws VerifyFailure {
+    static void notRevoked(String what, X509Certificate cert, X509Certificate issuer, Instant at, List<X509CRL> crls,
+            SignatureCache cache) throws VerifyFailure {
         X509CRL crl = crls.stream().filter(c -> c.getIssuerX500Principal().equals(cert.getIssuerX500Principal()))
                 .findFirst()
                 .orElseThrow(() -> new VerifyFailure(what + ": no CRL from " + Pem.cn(issuer) + " in the collateral to check "
                         + Pem.cn(cert) + " for revocation"));
-        crlValid(what + ": CRL of " + Pem.cn(issuer), crl, issuer, at);
+        crlValid(what + ": CRL of " + Pem.cn(issuer), crl, issuer, at, cache);
         if (crl.getRevokedCertificate(cert.getSerialNumber()) != null) {
             throw new VerifyFailure(what + ": certificate " + Pem.cn(cert) + " (serial " + cert.getSerialNumber().toString(16)
                     + ") is revoked by the CRL of " + Pem.cn(issuer));
         }
     }
 
-    static void crlValid(String what, X509CRL crl, X509Certificate issuer, Instant at) throws VerifyFailure {
+    static void crlValid(String what, X509CRL crl, X509Certificate issuer, Instant at, SignatureCache cache) throws VerifyFailure {
         if (!crl.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
             throw new VerifyFailure(what + " is issued by " + crl.getIssuerX500Principal().getName() + ", not " + Pem.cn(issuer));
         }
+        boolean signed;
         try {
-            crl.verify(issuer.getPublicKey());
-        } catch (GeneralSecurityException | RuntimeException e) {
-            throw new VerifyFailure(what + ": signature does not verify with " + Pem.cn(issuer) + "'s key");
+            signed = cache.verify(crl.getEncoded(), issuer.getPublicKey(), () -> {
+                try {
+                    crl.verify(issuer.getPublicKey());
+                    return true;
+                } catch (GeneralSecurityException | RuntimeException e) {
+                    return false;
+                }
+            });
+        } catch (java.security.cert.CRLException e) {
+            signed = false;
         }
+        if (!signed) throw new VerifyFailure(what + ": signature does not verify with " + Pem.cn(issuer) + "'s key");
         if (crl.getNextUpdate() == null) throw new VerifyFailure(what + " has no nextUpdate");
         within(what, crl.getThisUpdate(), crl.getNextUpdate(), at);
     }
 
-    static void signedBy(String what, X509Certificate cert, X509Certificate issuer) throws VerifyFailure {
+    static void signedBy(String what, X509Certificate cert, X509Certificate issuer, SignatureCache cache) throws VerifyFailure {
+        boolean signed;
         try {
-            cert.verify(issuer.getPublicKey());
-        } catch (GeneralSecurityException | RuntimeException e) {
-            throw new VerifyFailure(what + ": signature does not verify with " + Pem.cn(issuer) + "'s key");
+            signed = cache.verify(cert.getEncoded(), issuer.getPublicKey(), () -> {
+                try {
+                    cert.verify(issuer.getPublicKey());
+                    return true;
+                } catch (GeneralSecurityException | RuntimeException e) {
+                    return false;
+                }
+            });
+        } catch (java.security.cert.CertificateEncodingException e) {
+            signed = false;
         }
+        if (!signed) throw new VerifyFailure(what + ": signature does not verify with " + Pem.cn(issuer) + "'s key");
     }
 
     static void within(String what, Date from, Date to, Instant at) throws VerifyFailure {

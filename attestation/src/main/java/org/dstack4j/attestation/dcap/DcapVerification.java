@@ -15,10 +15,11 @@ import org.dstack4j.attestation.quote.TdxQuote;
  *                    which statuses to accept
  * @param status      {@code UpToDate}, {@code SWHardeningNeeded}, {@code ConfigurationNeeded},
  *                    {@code ConfigurationAndSWHardeningNeeded}, {@code OutOfDate},
- *                    {@code OutOfDateConfigurationNeeded}, {@code Revoked}, or {@code Unknown} when
- *                    verification stopped before a TCB level could be matched
+ *                    {@code OutOfDateConfigurationNeeded}, {@code Revoked}; {@code Unknown} when no TCB level was
+ *                    matched or when a check other than {@code tcb-status} and {@code td-attributes} failed
+ *                    (a status read from unauthenticated or stale evidence means nothing)
  * @param advisoryIds Intel security advisories (e.g. {@code INTEL-SA-01036}) of the matched platform,
- *                    TDX module and QE TCB levels
+ *                    TDX module and QE TCB levels; empty when the status is {@code Unknown}
  * @param checks      the checks in the order they ran (see {@link DcapVerifier} for the names)
  * @param quote       the parsed quote, when it parsed
  */

@@ -25,6 +25,8 @@ public final class PreparedCollateral {
     final Part<X509CRL> pckCrl;
     final Part<TcbInfo> tcbInfo;
     final Part<QeIdentity> qeIdentity;
+    /** Signature results of this collateral's CRLs, chains and documents (and of recent PCK chains). */
+    final SignatureCache signatures = new SignatureCache();
 
     private PreparedCollateral(Collateral c) {
         this.collateral = c;

@@ -30,6 +30,8 @@ final class VerificationRun {
     private static final HexFormat HEX = HexFormat.of();
     private static final byte[] INTEL_QE_VENDOR_ID = HEX.parseHex("939a7233f79c4ca9940a0db3957f0607");
 
+    private static final java.util.Set<String> TRUSTED_IF_FAILED = java.util.Set.of("tcb-status", "td-attributes");
+
     private final X509Certificate root;
     private final byte[] quoteBytes;
     private final PreparedCollateral col;
@@ -95,8 +97,11 @@ final class VerificationRun {
         boolean attrsOk = quoteOk && step("td-attributes", this::tdAttributes);
         boolean all = checks.stream().allMatch(Check::ok);
         boolean valid = all && quoteOk && statusOk && attrsOk && bindingOk && quoteSigOk && qeSigOk;
-        return new DcapVerification(valid, status == null ? DcapVerification.UNKNOWN : status.name(), advisories, checks,
-                Optional.ofNullable(quote));
+        // a status computed from evidence that failed a signature, chain or freshness check means nothing: report it
+        // only when everything but the status itself (Revoked) and the TD attributes held
+        boolean trusted = status != null && checks.stream().allMatch(c -> c.ok() || TRUSTED_IF_FAILED.contains(c.name()));
+        return new DcapVerification(valid, trusted ? status.name() : DcapVerification.UNKNOWN, trusted ? advisories : List.of(),
+                checks, Optional.ofNullable(quote));
     }
 
     // --- quote ---
@@ -126,7 +131,7 @@ final class VerificationRun {
     private String rootCaCrl() throws VerifyFailure {
         rootCrl = col.rootCaCrl.get();
         Chains.within("Intel root CA certificate", root.getNotBefore(), root.getNotAfter(), at);
-        Chains.crlValid("root CA CRL", rootCrl, root, at);
+        Chains.crlValid("root CA CRL", rootCrl, root, at, col.signatures);
         if (rootCrl.getRevokedCertificate(root.getSerialNumber()) != null) throw new VerifyFailure("the root CA is revoked by its own CRL");
         return "pinned root " + Pem.cn(root) + " (SHA-256 " + IntelRootCa.fingerprint(root) + ") not revoked; CRL "
                 + rootCrl.getThisUpdate().toInstant() + " .. " + rootCrl.getNextUpdate().toInstant();
@@ -134,8 +139,8 @@ final class VerificationRun {
 
     private String pckCrl() throws VerifyFailure {
         pckCrl = col.pckCrl.get();
-        List<X509Certificate> path = Chains.verify("PCK CRL issuer chain", col.pckCrlIssuerChain.get(), root, at, List.of(rootCrl));
-        Chains.crlValid("PCK CRL", pckCrl, path.getFirst(), at);
+        List<X509Certificate> path = Chains.verify("PCK CRL issuer chain", col.pckCrlIssuerChain.get(), root, at, List.of(rootCrl), col.signatures);
+        Chains.crlValid("PCK CRL", pckCrl, path.getFirst(), at, col.signatures);
         return "signed by " + Pem.cn(path.getFirst()) + ", " + pckCrl.getThisUpdate().toInstant() + " .. "
                 + pckCrl.getNextUpdate().toInstant() + ", " + count(pckCrl) + " revoked";
     }
@@ -145,8 +150,12 @@ final class VerificationRun {
     }
 
     private String signedDocument(String what, Part<List<X509Certificate>> chain, String text, byte[] signature) throws VerifyFailure {
-        List<X509Certificate> path = Chains.verify(what + " issuer chain", chain.get(), root, at, List.of(rootCrl));
-        if (!Ecdsa.verify(path.getFirst().getPublicKey(), text.getBytes(StandardCharsets.UTF_8), signature)) {
+        List<X509Certificate> path = Chains.verify(what + " issuer chain", chain.get(), root, at, List.of(rootCrl), col.signatures);
+        byte[] signed = text.getBytes(StandardCharsets.UTF_8);
+        byte[] signedAndSignature = Arrays.copyOf(signed, signed.length + signature.length);
+        System.arraycopy(signature, 0, signedAndSignature, signed.length, signature.length);
+        if (!col.signatures.verify(signedAndSignature, path.getFirst().getPublicKey(),
+                () -> Ecdsa.verify(path.getFirst().getPublicKey(), signed, signature))) {
             throw new VerifyFailure(what + " signature does not verify with " + Pem.cn(path.getFirst()) + "'s key over the exact JSON text");
         }
         return "signed by " + Pem.cn(path.getFirst()) + ", chain to the pinned root, not revoked";
@@ -199,7 +208,7 @@ final class VerificationRun {
                     + nested.type() + " carries no PCK chain (type 5) and the collateral has no pck_certificate_chain"));
             source = "collateral";
         }
-        pckPath = Chains.verify("PCK certificate chain", chain, root, at, List.of(rootCrl, pckCrl));
+        pckPath = Chains.verify("PCK certificate chain", chain, root, at, List.of(rootCrl, pckCrl), col.signatures);
         return Pem.cn(pckPath.getFirst()) + " (from the " + source + ") via " + Pem.cn(pckPath.get(1))
                 + " to the pinned root, not revoked";
     }
