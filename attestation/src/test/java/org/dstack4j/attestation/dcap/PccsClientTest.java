@@ -63,6 +63,10 @@ class PccsClientTest {
             override.handle(ex);
             return;
         }
+        answer(ex, path);
+    }
+
+    private void answer(HttpExchange ex, String path) throws IOException {
         HexFormat hex = HexFormat.of();
         switch (path) {
             case "/sgx/certification/v4/pckcrl" -> {
@@ -151,8 +155,7 @@ class PccsClientTest {
             if (calls[0]++ == 0) {
                 send(ex, 503, new byte[0]);
             } else {
-                overrides.remove("/tdx/certification/v4/qe/identity");
-                serve(ex);
+                answer(ex, ex.getRequestURI().getPath());
             }
         });
         assertThat(client().fetch(fixture.quote()).qeIdentity()).isEqualTo(expected.qeIdentity());
