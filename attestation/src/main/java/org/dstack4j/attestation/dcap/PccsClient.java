@@ -18,6 +18,10 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.dstack4j.attestation.quote.QuoteFormatException;
 import org.dstack4j.attestation.quote.TdxQuote;
 
@@ -197,10 +201,7 @@ public final class PccsClient {
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             try {
                 HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
-                byte[] body;
-                try (InputStream in = r.body()) {
-                    body = in.readNBytes(maxBodyBytes + 1);
-                }
+                byte[] body = readBody(url, r.body());
                 if (body.length > maxBodyBytes) throw new PccsException(url + ": answer exceeds " + maxBodyBytes + " bytes");
                 int status = r.statusCode();
                 if (status == 200) return new Answer(url, body, r);
@@ -214,6 +215,27 @@ public final class PccsClient {
             }
         }
         throw last;
+    }
+
+    /** Reads at most {@code maxBodyBytes + 1} bytes within the timeout (the request timeout only covers the headers). */
+    private byte[] readBody(String url, InputStream in) throws IOException, InterruptedException, PccsException {
+        try (in) {
+            CompletableFuture<byte[]> body = new CompletableFuture<>();
+            Thread.ofVirtual().name("pccs-body").start(() -> {
+                try {
+                    body.complete(in.readNBytes(maxBodyBytes + 1));
+                } catch (IOException | RuntimeException e) {
+                    body.completeExceptionally(e);
+                }
+            });
+            try {
+                return body.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                throw new PccsException(url + ": answer body not received within " + timeout.toMillis() + " ms");
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            }
+        }
     }
 
     /** A CRL body as DER: DER as is, PEM decoded, hex (what PCCS serves for the root CA CRL) decoded. */
