@@ -1,0 +1,82 @@
+package org.dstack4j.attestation.dcap;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** The real MPC attestations (quote + collateral) in {@code shared/fixtures/mpc-attestation}. */
+final class Fixtures {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private Fixtures() {}
+
+    record Fixture(String name, JsonNode dstack) {
+        byte[] quote() {
+            JsonNode arr = dstack.get("quote");
+            byte[] out = new byte[arr.size()];
+            for (int i = 0; i < out.length; i++) out[i] = (byte) arr.get(i).intValue();
+            return out;
+        }
+
+        JsonNode collateralJson() {
+            return dstack.get("collateral");
+        }
+
+        Collateral collateral() {
+            try {
+                return CollateralJson.fromJson(collateralJson());
+            } catch (CollateralFormatException e) {
+                throw new IllegalStateException(name, e);
+            }
+        }
+
+        /** One hour after the TCB info's issueDate: when dcap-qvl reports every fixture UpToDate. */
+        Instant verifyAt() {
+            try {
+                return Instant.parse(JSON.readTree(collateral().tcbInfo()).get("issueDate").asText()).plus(1, ChronoUnit.HOURS);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Path root() {
+        for (Path p = Path.of(System.getProperty("user.dir")).toAbsolutePath(); p != null; p = p.getParent()) {
+            for (Path c : List.of(p.resolve("shared/fixtures"), p.resolve("../shared/fixtures").normalize())) {
+                if (Files.isDirectory(c.resolve("mpc-attestation"))) return c;
+            }
+        }
+        throw new IllegalStateException("shared/fixtures not found above " + System.getProperty("user.dir"));
+    }
+
+    static List<Fixture> all() {
+        try (Stream<Path> dirs = Files.list(root().resolve("mpc-attestation"))) {
+            List<Path> files = dirs.map(d -> d.resolve("public_data.json")).filter(Files::isRegularFile).sorted().toList();
+            if (files.isEmpty()) throw new IllegalStateException("no public_data.json fixtures");
+            return files.stream().map(f -> {
+                try {
+                    return new Fixture(f.getParent().getFileName().toString(), JSON.readTree(f.toFile()).at("/tee_participant_info/Dstack"));
+                } catch (IOException e) {
+                    throw new IllegalStateException(f.toString(), e);
+                }
+            }).toList();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Fixture first() {
+        return all().getFirst();
+    }
+}
