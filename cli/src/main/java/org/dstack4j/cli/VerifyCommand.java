@@ -148,6 +148,10 @@ public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--at", paramLabel = "INSTANT", description = "verification time, ISO-8601 (e.g. 2026-08-13T11:45:38Z). Default: now")
     String at;
 
+    @Option(names = "--accept-status", paramLabel = "STATUS", split = ",", defaultValue = "UpToDate",
+            description = "TCB statuses accepted as valid (comma-separated, e.g. UpToDate,SWHardeningNeeded). Default: ${DEFAULT-VALUE}")
+    List<String> acceptStatus;
+
     @Option(names = "--allow-debug", description = "accept debug TDs (never for production)")
     boolean allowDebug;
 
@@ -178,8 +182,14 @@ public final class VerifyCommand implements Callable<Integer> {
             DcapVerification dcap = verifier.verify(data.quote(), coll, when, allowDebug);
             AppVerification app = MpcAppVerifier.verify(data, policy);
             List<Check> checks = new ArrayList<>(dcap.checks());
+            // DCAP calls e.g. OutOfDate "valid"; whether that is acceptable is the verifier's policy.
+            Check accepted = acceptStatus.contains(dcap.status())
+                    ? Check.pass("tcb-status-accepted", dcap.status() + " is accepted (" + String.join(",", acceptStatus) + ")")
+                    : Check.fail("tcb-status-accepted", dcap.status() + " is not among the accepted statuses "
+                            + String.join(",", acceptStatus) + " (--accept-status)");
+            checks.add(accepted);
             checks.addAll(app.checks());
-            boolean valid = dcap.valid() && app.ok();
+            boolean valid = dcap.valid() && accepted.ok() && app.ok();
             if (output == Output.json) {
                 out.println(ReportJson.MAPPER.writeValueAsString(json(valid, dcap, app, checks, when)));
             } else {
