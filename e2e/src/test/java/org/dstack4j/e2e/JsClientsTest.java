@@ -2,15 +2,21 @@ package org.dstack4j.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.dstack4j.attestation.dcap.CollateralJson;
+import org.dstack4j.attestation.dcap.DcapVerification;
+import org.dstack4j.attestation.dcap.DcapVerifier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,6 +76,22 @@ class JsClientsTest {
         assertThat(results).as(r.output).hasSizeGreaterThanOrEqualTo(3)
                 .allSatisfy(j -> assertThat(j).contains("\"status\":\"UpToDate\"").contains("\"advisory_ids\":[]"));
         Files.write(Path.of("target", "dcap-qvl-fixtures.jsonl"), results, StandardCharsets.UTF_8);
+
+        // Same quote, same collateral, same time: our DCAP verifier must reach dcap-qvl's verdict.
+        ObjectMapper json = new ObjectMapper();
+        for (String line : results) {
+            JsonNode qvl = json.readTree(line);
+            JsonNode dstack = json.readTree(fixtures.resolve("mpc-attestation").resolve(qvl.get("fixture").asText())
+                    .resolve("public_data.json").toFile()).get("tee_participant_info").get("Dstack");
+            byte[] quote = json.convertValue(dstack.get("quote"), byte[].class);
+            DcapVerification ours = DcapVerifier.intel().verify(quote, CollateralJson.fromJson(dstack.get("collateral")),
+                    Instant.parse(qvl.get("verified_at").asText()), false);
+            assertThat(ours.valid()).as(qvl.get("fixture") + ": " + ours.firstFailure()).isTrue();
+            assertThat(ours.status()).as(qvl.get("fixture").asText()).isEqualTo(qvl.get("status").asText());
+            List<String> qvlAdvisories = new ArrayList<>();
+            qvl.get("advisory_ids").forEach(a -> qvlAdvisories.add(a.asText()));
+            assertThat(ours.advisoryIds()).as(qvl.get("fixture").asText()).containsExactlyElementsOf(qvlAdvisories);
+        }
     }
 
     private static Path fixtures() {
