@@ -110,6 +110,12 @@ public final class LinuxTdx implements TeeBackend {
         }
         ConfigfsTsm tsm = new ConfigfsTsm(config.reportRoot(), config.ioTimeout());
         SysfsRtmr3 sysfs = new SysfsRtmr3(config.rtmr3File());
+        // the interfaces first: on a machine without TDX, leave no files behind
+        TdReport startup = switch (tsm.quote(STARTUP_REPORT_DATA)) {
+            case ConfigfsTsm.Outcome.Quote q -> q.parsed().tdReport();
+            case ConfigfsTsm.Outcome.Failure f -> throw new TdxStartException("cannot take a start-up quote: "
+                    + f.reason());
+        };
         RuntimeEventLog.Loaded loaded = RuntimeEventLog.open(config.eventLog());
         List<EventLogEntry> events = loaded.events();
 
@@ -119,11 +125,6 @@ public final class LinuxTdx implements TeeBackend {
                     + config.eventLog() + " is not empty: GetKey results would change; restore the key file");
         }
 
-        TdReport startup = switch (tsm.quote(STARTUP_REPORT_DATA)) {
-            case ConfigfsTsm.Outcome.Quote q -> q.parsed().tdReport();
-            case ConfigfsTsm.Outcome.Failure f -> throw new TdxStartException("cannot take a start-up quote: "
-                    + f.reason());
-        };
         byte[] live = startup.rtmr3();
         Optional<byte[]> fromSysfs = sysfs.read();
         if (fromSysfs.isPresent() && !Arrays.equals(fromSysfs.get(), live)) {
