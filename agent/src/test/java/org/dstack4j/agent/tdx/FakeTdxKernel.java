@@ -143,9 +143,9 @@ final class FakeTdxKernel implements AutoCloseable {
             Arrays.fill(reportData, (byte) 0xee);
         }
         replace(entry.resolve("outblob"), quote(reportData));
-        replace(entry.resolve("generation"), (gen + "\n").getBytes(StandardCharsets.US_ASCII));
+        quotes.incrementAndGet(); // before the generation moves: the agent may return as soon as it does
         generations.put(entry, gen);
-        quotes.incrementAndGet();
+        replace(entry.resolve("generation"), (gen + "\n").getBytes(StandardCharsets.US_ASCII));
     }
 
     private byte[] quote(byte[] reportData) {
