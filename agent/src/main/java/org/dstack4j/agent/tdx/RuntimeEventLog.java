@@ -39,7 +39,7 @@ final class RuntimeEventLog {
     /**
      * What was on disk.
      *
-     * @param log      the events, in append order
+     * @param events   the events, in append order
      * @param tornTail bytes after the last newline (an interrupted append), 0 normally
      * @param file     the opened log, positioned to append after the complete lines
      */
