@@ -5,9 +5,11 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import org.dstack4j.agent.api.AgentVersion;
 import org.dstack4j.agent.api.GuestApi;
 import org.dstack4j.agent.server.AgentServer;
@@ -17,6 +19,9 @@ import org.dstack4j.agent.simulator.MeasurementProfile;
 import org.dstack4j.agent.simulator.ProfileException;
 import org.dstack4j.agent.simulator.SimulatedTdx;
 import org.dstack4j.agent.simulator.SimulatorConfig;
+import org.dstack4j.agent.tdx.LinuxTdx;
+import org.dstack4j.agent.tdx.TdxConfig;
+import org.dstack4j.agent.tdx.TdxStartException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,27 +42,53 @@ import picocli.CommandLine.Spec;
             "",
             "With --simulator, TDX is simulated: MRTD and RTMR0-2 come from a measurement profile, RTMR3 is "
                     + "kept in software (boot events, then EmitEvent), and quotes are signed by a TEST-ONLY PKI "
-                    + "derived from --seed that no production verifier trusts."},
+                    + "derived from --seed that no production verifier trusts.",
+            "",
+            "With --tdx, the Linux TDX interfaces are used: quotes from configfs-tsm (--configfs-root), RTMR3 "
+                    + "extended through sysfs (--sysfs-rtmr), the runtime event log kept in --event-log and checked "
+                    + "against the live RTMR3 on start. There is no key provider: keys derive from --key-file. "
+                    + "Not yet tested on TDX hardware (see docs/agent.md)."},
         footer = {
             "",
             "Example:",
             "  dstack4j agent --simulator --socket /tmp/dstack.sock \\",
             "      --state-dir /tmp/dstack-state",
             "  DSTACK_SIMULATOR_ENDPOINT=/tmp/dstack.sock <app using a dstack SDK>",
+            "  dstack4j agent --tdx --socket /var/run/dstack.sock \\",
+            "      --event-log /data/dstack4j/events.jsonl --app-compose /data/app-compose.json",
             "",
             "When ready it prints one line to stdout:",
-            "  dstack4j agent: listening on <socket> (simulator, RTMR3=<hex>)"},
+            "  dstack4j agent: listening on <socket> (simulator|tdx, RTMR3=<hex>)"},
         sortOptions = false, showDefaultValues = true, versionProvider = AgentCommand.Version.class)
 public final class AgentCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--simulator", description = "Simulate TDX (software RTMRs, test PKI). Required for now.")
+    @Option(names = "--simulator", description = "Simulate TDX (software RTMRs, test PKI). One of --simulator, --tdx.")
     boolean simulator;
 
-    @Option(names = "--tdx", description = "Use the Linux TDX interfaces (configfs-tsm, sysfs RTMR). Not implemented yet.")
+    @Option(names = "--tdx", description = "Use the Linux TDX interfaces (configfs-tsm, sysfs RTMR3). "
+            + "One of --simulator, --tdx.")
     boolean tdx;
+
+    @Option(names = "--configfs-root", paramLabel = "DIR", defaultValue = TdxConfig.DEFAULT_REPORT_ROOT,
+            description = "--tdx: configfs-tsm report directory.")
+    Path configfsRoot;
+
+    @Option(names = "--sysfs-rtmr", paramLabel = "FILE", defaultValue = TdxConfig.DEFAULT_RTMR3_FILE,
+            description = "--tdx: sysfs RTMR3 file (write a 48-byte digest to extend; read for the value).")
+    Path sysfsRtmr;
+
+    @Option(names = "--event-log", paramLabel = "FILE",
+            description = "--tdx (required): runtime event log, JSON lines, appended and fsynced before each "
+                    + "extension; replayed and checked against the live RTMR3 on start.")
+    Path eventLog;
+
+    @Option(names = "--key-file", paramLabel = "FILE",
+            description = "--tdx: app root secret (64 hex chars, mode 0600), created on first start; keep it on "
+                    + "encrypted storage. Default: app-root-key.hex next to --event-log.")
+    Path keyFile;
 
     @Option(names = "--socket", paramLabel = "PATH", required = true,
             description = "Unix socket to serve on (at most 107 bytes). A stale socket is replaced; "
@@ -75,7 +106,8 @@ public final class AgentCommand implements Callable<Integer> {
 
     @Option(names = "--app-compose", paramLabel = "FILE",
             description = "app-compose.json measured at boot (compose-hash = SHA-256 of its bytes). "
-                    + "Default: built-in copy of the MPC launcher's app-compose.")
+                    + "Required with --tdx (key_provider \"none\"); --simulator default: built-in copy of the MPC "
+                    + "launcher's app-compose.")
     Path appCompose;
 
     @Option(names = "--measurements", paramLabel = "FILE",
@@ -103,35 +135,48 @@ public final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (tdx) {
-            throw new ParameterException(spec.commandLine(),
-                    "--tdx is not implemented yet; use --simulator (real TDX support is a later issue)");
+        if (simulator == tdx) {
+            throw new ParameterException(spec.commandLine(), "choose exactly one backend: --simulator or --tdx");
         }
-        if (!simulator) {
-            throw new ParameterException(spec.commandLine(), "choose a backend: --simulator (--tdx comes later)");
-        }
+        rejectOptionsOfTheOtherBackend();
         Set<PosixFilePermission> mode = parseMode(socketMode);
         PrintWriter err = spec.commandLine().getErr();
-        SimulatedTdx backend;
+        GuestApi api;
+        String label;
+        Supplier<String> rtmr3;
         AgentServer server;
         try {
-            SimulatorConfig config = new SimulatorConfig(seed,
-                    appCompose == null ? AppCompose.defaults() : AppCompose.load(appCompose),
-                    measurements == null ? MeasurementProfile.defaults() : MeasurementProfile.load(measurements),
-                    Optional.ofNullable(stateDir));
-            backend = SimulatedTdx.start(config);
-            SimulatorFiles.write(backend, writeCollateral, writeTestRoot, writeKmsRoot);
+            if (simulator) {
+                SimulatorConfig config = new SimulatorConfig(seed,
+                        appCompose == null ? AppCompose.defaults() : AppCompose.load(appCompose),
+                        measurements == null ? MeasurementProfile.defaults() : MeasurementProfile.load(measurements),
+                        Optional.ofNullable(stateDir));
+                SimulatedTdx backend = SimulatedTdx.start(config);
+                SimulatorFiles.write(backend, writeCollateral, writeTestRoot, writeKmsRoot);
+                api = new GuestApi(backend, backend.appKeys(), backend.appCa(), AgentVersion.detect());
+                label = "simulator";
+                rtmr3 = backend::rtmr3Hex;
+            } else {
+                LinuxTdx backend = LinuxTdx.start(new TdxConfig(configfsRoot, sysfsRtmr, eventLog,
+                        keyFile == null ? TdxConfig.defaultKeyFile(eventLog) : keyFile, AppCompose.load(appCompose),
+                        TdxConfig.DEFAULT_IO_TIMEOUT));
+                api = new GuestApi(backend, backend.appKeys(), backend.appCa(), AgentVersion.detect());
+                label = "tdx";
+                rtmr3 = backend::rtmr3Hex;
+            }
             server = AgentServer.start(new AgentServer.Config(socket, mode,
-                    AgentServer.Config.DEFAULT_IDLE_TIMEOUT, AgentServer.Config.DEFAULT_MAX_BODY_BYTES),
-                    new GuestApi(backend, backend.appKeys(), backend.appCa(), AgentVersion.detect()));
-        } catch (ProfileException | AgentServerException | IOException e) {
+                    AgentServer.Config.DEFAULT_IDLE_TIMEOUT, AgentServer.Config.DEFAULT_MAX_BODY_BYTES), api);
+        } catch (ProfileException | TdxStartException | AgentServerException | IOException e) {
             err.println("dstack4j agent: " + e.getMessage());
             err.flush();
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "dstack4j-agent-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
-        out.println("dstack4j agent: listening on " + server.socketPath() + " (simulator, RTMR3=" + backend.rtmr3Hex() + ")");
+        out.println("dstack4j agent: listening on " + server.socketPath() + " (" + label + ", RTMR3=" + rtmr3.get() + ")");
         out.flush();
         try {
             server.join();
@@ -140,6 +185,25 @@ public final class AgentCommand implements Callable<Integer> {
             server.close();
         }
         return 0;
+    }
+
+    /** Options of one backend given with the other are mistakes; say so rather than ignore them. */
+    private void rejectOptionsOfTheOtherBackend() {
+        var parsed = spec.commandLine().getParseResult();
+        List<String> wrong = (tdx ? List.of("--state-dir", "--measurements", "--seed", "--write-collateral", "--write-test-root", "--write-kms-root")
+                : List.of("--configfs-root", "--sysfs-rtmr", "--event-log", "--key-file")).stream()
+                .filter(parsed::hasMatchedOption).toList();
+        if (!wrong.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), String.join(", ", wrong) + " only appl"
+                    + (wrong.size() == 1 ? "ies" : "y") + " to " + (tdx ? "--simulator" : "--tdx"));
+        }
+        if (tdx && eventLog == null) {
+            throw new ParameterException(spec.commandLine(), "--tdx needs --event-log FILE (where RTMR3's events are kept)");
+        }
+        if (tdx && appCompose == null) {
+            throw new ParameterException(spec.commandLine(),
+                    "--tdx needs --app-compose FILE (the app-compose measured at boot, with \"key_provider\": \"none\")");
+        }
     }
 
     /** {@code --version}: the agent's version as {@code Version} reports it. */

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
@@ -21,13 +23,30 @@ final class KeyMethods {
     /** Longest path or purpose accepted, in UTF-8 bytes. */
     static final int MAX_TEXT_BYTES = 1024;
 
+    /** Derived keys remembered, most recently used first; beyond this the least recent is dropped. */
+    static final int CACHE_ENTRIES = 1024;
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private final AppKeys keys;
+    /*
+     * Derivation costs about nine secp256k1 scalar multiplications (public key, RFC 6979 signature,
+     * recovery id); its result depends only on (path, purpose, algorithm) and the app key, because
+     * the signature is deterministic, so a cache returns byte-identical answers. Guarded by itself.
+     */
+    private final Map<DeriveInput, Derived> cache = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<DeriveInput, Derived> eldest) {
+            return size() > CACHE_ENTRIES;
+        }
+    };
 
     KeyMethods(AppKeys keys) {
         this.keys = keys;
     }
 
+    private record DeriveInput(String path, String purpose, String algorithm) {}
+
+    /** Never exposed outside this class; arrays are not modified after construction. */
     private record Derived(byte[] key, byte[] publicKey, byte[] keySignature) {}
 
     ObjectNode getKey(Params p) throws GuestApiException {
@@ -117,6 +136,21 @@ final class KeyMethods {
     }
 
     private Derived derive(String path, String purpose, String algorithm) throws GuestApiException {
+        DeriveInput input = new DeriveInput(path, purpose, algorithm);
+        synchronized (cache) {
+            Derived hit = cache.get(input);
+            if (hit != null) {
+                return hit;
+            }
+        }
+        Derived d = computeDerived(path, purpose, algorithm);
+        synchronized (cache) {
+            cache.put(input, d);
+        }
+        return d;
+    }
+
+    private Derived computeDerived(String path, String purpose, String algorithm) throws GuestApiException {
         byte[] key = AppKeys.deriveKey(keys.k256Key(), path.getBytes(StandardCharsets.UTF_8));
         byte[] publicKey = switch (algorithm) {
             case "ed25519" -> new Ed25519PrivateKeyParameters(key, 0).generatePublicKey().getEncoded();

@@ -72,7 +72,7 @@ public final class AgentServer implements AutoCloseable {
         connector.setUnixDomainPath(path);
         connector.setIdleTimeout(config.idleTimeout().toMillis());
         server.addConnector(connector);
-        server.setHandler(new GuestApiHandler(api, config.maxBodyBytes()));
+        server.setHandler(new GuestApiHandler(api, config.maxBodyBytes(), threads));
         server.setStopTimeout(5_000);
         try {
             server.start();

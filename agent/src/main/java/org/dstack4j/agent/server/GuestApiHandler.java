@@ -4,10 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.dstack4j.agent.api.GuestApi;
 import org.dstack4j.agent.api.GuestApiException;
 import org.dstack4j.agent.api.Params;
@@ -25,73 +28,135 @@ import org.eclipse.jetty.util.Fields;
  * {@code {}}) or {@code GET /<Method>?field=value}; JSON responses; errors as
  * {@code {"error":"…"}} with 400 (bad input, unknown method), 405 (other HTTP methods),
  * 413 (body over the cap) or 500.
+ *
+ * <p>Non-blocking: the body is read without blocking, and methods that only compute for a short
+ * while ({@link #INLINE_METHODS}) answer on the I/O thread that parsed the request, which saves
+ * two thread hand-offs per request. Methods that take the backend's lock or do I/O (GetQuote,
+ * EmitEvent, Info, GetTlsKey's key generation) run on the worker pool, so a slow quote or fsync
+ * never stalls other connections.
  */
-final class GuestApiHandler extends Handler.Abstract {
+final class GuestApiHandler extends Handler.Abstract.NonBlocking {
+    /** CPU-only methods without locks or I/O, answered on the I/O thread. */
+    static final Set<String> INLINE_METHODS = Set.of("Version", "GetKey", "Sign", "Verify");
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final GuestApi api;
     private final int maxBodyBytes;
+    private final Executor workers;
 
-    GuestApiHandler(GuestApi api, int maxBodyBytes) {
+    GuestApiHandler(GuestApi api, int maxBodyBytes, Executor workers) {
         this.api = api;
         this.maxBodyBytes = maxBodyBytes;
+        this.workers = workers;
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        int status = 200;
-        ObjectNode body;
-        try {
-            String method = request.getHttpURI().getPath();
-            // "/v0/M" is the same frozen surface in dstack 0.6 clients
-            method = method == null ? "" : method.replaceFirst("^/+", "").replaceFirst("^v0/", "");
-            Params params = switch (request.getMethod()) {
-                case "POST" -> new Params(readJsonBody(request));
-                case "GET" -> new Params(queryFields(request));
-                default -> null;
-            };
-            if (params == null) {
-                status = 405;
-                body = error("HTTP method " + request.getMethod() + " is not supported; use POST or GET");
-                response.getHeaders().put(HttpHeader.ALLOW, HttpMethod.GET + ", " + HttpMethod.POST);
-            } else {
-                body = api.call(method, params);
+        String path = request.getHttpURI().getPath();
+        // "/v0/M" is the same frozen surface in dstack 0.6 clients
+        String method = path == null ? "" : path.replaceFirst("^/+", "").replaceFirst("^v0/", "");
+        switch (request.getMethod()) {
+            case "POST" -> {
+                if (request.getLength() > maxBodyBytes) {
+                    send(response, callback, GuestApiException.tooLarge(tooLarge()));
+                } else {
+                    new BodyReader(request, response, callback, method).run();
+                }
             }
-        } catch (GuestApiException e) {
-            status = e.status();
-            body = error(e.getMessage());
-        } catch (RuntimeException e) {
-            status = 500;
-            body = error("internal error: " + e.getClass().getSimpleName());
+            case "GET" -> dispatch(method, queryFields(request), response, callback);
+            default -> {
+                response.getHeaders().put(HttpHeader.ALLOW, HttpMethod.GET + ", " + HttpMethod.POST);
+                send(response, callback, 405,
+                        error("HTTP method " + request.getMethod() + " is not supported; use POST or GET"));
+            }
         }
-        byte[] bytes;
-        try {
-            bytes = JSON.writeValueAsBytes(body);
-        } catch (JsonProcessingException e) {
-            status = 500;
-            bytes = "{\"error\":\"serializing the response failed\"}".getBytes(StandardCharsets.UTF_8);
-        }
-        response.setStatus(status);
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-        response.write(true, ByteBuffer.wrap(bytes), callback);
         return true;
     }
 
-    private ObjectNode readJsonBody(Request request) throws GuestApiException {
-        long declared = request.getLength();
-        if (declared > maxBodyBytes) {
-            throw GuestApiException.tooLarge("request body is larger than " + maxBodyBytes + " bytes");
+    /** Runs the method here when it is short and lock-free, else on a worker. */
+    private void dispatch(String method, ObjectNode params, Response response, Callback callback) {
+        Runnable call = () -> {
+            try {
+                send(response, callback, 200, api.call(method, new Params(params)));
+            } catch (GuestApiException e) {
+                send(response, callback, e);
+            } catch (RuntimeException e) {
+                send(response, callback, 500, error("internal error: " + e.getClass().getSimpleName()));
+            }
+        };
+        if (INLINE_METHODS.contains(method)) {
+            call.run();
+            return;
         }
-        byte[] raw;
-        try (InputStream in = Content.Source.asInputStream(request)) {
-            raw = in.readNBytes(maxBodyBytes + 1);
-        } catch (IOException e) {
-            throw GuestApiException.badRequest("cannot read request body: " + e.getMessage());
+        try {
+            workers.execute(call);
+        } catch (RejectedExecutionException e) {
+            send(response, callback, 500, error("agent is stopping or overloaded"));
         }
-        if (raw.length > maxBodyBytes) {
-            throw GuestApiException.tooLarge("request body is larger than " + maxBodyBytes + " bytes");
+    }
+
+    /** Reads the body chunk by chunk as it arrives, capped at {@code maxBodyBytes}, then dispatches. */
+    private final class BodyReader implements Runnable {
+        private final Request request;
+        private final Response response;
+        private final Callback callback;
+        private final String method;
+        private final ByteArrayOutputStream body = new ByteArrayOutputStream(256);
+
+        BodyReader(Request request, Response response, Callback callback, String method) {
+            this.request = request;
+            this.response = response;
+            this.callback = callback;
+            this.method = method;
         }
-        if (new String(raw, StandardCharsets.UTF_8).isBlank()) {
+
+        @Override
+        public void run() {
+            while (true) {
+                Content.Chunk chunk = request.read();
+                if (chunk == null) {
+                    request.demand(this);
+                    return;
+                }
+                if (Content.Chunk.isFailure(chunk)) {
+                    send(response, callback, GuestApiException.badRequest("cannot read request body: "
+                            + chunk.getFailure().getMessage()));
+                    return;
+                }
+                ByteBuffer buf = chunk.getByteBuffer();
+                int n = buf.remaining();
+                if (body.size() + n > maxBodyBytes) {
+                    chunk.release();
+                    send(response, callback, GuestApiException.tooLarge(tooLarge()));
+                    return;
+                }
+                byte[] bytes = new byte[n];
+                buf.get(bytes);
+                body.writeBytes(bytes);
+                boolean last = chunk.isLast();
+                chunk.release();
+                if (last) {
+                    ObjectNode params;
+                    try {
+                        params = parseBody(body.toByteArray());
+                    } catch (GuestApiException e) {
+                        send(response, callback, e);
+                        return;
+                    }
+                    dispatch(method, params, response, callback);
+                    return;
+                }
+            }
+        }
+    }
+
+    private String tooLarge() {
+        return "request body is larger than " + maxBodyBytes + " bytes";
+    }
+
+    private static ObjectNode parseBody(byte[] raw) throws GuestApiException {
+        if (isBlank(raw)) {
             return JSON.createObjectNode();
         }
         JsonNode node;
@@ -106,6 +171,15 @@ final class GuestApiHandler extends Handler.Abstract {
         return (ObjectNode) node;
     }
 
+    private static boolean isBlank(byte[] raw) {
+        for (byte b : raw) {
+            if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static ObjectNode queryFields(Request request) {
         ObjectNode out = JSON.createObjectNode();
         Fields fields = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
@@ -113,6 +187,23 @@ final class GuestApiHandler extends Handler.Abstract {
             out.put(f.getName(), f.getValue());
         }
         return out;
+    }
+
+    private static void send(Response response, Callback callback, GuestApiException e) {
+        send(response, callback, e.status(), error(e.getMessage()));
+    }
+
+    private static void send(Response response, Callback callback, int status, ObjectNode body) {
+        byte[] bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            status = 500;
+            bytes = "{\"error\":\"serializing the response failed\"}".getBytes(StandardCharsets.UTF_8);
+        }
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.write(true, ByteBuffer.wrap(bytes), callback);
     }
 
     private static ObjectNode error(String message) {

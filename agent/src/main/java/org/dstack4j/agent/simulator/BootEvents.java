@@ -53,15 +53,43 @@ public final class BootEvents {
                             + "use local_key_provider_enabled, kms_enabled or key_provider \"none\"");
         };
         String storageFs = compose.storageFs().orElse(profile.storageFs());
+        return sequence(composeHash, instanceId, keyProvider, storageFs);
+    }
+
+    /**
+     * The eight boot events from their facts, in dstack's order; shared by the simulator and the
+     * Linux TDX backend, which differ only in where the facts come from.
+     *
+     * @param composeHash     32-byte SHA-256 of the raw app-compose.json (app-id = its first 20 bytes)
+     * @param instanceId      20 bytes, or empty when the app-compose sets {@code no_instance_id}
+     * @param keyProviderJson the {@code key-provider} payload, e.g. {@link #keyProviderJson(String, String)}
+     * @param storageFs       the {@code storage-fs} payload, e.g. {@code ext4}
+     */
+    public static List<EventLogEntry> sequence(byte[] composeHash, byte[] instanceId, String keyProviderJson,
+            String storageFs) {
+        if (composeHash.length != 32 || (instanceId.length != 0 && instanceId.length != 20)) {
+            throw new IllegalArgumentException("compose hash must be 32 bytes and instance id 20 bytes or empty");
+        }
         return List.of(
                 EventLogEntry.runtime("system-preparing", new byte[0]),
-                EventLogEntry.runtime("app-id", appId),
+                EventLogEntry.runtime("app-id", Arrays.copyOf(composeHash, 20)),
                 EventLogEntry.runtime("compose-hash", composeHash),
                 EventLogEntry.runtime("instance-id", instanceId),
                 EventLogEntry.runtime("boot-mr-done", new byte[0]),
-                EventLogEntry.runtime("key-provider", keyProvider.getBytes(StandardCharsets.UTF_8)),
+                EventLogEntry.runtime("key-provider", keyProviderJson.getBytes(StandardCharsets.UTF_8)),
                 EventLogEntry.runtime("storage-fs", storageFs.getBytes(StandardCharsets.UTF_8)),
                 EventLogEntry.runtime("system-ready", new byte[0]));
+    }
+
+    /**
+     * The {@code key-provider} payload: same bytes as dstack's serde output of
+     * {@code KeyProviderInfo{name, id}}, i.e. {@code {"name":"<name>","id":"<id>"}}.
+     *
+     * @param name provider name ({@code local-sgx}, {@code kms} or {@code none}); plain ASCII
+     * @param idHex provider id as lowercase hex, or ""
+     */
+    public static String keyProviderJson(String name, String idHex) {
+        return "{\"name\":\"" + name + "\",\"id\":\"" + idHex + "\"}";
     }
 
     /** Same bytes as dstack's serde output of {@code KeyProviderInfo{name, id}}. */
@@ -71,7 +99,7 @@ public final class BootEvents {
                     + " does not match the simulated " + name + " key provider id " + idHex
                     + "; remove key_provider_id or set it to that value");
         }
-        return "{\"name\":\"" + name + "\",\"id\":\"" + idHex + "\"}";
+        return keyProviderJson(name, idHex);
     }
 
     /** Hex of the simulated KMS root key's SEC1-compressed secp256k1 public key (33 bytes). */
