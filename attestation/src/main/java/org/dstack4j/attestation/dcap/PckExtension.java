@@ -23,6 +23,7 @@ import org.bouncycastle.asn1.ASN1Sequence;
  */
 record PckExtension(byte[] ppid, int[] cpuSvnComponents, int pceSvn, byte[] pceId, byte[] fmspc) {
     static final String OID = "1.2.840.113741.1.13.1";
+    private static final java.util.regex.Pattern COMPONENT = java.util.regex.Pattern.compile("\\d{1,2}");
 
     static PckExtension parse(X509Certificate pck) throws VerifyFailure {
         byte[] ext = pck.getExtensionValue(OID);
@@ -48,7 +49,7 @@ record PckExtension(byte[] ppid, int[] cpuSvnComponents, int pceSvn, byte[] pceI
                             ASN1Sequence tp = ASN1Sequence.getInstance(t);
                             String tOid = ASN1ObjectIdentifier.getInstance(tp.getObjectAt(0)).getId();
                             String suffix = tOid.startsWith(OID + ".2.") ? tOid.substring(OID.length() + 3) : "";
-                            int idx = suffix.matches("\\d{1,2}") ? Integer.parseInt(suffix) : -1;
+                            int idx = COMPONENT.matcher(suffix).matches() ? Integer.parseInt(suffix) : -1;
                             if (idx >= 1 && idx <= 16) {
                                 comps[idx - 1] = svn(tp.getObjectAt(1), 0xff, "SGX TCB component " + idx);
                                 seen[idx - 1] = true;
