@@ -48,7 +48,7 @@ record PckExtension(byte[] ppid, int[] cpuSvnComponents, int pceSvn, byte[] pceI
                             ASN1Sequence tp = ASN1Sequence.getInstance(t);
                             String tOid = ASN1ObjectIdentifier.getInstance(tp.getObjectAt(0)).getId();
                             String suffix = tOid.startsWith(OID + ".2.") ? tOid.substring(OID.length() + 3) : "";
-                            int idx = suffix.matches("\\d{1,2}") ? Integer.parseInt(suffix) : -1;
+                            int idx = componentIndex(suffix);
                             if (idx >= 1 && idx <= 16) {
                                 comps[idx - 1] = svn(tp.getObjectAt(1), 0xff, "SGX TCB component " + idx);
                                 seen[idx - 1] = true;
@@ -70,6 +70,18 @@ record PckExtension(byte[] ppid, int[] cpuSvnComponents, int pceSvn, byte[] pceI
         } catch (IllegalArgumentException | IllegalStateException | ClassCastException | IndexOutOfBoundsException e) {
             throw new VerifyFailure("SGX extension is not valid ASN.1: " + e.getMessage());
         }
+    }
+
+    /** "1".."99" as a number, else -1 (a per-component regex cost more than the rest of the parse). */
+    private static int componentIndex(String suffix) {
+        if (suffix.isEmpty() || suffix.length() > 2) return -1;
+        int n = 0;
+        for (int i = 0; i < suffix.length(); i++) {
+            char c = suffix.charAt(i);
+            if (c < '0' || c > '9') return -1;
+            n = n * 10 + (c - '0');
+        }
+        return n;
     }
 
     private static byte[] octets(ASN1Encodable v, int size, String what) throws VerifyFailure {

@@ -27,6 +27,8 @@ public final class PreparedCollateral {
     final Part<QeIdentity> qeIdentity;
     /** Signature results of this collateral's CRLs, chains and documents (and of recent PCK chains). */
     final SignatureCache signatures = new SignatureCache();
+    /** Parsed PCK chains of the quotes verified with this collateral (one platform's quotes share one). */
+    final ChainCache quoteChains = new ChainCache();
 
     private PreparedCollateral(Collateral c) {
         this.collateral = c;

@@ -201,7 +201,7 @@ final class VerificationRun {
         List<X509Certificate> chain;
         String source;
         if (nested.type() == CertificationData.PCK_CERT_CHAIN) {
-            chain = Pem.chain("quote PCK certificate chain", nested.pemChain().orElseThrow());
+            chain = col.quoteChains.chain("quote PCK certificate chain", nested.pemChain().orElseThrow());
             source = "quote";
         } else {
             chain = col.pckCertificateChain.get().orElseThrow(() -> new VerifyFailure("quote certification data type "
@@ -270,7 +270,7 @@ final class VerificationRun {
     }
 
     private String quoteSignature() throws VerifyFailure {
-        if (!Ecdsa.verify(Ecdsa.rawKey(quote.signatureData().attestationKey()), quote.signedData(), quote.signatureData().ecdsaSignature())) {
+        if (!Ecdsa.verifyRaw(quote.signatureData().attestationKey(), quote.signedData(), quote.signatureData().ecdsaSignature())) {
             throw new VerifyFailure("quote signature over header‖TD report does not verify with the attestation key");
         }
         return "header‖TD report (" + quote.signedData().length + " bytes) signed by the attestation key";
