@@ -60,6 +60,8 @@ final class VerificationRun {
         this.allowDebug = allowDebug;
     }
 
+    private boolean pckFromQuote;
+
     private interface Step {
         String run() throws VerifyFailure, Exception;
     }
@@ -85,6 +87,10 @@ final class VerificationRun {
         boolean qeIdOk = rootOk && step("qe-identity-signature", this::qeIdentitySignature)
                 && step("qe-identity-validity", this::qeIdentityValidity);
         boolean pckOk = quoteOk && pckCrlOk && step("pck-certificate-chain", this::pckChain);
+        if (pckOk && pckFromQuote && col.collateral().pckCertificateChain().isPresent()) {
+            // The quote's chain is the one verified; a different chain in the collateral means one was edited.
+            step("collateral-pck-chain", this::collateralPckChain);
+        }
         boolean extOk = pckOk && step("pck-sgx-extension", this::pckExtension);
         boolean qeSigOk = pckOk && step("qe-report-signature", this::qeReportSignature);
         boolean bindingOk = quoteOk && step("attestation-key-binding", this::attestationKeyBinding);
@@ -203,6 +209,7 @@ final class VerificationRun {
         if (nested.type() == CertificationData.PCK_CERT_CHAIN) {
             chain = col.quoteChains.chain("quote PCK certificate chain", nested.pemChain().orElseThrow());
             source = "quote";
+            pckFromQuote = true;
         } else {
             chain = col.pckCertificateChain.get().orElseThrow(() -> new VerifyFailure("quote certification data type "
                     + nested.type() + " carries no PCK chain (type 5) and the collateral has no pck_certificate_chain"));
@@ -211,6 +218,25 @@ final class VerificationRun {
         pckPath = Chains.verify("PCK certificate chain", chain, root, at, List.of(rootCrl, pckCrl), col.signatures);
         return Pem.cn(pckPath.getFirst()) + " (from the " + source + ") via " + Pem.cn(pckPath.get(1))
                 + " to the pinned root, not revoked";
+    }
+
+    /** The collateral's pck_certificate_chain, when it has one, must be the quote's chain, certificate for certificate. */
+    private String collateralPckChain() throws Exception {
+        List<X509Certificate> fromCollateral = col.pckCertificateChain.get().orElseThrow();
+        List<X509Certificate> fromQuote = col.quoteChains.chain("quote PCK certificate chain",
+                qeData().certificationData().pemChain().orElseThrow());
+        int n = Math.min(fromCollateral.size(), fromQuote.size());
+        for (int i = 0; i < n; i++) {
+            if (!Arrays.equals(fromCollateral.get(i).getEncoded(), fromQuote.get(i).getEncoded())) {
+                throw new VerifyFailure("collateral pck_certificate_chain certificate " + i + " ("
+                        + Pem.cn(fromCollateral.get(i)) + ") differs from the quote's");
+            }
+        }
+        if (fromCollateral.size() != fromQuote.size()) {
+            throw new VerifyFailure("collateral pck_certificate_chain has " + fromCollateral.size()
+                    + " certificates, the quote's chain " + fromQuote.size());
+        }
+        return "collateral pck_certificate_chain equals the quote's chain (" + n + " certificates)";
     }
 
     private String pckExtension() throws VerifyFailure {

@@ -21,11 +21,15 @@ class RealQuoteVerificationTest {
         assertThat(v.valid()).isTrue();
         assertThat(v.status()).isEqualTo("UpToDate");
         assertThat(v.advisoryIds()).isEmpty();
-        assertThat(v.checks()).extracting(Check::name).containsExactly("quote-format", "quote-header", "root-ca-crl", "pck-crl",
+        var expected = new java.util.ArrayList<>(java.util.List.of("quote-format", "quote-header", "root-ca-crl", "pck-crl",
                 "tcb-info-signature", "tcb-info-validity", "qe-identity-signature", "qe-identity-validity",
                 "pck-certificate-chain", "pck-sgx-extension", "qe-report-signature", "attestation-key-binding",
                 "qe-identity-match", "quote-signature", "fmspc-pceid-match", "tdx-module", "tcb-level", "tcb-status",
-                "td-attributes");
+                "td-attributes"));
+        if (f.collateral().pckCertificateChain().isPresent()) {
+            expected.add(expected.indexOf("pck-certificate-chain") + 1, "collateral-pck-chain");
+        }
+        assertThat(v.checks()).extracting(Check::name).containsExactlyElementsOf(expected);
         assertThat(v.quote()).isPresent();
         assertThat(v.check("fmspc-pceid-match").orElseThrow().detail()).contains("b0c06f000000");
     }
@@ -49,5 +53,26 @@ class RealQuoteVerificationTest {
         assertThat(v.valid()).isFalse();
         assertThat(v.check("tcb-info-validity").orElseThrow().ok()).isFalse();
         assertThat(v.check("tcb-info-validity").orElseThrow().detail()).contains("not yet valid");
+    }
+
+    @ParameterizedTest
+    @MethodSource("fixtures")
+    void pckCertificateEditedInTheCollateralChainIsRejected(Fixtures.Fixture f) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(f.collateral().pckCertificateChain().isPresent(),
+                "this capture's collateral carries no pck_certificate_chain");
+        String pem = f.collateral().pckCertificateChain().get();
+        // Change one base64 character inside the first (leaf) certificate's body.
+        int at = pem.indexOf('\n', pem.indexOf("BEGIN CERTIFICATE")) + 200;
+        char c = pem.charAt(at);
+        String edited = pem.substring(0, at) + (c == 'A' ? 'B' : 'A') + pem.substring(at + 1);
+        Collateral col = f.collateral();
+        Collateral tampered = new Collateral(col.pckCrlIssuerChain(), col.rootCaCrl(), col.pckCrl(), col.tcbInfoIssuerChain(),
+                col.tcbInfo(), col.tcbInfoSignature(), col.qeIdentityIssuerChain(), col.qeIdentity(), col.qeIdentitySignature(),
+                java.util.Optional.of(edited));
+
+        DcapVerification v = DcapVerifier.intel().verify(f.quote(), tampered, f.verifyAt(), false);
+
+        assertThat(v.valid()).isFalse();
+        assertThat(v.firstFailure().orElseThrow().name()).isEqualTo("collateral-pck-chain");
     }
 }
