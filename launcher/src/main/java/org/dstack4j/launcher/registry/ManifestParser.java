@@ -5,6 +5,10 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -19,6 +23,11 @@ import org.dstack4j.launcher.selection.ImageDigest;
  * missing or generic {@code application/json} type defers to the body's {@code mediaType}; any
  * other type is rejected. When both are present they must agree. Duplicate JSON keys are rejected,
  * since a registry and the engine could otherwise read different values from the same bytes.
+ *
+ * <p>The body must be valid UTF-8 (OCI image spec: manifests are UTF-8 JSON) and is decoded
+ * strictly before Jackson sees it: Jackson's byte parser reads some invalid field names as valid
+ * ones (e.g. {@code "conf\xFF\xFFig"} as {@code config} once {@code config} has been seen, since
+ * its name table pads with {@code 0xFF}), another way for two readers to disagree.
  */
 final class ManifestParser {
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -38,13 +47,24 @@ final class ManifestParser {
     /**
      * @param body        the manifest bytes exactly as received
      * @param contentType the response's {@code Content-Type}, if any
-     * @throws InvalidManifestException for non-JSON, an unaccepted media type, schemaVersion other
-     *                                  than 2, or a missing/malformed config digest or manifests array
+     * @throws InvalidManifestException for non-UTF-8 or non-JSON bytes, an unaccepted media type,
+     *                                  schemaVersion other than 2, or a missing/malformed config
+     *                                  digest or manifests array
      */
     static Manifest parse(byte[] body, Optional<String> contentType) throws InvalidManifestException {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new InvalidManifestException("not valid UTF-8");
+        }
         JsonNode root;
         try {
-            root = JSON.readTree(body);
+            root = JSON.readTree(text);
         } catch (IOException e) {
             throw new InvalidManifestException("not valid JSON");
         }

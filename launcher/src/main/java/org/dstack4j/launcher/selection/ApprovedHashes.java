@@ -8,6 +8,10 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -100,15 +104,27 @@ public record ApprovedHashes(List<ImageDigest> digests, Source source) {
     /**
      * Parses the file content.
      *
-     * @param json the file's bytes (JSON, encoding auto-detected, UTF-8 expected)
+     * @param json the file's bytes (UTF-8 JSON)
      * @param file the file's path, for the source and errors
      * @throws InputException at {@link LaunchStep#SELECTION}, input = the file, when the content is
-     *                        not a valid approved list
+     *                        not valid UTF-8 or not a valid approved list
      */
     public static ApprovedHashes parse(byte[] json, Path file) throws InputException {
+        // Decoded strictly first: Jackson's byte parser may read an invalid UTF-8 field name as a
+        // valid one (its name table pads with 0xFF), e.g. "approved_has\xFFhes" as approved_hashes.
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(json))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw bad(file, "is not valid UTF-8", e);
+        }
         JsonNode root;
         try {
-            root = JSON.readTree(json);
+            root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
             var where = e.getLocation();
             String at = where == null ? "" : " at line " + where.getLineNr() + ", column " + where.getColumnNr();

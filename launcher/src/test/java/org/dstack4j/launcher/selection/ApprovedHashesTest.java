@@ -216,4 +216,20 @@ class ApprovedHashesTest {
         assertThatThrownBy(() -> new ApprovedHashes(java.util.List.of(), source)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new ApprovedHashes(java.util.List.of(A, A), source)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    /**
+     * Found by fuzzing (fuzz/ApprovedHashesFuzzTest): Jackson's byte parser pads short name quads
+     * with 0xFF, so once "approved_hashes" has been read, the invalid UTF-8 key
+     * "approved_has\xFFhes" was read as "approved_hashes" too.
+     */
+    @Test
+    void invalidUtf8KeyIsNotReadAsAValidOne() throws Exception {
+        ApprovedHashes.parse(list(A.toString()).getBytes(StandardCharsets.UTF_8), dir.resolve("primer"));
+        var bytes = new java.io.ByteArrayOutputStream();
+        bytes.writeBytes("{\"approved_has".getBytes(StandardCharsets.US_ASCII));
+        bytes.write(0xFF);
+        bytes.writeBytes(("hes\":[\"" + B + "\"]}").getBytes(StandardCharsets.US_ASCII));
+        Path path = Files.write(dir.resolve("image-digest.bin"), bytes.toByteArray());
+        assertThat(failure(path)).hasMessageContaining("not valid UTF-8");
+    }
 }
