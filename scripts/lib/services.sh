@@ -85,7 +85,7 @@ start_agent() { # ROOT WORKDIR: our guest agent (simulator) on WORKDIR/dstack.so
   local root=$1 w=$2
   mkdir -p "$w/agent-state"
   "$root/bin/dstack4j" agent --simulator --socket "$w/dstack.sock" --state-dir "$w/agent-state" \
-    >"$w/agent.log" 2>&1 &
+    --write-collateral "$w/collateral.json" --write-test-root "$w/test-root.pem" >"$w/agent.log" 2>&1 &
   STARTED_PIDS+=($!)
   wait_for 60 agent test -S "$w/dstack.sock" \
     || { tail -n 20 "$w/agent.log" >&2; die "guest agent did not start (log: $w/agent.log)"; }
