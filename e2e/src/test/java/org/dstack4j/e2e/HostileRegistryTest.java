@@ -86,6 +86,10 @@ class HostileRegistryTest {
         registry.putManifest(NAME, "badtype", index(V2, multiAmd64.manifestDigest(), multiAmd64.manifest().size()));
         registry.putManifest(NAME, "baddigest", index(OCI_MANIFEST, "sha256:not-a-digest", 10));
         registry.putManifest(NAME, "dangling", index(OCI_MANIFEST, "sha256:" + "e".repeat(64), 10));
+        // JSON escapes: the registry's strings carry a terminal escape and a Unicode line separator
+        registry.putManifest(NAME, "escdigest", index(OCI_MANIFEST, "sha256:\\u001b[2J\\u2028x", 10));
+        registry.putManifest(NAME, "escmedia", new OciImage.Blob("application/json",
+                "{\"schemaVersion\":2,\"mediaType\":\"application/\\u001b[31mevil\"}".getBytes(StandardCharsets.UTF_8)));
         agent = AgentProcess.start();
     }
 
@@ -109,7 +113,7 @@ class HostileRegistryTest {
         }
 
         ImageDigest selected() {
-            return ImageDigest.parse(tags.contains("multi") || List.of("nested", "badsize", "badtype", "baddigest", "dangling").contains(tags)
+            return ImageDigest.parse(tags.contains("multi") || List.of("nested", "badsize", "badtype", "baddigest", "dangling", "escdigest").contains(tags)
                     ? multiAmd64.imageId() : good.imageId()).orElseThrow();
         }
     }
@@ -135,6 +139,13 @@ class HostileRegistryTest {
         assertThat(e.step()).isEqualTo(LaunchStep.REGISTRY);
         assertThat(e.input()).isEqualTo(c.input().apply(registry));
         assertThat(e.getMessage()).contains(c.fragment());
+        for (String text : List.of(e.getMessage(), e.oneLine())) {
+            assertThat(text.chars()).as("no control, format or separator character from the registry: %s", text).noneMatch(ch -> {
+                int type = Character.getType(ch);
+                return type == Character.CONTROL || type == Character.FORMAT
+                        || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
+            });
+        }
         String everything = String.join("\n", log) + "\n" + e.oneLine();
         assertThat(everything).doesNotContain(HostileRegistry.TOKEN);
     }
@@ -263,6 +274,10 @@ class HostileRegistryTest {
                 new RegistryCase("linux/amd64 entry declares another media type", "badtype", r -> Reply.SERVE, self,
                         "declares " + V2 + " but the registry served " + OCI_MANIFEST, false),
                 new RegistryCase("linux/amd64 entry digest malformed", "baddigest", r -> Reply.SERVE, self, "sha256:not-a-digest", false),
+                new RegistryCase("linux/amd64 entry digest with a terminal escape and a line separator", "escdigest", r -> Reply.SERVE, self,
+                        "linux/amd64 entry digest is not sha256:<64 hex>: sha256:\\u001b[2J\\u2028x", false),
+                new RegistryCase("manifest mediaType with a terminal escape", "escmedia", r -> Reply.SERVE, self,
+                        "unsupported mediaType application/\\u001b[31mevil", false),
                 new RegistryCase("linux/amd64 entry missing from the registry", "dangling", r -> Reply.SERVE, self,
                         "answered HTTP 404 for manifest sha256:" + "e".repeat(64), false));
     }

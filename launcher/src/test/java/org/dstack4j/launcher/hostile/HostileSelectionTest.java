@@ -89,7 +89,12 @@ class HostileSelectionTest {
     }
 
     static Stream<HostileCase> launcherSettings() {
-        return Stream.of(
+        Stream<HostileCase> credentials = Stream.of(
+                lines("MPC_REGISTRY with a password in it is not echoed", "MPC_REGISTRY=operator:" + Workspace.DB_PASSWORD + "@registry.example.com",
+                        fails(LaunchStep.USER_CONFIG, "MPC_REGISTRY", "MPC_REGISTRY invalid: ***@registry.example.com")),
+                lines("MPC_REGISTRY with a secret-looking user is not echoed", "MPC_REGISTRY=" + Workspace.API_TOKEN + "@127.0.0.1:5000",
+                        fails(LaunchStep.USER_CONFIG, "MPC_REGISTRY", "MPC_REGISTRY invalid: ***@127.0.0.1:5000")));
+        return Stream.concat(credentials, Stream.of(
                         new String[] {"MPC_REGISTRY", "evil.example.com/path"}, new String[] {"MPC_REGISTRY", "https://evil.example.com"},
                         new String[] {"MPC_REGISTRY", "user:pw@evil.example.com"}, new String[] {"MPC_REGISTRY", "evil.example.com:0"},
                         new String[] {"MPC_REGISTRY", "evil.example.com:65536"}, new String[] {"MPC_REGISTRY", "evil example.com"},
@@ -115,7 +120,7 @@ class HostileSelectionTest {
                         new String[] {"RPC_MAX_ATTEMPTS", "99999999999999999999"}, new String[] {"RPC_MAX_ATTEMPTS", "1.5"},
                         new String[] {"RPC_MAX_ATTEMPTS", "ten"}, new String[] {"RPC_MAX_ATTEMPTS", ""})
                 .map(a -> lines(a[0] + "=" + (a[1].length() > 40 ? a[1].substring(0, 40) + "…" : a[1]), a[0] + "=" + a[1],
-                        fails(LaunchStep.USER_CONFIG, a[0], a[0] + " invalid")));
+                        fails(LaunchStep.USER_CONFIG, a[0], a[0] + " invalid"))));
     }
 
     static Stream<HostileCase> trustedSettings() {
