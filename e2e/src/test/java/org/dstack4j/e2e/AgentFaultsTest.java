@@ -84,7 +84,7 @@ class AgentFaultsTest {
     static Stream<AgentCase> cases() {
         return Stream.of(
                 new AgentCase("GetQuote answers HTTP 400", m -> new Answer.Json(400, "{\"error\":\"bad request\"}"), "GetQuote (before) failed", false),
-                new AgentCase("GetQuote never answers", m -> new Answer.Hang(), "GetQuote (before) failed", false),
+                new AgentCase("GetQuote never answers", m -> new Answer.Hang(), "no response within 3000 ms", false),
                 new AgentCase("GetQuote answers garbage bytes", m -> new Answer.Garbage(new byte[] {0, (byte) 0xff, 'x', '\r', '\n'}),
                         "GetQuote (before) failed", false),
                 new AgentCase("GetQuote answers HTTP 200 with HTML", m -> new Answer.Json(200, "<html>"), "GetQuote (before) failed", false),
@@ -122,6 +122,9 @@ class AgentFaultsTest {
             Cli.Result r = launch.launch("TEE", BOUND, "--dstack-socket", socket.toString(), "--agent-timeout", AGENT_TIMEOUT);
 
             launch.assertFailedClosed(r, before, "measure", socket.toString(), c.fragment());
+            if (c.name().contains("never answers")) {
+                assertThat(r.stderr()).as("bounded by --agent-timeout").contains("no response within " + AGENT_TIMEOUT + "000 ms");
+            }
             assertThat(agent.calls()).first().isEqualTo("GetQuote");
             assertThat(agent.calls().contains("EmitEvent")).as("EmitEvent reached").isEqualTo(c.emitReached());
             assertThat(registry.requests()).as("the image was validated and pulled first").anyMatch(HostileRegistry.Request::fromEngine);
