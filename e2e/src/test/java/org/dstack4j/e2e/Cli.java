@@ -49,11 +49,16 @@ final class Cli {
             Process p = pb.start();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                LaunchOutputs.record("dstack4j " + args[0] + " stderr (killed)", Files.readString(err, StandardCharsets.UTF_8));
                 throw new AssertionError("dstack4j " + String.join(" ", args) + " did not end within " + timeout
                         + "\nstderr:\n" + Files.readString(err, StandardCharsets.UTF_8));
             }
-            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+            Result result = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
                     Files.readString(err, StandardCharsets.UTF_8), Duration.ofNanos(System.nanoTime() - t0));
+            // every output goes to the collector that the secret-leak checks read
+            LaunchOutputs.record("dstack4j " + args[0] + " stdout", result.stdout());
+            LaunchOutputs.record("dstack4j " + args[0] + " stderr", result.stderr());
+            return result;
         } finally {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);

@@ -48,10 +48,10 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(PrivateDockerdExtension.class)
 class LaunchEndToEndTest {
     static final String NAME = "e2e/mpc-node";
-    static final String SECRET = "s3cr3t-" + Long.toHexString(Double.doubleToLongBits(Math.random()));
-    static final String BACKUP_SECRET = "b4ckup-" + Long.toHexString(System.nanoTime());
+    static final String SECRET = LaunchOutputs.plant("s3cr3t-" + Long.toHexString(Double.doubleToLongBits(Math.random())));
+    static final String BACKUP_SECRET = LaunchOutputs.plant("b4ckup-" + Long.toHexString(System.nanoTime()));
     static final String USER = "operator";
-    static final String PASSWORD = "pw-" + Long.toHexString(System.nanoTime());
+    static final String PASSWORD = LaunchOutputs.plant("pw-" + Long.toHexString(System.nanoTime()));
     static final ObjectMapper JSON = new ObjectMapper();
     static final Duration LAUNCH_TIMEOUT = Duration.ofMinutes(3);
 

@@ -38,9 +38,25 @@ public abstract sealed class LaunchException extends Exception
         return fix;
     }
 
-    /** {@code "launch failed at <step>: <problem> [input: <input>] fix: <fix>"}, one line. */
+    /**
+     * {@code "launch failed at <step>: <problem> [input: <input>] fix: <fix>"}, one line: line breaks
+     * become spaces, and any other control, format or separator character still in a message (a last
+     * guard; untrusted text is escaped where it enters one) is written as {@code \\uXXXX}, so the
+     * line can neither be split nor carry terminal escapes.
+     */
     public String oneLine() {
         String line = "launch failed at " + step.label() + ": " + getMessage() + " [input: " + input + "] fix: " + fix;
-        return line.replaceAll("[\\r\\n]+", " ");
+        StringBuilder out = new StringBuilder(line.length());
+        for (char c : line.replaceAll("[\\r\\n]+", " ").toCharArray()) {
+            int type = Character.getType(c);
+            boolean unsafe = type == Character.CONTROL || type == Character.FORMAT
+                    || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
+            if (unsafe) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 }

@@ -17,8 +17,8 @@ import org.dstack4j.launcher.LaunchStep;
  *
  * <p>Symbolic links are followed: the node writes the approved hashes on a shared volume and an
  * operator may link user_config; the type and size checks apply to the file the link resolves to.
- * A missing file is reported as empty; a link whose target is missing is an error (something is
- * there, but broken). Anything other than a regular file (directory, FIFO, device, socket) is an
+ * A missing file is reported as empty; a link whose target is missing, or a path running through
+ * a regular file, is an error (something is there, but broken). Anything other than a regular file (directory, FIFO, device, socket) is an
  * error, so that reading can never block or run unbounded.
  */
 public final class InputFile {
@@ -45,6 +45,11 @@ public final class InputFile {
                 throw new InputException(step, input, what + " is a symbolic link to a missing file",
                         "point the link at an existing file, or remove it");
             }
+            if (throughNonDirectory(path)) {
+                // e.g. the shared volume replaced by a file: a broken layout, not an absent file
+                throw new InputException(step, input, what + " cannot be read (a parent of the path is not a directory)",
+                        "make every parent of " + input + " a directory");
+            }
             return Optional.empty();
         } catch (IOException e) {
             throw unreadable(step, input, what, e);
@@ -68,6 +73,14 @@ public final class InputFile {
         } catch (IOException e) {
             throw unreadable(step, input, what, e);
         }
+    }
+
+    /** True when the nearest existing ancestor of {@code path} is not a directory (ENOTDIR). */
+    private static boolean throughNonDirectory(Path path) {
+        for (Path p = path.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+            if (Files.exists(p)) return !Files.isDirectory(p);
+        }
+        return false;
     }
 
     private static InputException tooLarge(LaunchStep step, String input, String what, long maxBytes) {

@@ -117,7 +117,7 @@ public record LauncherSettings(
         }
         String registry = config.get(REGISTRY).orElse(DEFAULT_REGISTRY);
         if (!validRegistry(registry)) {
-            throw invalid(REGISTRY, registry,
+            throw invalid(REGISTRY, withoutUserInfo(registry),
                     "host[:port] without scheme, path or user (e.g. " + DEFAULT_REGISTRY + " or 127.0.0.1:5000)");
         }
         List<String> tags = config.get(IMAGE_TAGS).isPresent() ? tags(config.get(IMAGE_TAGS).get()) : DEFAULT_TAGS;
@@ -146,6 +146,12 @@ public record LauncherSettings(
         if (port == null) return true;
         int p = Integer.parseInt(port);
         return p >= 1 && p <= 65535;
+    }
+
+    /** {@code user:password@host} → {@code ***@host}: credentials typed into MPC_REGISTRY must not reach the log. */
+    private static String withoutUserInfo(String registry) {
+        int at = registry.lastIndexOf('@');
+        return at < 0 ? registry : "***" + registry.substring(at);
     }
 
     private static List<String> tags(String value) throws InputException {

@@ -12,8 +12,11 @@ public final class SafeText {
     private SafeText() {}
 
     /**
-     * The text with every control character (Unicode category Cc: U+0000–U+001F, U+007F–U+009F)
-     * written as {@code \\uXXXX}, and backslashes doubled so escapes cannot be forged.
+     * The text with every control character (Unicode category Cc: U+0000–U+001F, U+007F–U+009F),
+     * every format character (Cf: bidi overrides such as U+202E, zero-width joiners, the BOM U+FEFF)
+     * and the line and paragraph separators U+2028/U+2029 written as {@code \\uXXXX}, and
+     * backslashes doubled so escapes cannot be forged. Format characters are invisible or reorder
+     * what a reader sees: a key with a hidden BOM would otherwise look exactly like an allowed key.
      */
     public static String escape(String text) {
         StringBuilder out = new StringBuilder(text.length());
@@ -21,13 +24,19 @@ public final class SafeText {
             char c = text.charAt(i);
             if (c == '\\') {
                 out.append("\\\\");
-            } else if (Character.getType(c) == Character.CONTROL) {
+            } else if (needsEscape(c)) {
                 out.append(String.format("\\u%04x", (int) c));
             } else {
                 out.append(c);
             }
         }
         return out.toString();
+    }
+
+    private static boolean needsEscape(char c) {
+        int type = Character.getType(c);
+        return type == Character.CONTROL || type == Character.FORMAT
+                || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
     }
 
     /**

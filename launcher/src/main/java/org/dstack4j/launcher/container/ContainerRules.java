@@ -111,7 +111,7 @@ public final class ContainerRules {
             if (LauncherSettings.KEYS.contains(key)) continue;
             String reason = rejection(key, value);
             if (reason != null) {
-                rejected.add(new Rejection(SafeText.escape(key), reason));
+                rejected.add(new Rejection(SafeText.excerpt(key), reason)); // escaped and cut: a key is untrusted text
                 continue;
             }
             env.add(new EnvVar(key, value, isSecret(key)));

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.dstack4j.launcher.LaunchStep;
 import org.dstack4j.launcher.RegistryException;
+import org.dstack4j.launcher.config.SafeText;
 
 /**
  * Which hosts may be reached over plain {@code http}: loopback hosts ({@code 127.0.0.0/8},
@@ -60,7 +61,9 @@ public record HostPolicy(Set<String> insecureRegistries) {
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         String host = uri.getHost();
         if (host == null || !(scheme.equals("https") || scheme.equals("http"))) {
-            throw new RegistryException(LaunchStep.REGISTRY, String.valueOf(uri.getAuthority()),
+            // a URL without a host (e.g. a redirect to file:///…) is named by its text, not as "null"
+            String input = uri.getAuthority() != null ? uri.getAuthority() : SafeText.excerpt(uri.toString());
+            throw new RegistryException(LaunchStep.REGISTRY, input,
                     what + " is not an absolute http(s) URL: " + uri,
                     "check the registry; only http(s) URLs with a host are followed");
         }

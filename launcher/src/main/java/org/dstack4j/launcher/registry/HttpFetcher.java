@@ -161,6 +161,10 @@ final class HttpFetcher {
                         what + " from " + uri + ": response body larger than " + maxBytes + " bytes",
                         "check that " + uri.getAuthority() + " is a registry serving this image; manifests are small JSON documents");
             }
+            if (cause instanceof java.net.http.HttpTimeoutException) {
+                // the JDK's header timeout and our body deadline are the same bound: one message for both
+                throw new TransientFailure("no complete response within " + seconds(timeout));
+            }
             if (cause instanceof IOException io) {
                 throw new TransientFailure(describe(io));
             }

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import org.dstack4j.launcher.LaunchStep;
 import org.dstack4j.launcher.RegistryException;
+import org.dstack4j.launcher.config.SafeText;
 import org.dstack4j.launcher.selection.ImageDigest;
 
 /**
@@ -129,15 +130,15 @@ public final class ImageValidator {
         }
         for (Manifest.Entry entry : amd64) {
             ImageDigest digest = ImageDigest.parse(entry.digest()).orElseThrow(() -> invalidIndex(endpoint, tag,
-                    "linux/amd64 entry digest is not sha256:<64 hex>: " + entry.digest()));
+                    "linux/amd64 entry digest is not sha256:<64 hex>: " + SafeText.excerpt(entry.digest())));
             FetchedManifest child = client.manifestByDigest(digest);
-            String variant = entry.variant().isEmpty() ? "" : "/" + entry.variant();
+            String variant = entry.variant().isEmpty() ? "" : "/" + SafeText.excerpt(entry.variant());
             log.accept("tag " + tag + ": linux/amd64" + variant + " manifest " + child.digest() + " (" + child.manifest().mediaType() + ")");
             if (!(child.manifest() instanceof Manifest.Image image)) {
                 throw invalidIndex(endpoint, tag, "linux/amd64 entry " + digest + " is itself an index (nested indexes are not followed)");
             }
             if (!entry.mediaType().isEmpty() && !entry.mediaType().toLowerCase(Locale.ROOT).equals(image.mediaType())) {
-                throw invalidIndex(endpoint, tag, "entry " + digest + " declares " + entry.mediaType() + " but the registry served " + image.mediaType());
+                throw invalidIndex(endpoint, tag, "entry " + digest + " declares " + SafeText.excerpt(entry.mediaType()) + " but the registry served " + image.mediaType());
             }
             if (entry.size().isPresent() && entry.size().getAsLong() != child.size()) {
                 throw invalidIndex(endpoint, tag, "entry " + digest + " declares " + entry.size().getAsLong() + " bytes but "

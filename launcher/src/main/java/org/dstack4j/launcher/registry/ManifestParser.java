@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import org.dstack4j.launcher.config.SafeText;
 import org.dstack4j.launcher.selection.ImageDigest;
 
 /**
@@ -84,15 +85,15 @@ final class ManifestParser {
         Optional<String> header = contentType.flatMap(MediaTypes::bare);
         if (header.isPresent() && !header.get().equals("application/json")) {
             String type = header.get();
-            if (!MediaTypes.isManifestType(type)) throw new InvalidManifestException("unsupported Content-Type " + type);
+            if (!MediaTypes.isManifestType(type)) throw new InvalidManifestException("unsupported Content-Type " + SafeText.excerpt(type));
             if (declared.isPresent() && !declared.get().equals(type)) {
-                throw new InvalidManifestException("Content-Type " + type + " but body mediaType " + declared.get());
+                throw new InvalidManifestException("Content-Type " + type + " but body mediaType " + SafeText.excerpt(declared.get()));
             }
             return type;
         }
         if (declared.isEmpty()) throw new InvalidManifestException("no manifest media type in Content-Type or body");
         if (!MediaTypes.isManifestType(declared.get())) {
-            throw new InvalidManifestException("unsupported mediaType " + declared.get());
+            throw new InvalidManifestException("unsupported mediaType " + SafeText.excerpt(declared.get()));
         }
         return declared.get();
     }

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.dstack4j.launcher.LaunchStep;
 import org.dstack4j.launcher.RegistryException;
+import org.dstack4j.launcher.config.SafeText;
 import org.dstack4j.launcher.selection.ImageDigest;
 
 /**
@@ -96,7 +97,7 @@ final class RegistryClient {
         if (header.isPresent()) {
             Optional<ImageDigest> claimed = ImageDigest.parse(header.get().strip());
             if (claimed.isEmpty()) {
-                throw attack(what + ": Docker-Content-Digest is not sha256:<64 hex>: " + header.get().strip());
+                throw attack(what + ": Docker-Content-Digest is not sha256:<64 hex>: " + SafeText.excerpt(header.get().strip()));
             }
             if (!claimed.get().equals(actual)) {
                 throw attack(what + ": Docker-Content-Digest " + claimed.get() + " but the bytes received hash to " + actual);

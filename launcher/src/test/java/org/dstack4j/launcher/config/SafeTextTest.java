@@ -20,6 +20,15 @@ class SafeTextTest {
     }
 
     @Test
+    void escapesInvisibleFormatCharactersAndUnicodeLineSeparators() {
+        // bidi override, zero-width joiner, BOM, line and paragraph separators: each could make a
+        // logged key look like another one or forge a log line
+        assertThat(SafeText.escape("MPC_\u202eX\u200dY\ufeffZ\u2028W\u2029"))
+                .isEqualTo("MPC_\\u202eX\\u200dY\\ufeffZ\\u2028W\\u2029");
+        assertThat(SafeText.escape("no\u00a0break")).isEqualTo("no\u00a0break"); // visible as a space: kept
+    }
+
+    @Test
     void escapesLineBreaksAndNul() {
         assertThat(SafeText.escape("a\nb\r\u0000")).isEqualTo("a\\u000ab\\u000d\\u0000");
     }

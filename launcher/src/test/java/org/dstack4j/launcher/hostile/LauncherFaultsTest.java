@@ -1,0 +1,211 @@
+package org.dstack4j.launcher.hostile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.dstack4j.launcher.AgentException;
+import org.dstack4j.launcher.EngineException;
+import org.dstack4j.launcher.LaunchException;
+import org.dstack4j.launcher.LaunchListener;
+import org.dstack4j.launcher.LaunchPlan;
+import org.dstack4j.launcher.LaunchPlanner;
+import org.dstack4j.launcher.LaunchStep;
+import org.dstack4j.launcher.Launcher;
+import org.dstack4j.launcher.RegistryException;
+import org.dstack4j.launcher.StepTimings;
+import org.dstack4j.launcher.container.ContainerSpec;
+import org.dstack4j.launcher.engine.ContainerEngine;
+import org.dstack4j.launcher.measurement.Measurement;
+import org.dstack4j.launcher.measurement.Measurer;
+import org.dstack4j.launcher.registry.ImageReference;
+import org.dstack4j.launcher.registry.RegistryCredentials;
+import org.dstack4j.launcher.registry.ValidatedImage;
+import org.dstack4j.launcher.selection.ImageDigest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Steps 4–6 ({@link Launcher}) under faults injected through fakes of the registry check, the engine
+ * and the agent: the order of effects is the security property. RTMR3 is extended only after both
+ * the registry and the engine proved the selected image, exactly once; an existing {@code mpc-node}
+ * is removed only after that; a fault anywhere before leaves it untouched. (The same faults against
+ * a real dockerd, registry and agent are in the e2e module.)
+ */
+class LauncherFaultsTest {
+    static final ImageDigest SELECTED = Workspace.NEWEST;
+    static final ImageDigest MANIFEST = ImageDigest.of("manifest".getBytes());
+
+    @TempDir
+    Path dir;
+
+    final List<String> effects = new CopyOnWriteArrayList<>();
+
+    /** Records every engine call; answers as configured. */
+    final class FakeEngine implements ContainerEngine {
+        ImageDigest pulledId = SELECTED;
+        EngineException pullFailure;
+        EngineException createFailure;
+
+        @Override
+        public ImageDigest pull(ValidatedImage image, Optional<RegistryCredentials> credentials, Consumer<String> progress)
+                throws EngineException {
+            effects.add("pull " + image.pullReference());
+            if (pullFailure != null) throw pullFailure;
+            return pulledId;
+        }
+
+        @Override
+        public Optional<ImageDigest> imageId(String reference) {
+            return Optional.of(pulledId);
+        }
+
+        @Override
+        public boolean removeContainer(String name) {
+            effects.add("remove " + name);
+            return true;
+        }
+
+        @Override
+        public String createAndStart(ContainerSpec spec) throws EngineException {
+            effects.add("create " + spec.image());
+            if (createFailure != null) throw createFailure;
+            return "c".repeat(64);
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    final FakeEngine engine = new FakeEngine();
+    AgentException measureFailure;
+
+    final Measurer measurer = (digest, log) -> {
+        effects.add("measure " + digest);
+        if (measureFailure != null) throw measureFailure;
+        return new Measurement("00".repeat(48), "11".repeat(48), "22".repeat(48), 5006);
+    };
+
+    private LaunchPlan plan(String platform) throws Exception {
+        try (Workspace w = new Workspace(dir)) {
+            if (platform.equals("TEE")) w.tee();
+            return LaunchPlanner.plan(w.inputs());
+        }
+    }
+
+    private Launcher.RegistryValidation registryAnswering(ImageDigest imageId) {
+        return (ref, selected, log) -> {
+            effects.add("validate " + selected);
+            return new ValidatedImage(ref, "latest", MANIFEST, imageId, "application/vnd.oci.image.manifest.v1+json");
+        };
+    }
+
+    private Launcher launcher(Launcher.RegistryValidation registry, boolean tee) {
+        return new Launcher(registry, engine, tee ? Optional.of(measurer) : Optional.empty(), Optional.empty(), LaunchListener.SILENT);
+    }
+
+    private LaunchException failure(Launcher launcher, LaunchPlan plan) {
+        try {
+            launcher.launch(plan, new StepTimings(), Instant.now());
+        } catch (LaunchException e) {
+            return e;
+        }
+        throw new AssertionError("the launch must fail");
+    }
+
+    @Test
+    void successMeasuresOnceAfterValidationAndPullThenReplacesTheNode() throws Exception {
+        var report = launcher(registryAnswering(SELECTED), true).launch(plan("TEE"), new StepTimings(), Instant.now());
+        String pullRef = "registry.hub.docker.com/nearone/mpc-node@" + MANIFEST;
+        assertThat(effects).containsExactly("validate " + SELECTED, "pull " + pullRef, "measure " + SELECTED,
+                "remove mpc-node", "create " + SELECTED);
+        assertThat(report.replacedContainer()).isTrue();
+    }
+
+    @Test
+    void registryReturningAnotherImageStopsBeforeThePull() throws Exception {
+        LaunchException e = failure(launcher(registryAnswering(Workspace.NOT_APPROVED), true), plan("TEE"));
+        assertThat(e).isInstanceOf(RegistryException.class);
+        assertThat(e.step()).isEqualTo(LaunchStep.REGISTRY);
+        assertThat(e.getMessage()).contains("returned image " + Workspace.NOT_APPROVED + " instead of " + SELECTED);
+        assertThat(effects).containsExactly("validate " + SELECTED);
+    }
+
+    @Test
+    void registryFailureTouchesNothing() throws Exception {
+        Launcher.RegistryValidation failing = (ref, selected, log) -> {
+            effects.add("validate " + selected);
+            throw new RegistryException(LaunchStep.REGISTRY, ref.registry(), "Image hash not found among tags.", "push it");
+        };
+        LaunchException e = failure(launcher(failing, true), plan("TEE"));
+        assertThat(e.step()).isEqualTo(LaunchStep.REGISTRY);
+        assertThat(effects).containsExactly("validate " + SELECTED);
+    }
+
+    @Test
+    void engineImageIdDifferentFromTheSelectionStopsBeforeMeasuring() throws Exception {
+        engine.pulledId = Workspace.NOT_APPROVED; // e.g. a tampered engine or a moved tag
+        LaunchException e = failure(launcher(registryAnswering(SELECTED), true), plan("TEE"));
+        assertThat(e).isInstanceOf(EngineException.class);
+        assertThat(e.step()).isEqualTo(LaunchStep.PULL);
+        assertThat(e.input()).isEqualTo("registry.hub.docker.com/nearone/mpc-node@" + MANIFEST);
+        assertThat(e.getMessage()).contains("the engine's image ID " + Workspace.NOT_APPROVED + " differs from the selected digest " + SELECTED);
+        assertThat(effects).noneMatch(s -> s.startsWith("measure") || s.startsWith("remove") || s.startsWith("create"));
+    }
+
+    @Test
+    void pullFailureStopsBeforeMeasuring() throws Exception {
+        engine.pullFailure = new EngineException(LaunchStep.PULL, "ref", "cannot talk to the container engine", "start dockerd");
+        LaunchException e = failure(launcher(registryAnswering(SELECTED), true), plan("TEE"));
+        assertThat(e).isSameAs(engine.pullFailure);
+        assertThat(effects).noneMatch(s -> s.startsWith("measure") || s.startsWith("remove") || s.startsWith("create"));
+    }
+
+    @Test
+    void agentFailureLeavesTheExistingNodeUntouched() throws Exception {
+        measureFailure = new AgentException(LaunchStep.MEASURE, "/var/run/dstack.sock", "EmitEvent failed: HTTP 400", "check the agent");
+        LaunchException e = failure(launcher(registryAnswering(SELECTED), true), plan("TEE"));
+        assertThat(e).isSameAs(measureFailure);
+        assertThat(effects).last().isEqualTo("measure " + SELECTED);
+        assertThat(effects).noneMatch(s -> s.startsWith("remove") || s.startsWith("create"));
+    }
+
+    @Test
+    void startFailureHappensAfterExactlyOneMeasurementOfTheValidatedDigest() throws Exception {
+        engine.createFailure = new EngineException(LaunchStep.START, "mpc-node", "port already in use", "free the port");
+        LaunchException e = failure(launcher(registryAnswering(SELECTED), true), plan("TEE"));
+        assertThat(e.step()).isEqualTo(LaunchStep.START);
+        assertThat(effects).filteredOn(s -> s.startsWith("measure")).containsExactly("measure " + SELECTED);
+    }
+
+    @Test
+    void nonTeeNeverMeasures() throws Exception {
+        launcher(registryAnswering(SELECTED), false).launch(plan("NONTEE"), new StepTimings(), Instant.now());
+        assertThat(effects).noneMatch(s -> s.startsWith("measure"));
+    }
+
+    @Test
+    void aMeasurerIsRequiredInTeeAndForbiddenInNonTee() throws Exception {
+        LaunchPlan tee = plan("TEE");
+        assertThatThrownBy(() -> launcher(registryAnswering(SELECTED), false).launch(tee, new StepTimings(), Instant.now()))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(effects).isEmpty();
+    }
+
+    @Test
+    void theImageReferenceValidatedIsThePlans() throws Exception {
+        List<ImageReference> seen = new CopyOnWriteArrayList<>();
+        Launcher.RegistryValidation recording = (ref, selected, log) -> {
+            seen.add(ref);
+            return registryAnswering(SELECTED).validate(ref, selected, log);
+        };
+        LaunchPlan plan = plan("NONTEE");
+        launcher(recording, false).launch(plan, new StepTimings(), Instant.now());
+        assertThat(seen).containsExactly(plan.image());
+    }
+}
