@@ -175,7 +175,8 @@ public final class LaunchCommand implements Callable<Integer> {
         Map<String, RegistryCredentials> creds = registryCredentials == null
                 ? Map.of()
                 : RegistryCredentialsFile.load(registryCredentials);
-        Optional<RegistryCredentials> forImage = Optional.ofNullable(creds.get(plan.image().registry().toLowerCase(java.util.Locale.ROOT))) // keys are lower-cased;
+        // the credentials file keys registries lower-cased
+        Optional<RegistryCredentials> forImage = Optional.ofNullable(creds.get(plan.image().registry().toLowerCase(java.util.Locale.ROOT)));
         RegistryOptions options = RegistryOptions.defaults(plan.settings().retry())
                 .withInsecureRegistries(new LinkedHashSet<>(insecureRegistries))
                 .withCredentials(creds);
