@@ -122,6 +122,8 @@ public record ApprovedHashes(List<ImageDigest> digests, Source source) {
         } catch (CharacterCodingException e) {
             throw bad(file, "is not valid UTF-8", e);
         }
+        // RFC 8259 lets parsers ignore a leading byte order mark; user_config is read the same way.
+        if (text.startsWith("\uFEFF")) text = text.substring(1);
         JsonNode root;
         try {
             root = JSON.readTree(text);
