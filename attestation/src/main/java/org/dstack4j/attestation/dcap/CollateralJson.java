@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Optional;
+import org.dstack4j.sdk.Utf8;
 
 /**
  * Reads and writes {@link Collateral} as JSON with dcap-qvl's {@code QuoteCollateralV3} field names:
@@ -39,9 +40,15 @@ public final class CollateralJson {
         if (json.length > MAX_BYTES) {
             throw new CollateralFormatException("collateral", json.length + " bytes exceeds the " + MAX_BYTES + "-byte limit");
         }
+        String text;
+        try {
+            text = Utf8.decodeStrict(json); // see Utf8: Jackson's byte parser may misread invalid names
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new CollateralFormatException("collateral", "not valid UTF-8");
+        }
         JsonNode node;
         try {
-            node = JSON.readTree(json);
+            node = JSON.readTree(text);
         } catch (IOException e) {
             throw new CollateralFormatException("collateral", "not JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
         }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Locale;
 import java.util.regex.Pattern;
+import org.dstack4j.sdk.Utf8;
 
 /** Strict JSON reading of evidence fields, with errors that name the field path and never the value. */
 final class EvidenceJson {
@@ -18,8 +19,14 @@ final class EvidenceJson {
     private EvidenceJson() {}
 
     static JsonNode read(byte[] json, String what) throws EvidenceFormatException {
+        String text;
         try {
-            JsonNode root = MAPPER.readTree(json);
+            text = Utf8.decodeStrict(json); // see Utf8: Jackson's byte parser may misread invalid names
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new EvidenceFormatException("$", what + " is not valid UTF-8");
+        }
+        try {
+            JsonNode root = MAPPER.readTree(text);
             if (root == null || root.isMissingNode()) {
                 throw new EvidenceFormatException("$", what + " is empty");
             }

@@ -117,4 +117,11 @@ class CollateralJsonTest {
         assertThatThrownBy(() -> CollateralJson.parse(new byte[0])).hasMessageContaining("empty");
         assertThatThrownBy(() -> CollateralJson.parse(new byte[CollateralJson.MAX_BYTES + 1])).hasMessageContaining("limit");
     }
+
+    @Test
+    void invalidUtf8IsRejectedBeforeJacksonCanMisreadAFieldName() {
+        byte[] json = {'{', '"', 't', 'c', 'b', '_', 'i', 'n', (byte) 0xFF, 'f', 'o', '"', ':', '1', '}'};
+        assertThatThrownBy(() -> CollateralJson.parse(json)).isInstanceOfSatisfying(CollateralFormatException.class,
+                e -> assertThat(e.getMessage()).contains("not valid UTF-8"));
+    }
 }

@@ -232,4 +232,13 @@ class MpcPublicDataTest {
                 Optional.of(TextNode.valueOf("x"))))
                 .isInstanceOfSatisfying(EvidenceFormatException.class, e -> assertThat(e.field()).isEqualTo("collateral"));
     }
+
+    @Test
+    void invalidUtf8IsRejectedBeforeJacksonCanMisreadAFieldName() {
+        byte[] json = "{\"tee_participant_info\": {}, \"x\": \"??\"}".getBytes(StandardCharsets.UTF_8);
+        json[json.length - 4] = (byte) 0xFF;
+        json[json.length - 3] = (byte) 0xFE;
+        assertThatThrownBy(() -> MpcPublicData.parse(json)).isInstanceOfSatisfying(EvidenceFormatException.class,
+                e -> assertThat(e.getMessage()).contains("not valid UTF-8"));
+    }
 }

@@ -1,9 +1,6 @@
 package org.dstack4j.launcher.config;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -13,6 +10,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import org.dstack4j.launcher.InputException;
 import org.dstack4j.launcher.LaunchStep;
+import org.dstack4j.sdk.Utf8;
 
 /**
  * The dstack user config ({@code /tapp/user_config}): untrusted, unmeasured {@code KEY=VALUE}
@@ -64,11 +62,7 @@ public final class UserConfig {
         if (bytes.isEmpty()) return EMPTY;
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes.get()))
-                    .toString();
+            text = Utf8.decodeStrict(bytes.get());
         } catch (CharacterCodingException e) {
             throw new InputException(LaunchStep.USER_CONFIG, path.toString(), "user_config is not valid UTF-8",
                     "save user_config as UTF-8 text", e);

@@ -5,16 +5,14 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.dstack4j.launcher.config.SafeText;
 import org.dstack4j.launcher.selection.ImageDigest;
+import org.dstack4j.sdk.Utf8;
 
 /**
  * Parses manifest bytes into a {@link Manifest} (OCI image spec v1.1 {@code manifest.md} and
@@ -55,11 +53,7 @@ final class ManifestParser {
     static Manifest parse(byte[] body, Optional<String> contentType) throws InvalidManifestException {
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(body))
-                    .toString();
+            text = Utf8.decodeStrict(body);
         } catch (CharacterCodingException e) {
             throw new InvalidManifestException("not valid UTF-8");
         }

@@ -8,10 +8,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -22,6 +19,7 @@ import org.dstack4j.launcher.InputException;
 import org.dstack4j.launcher.LaunchStep;
 import org.dstack4j.launcher.config.InputFile;
 import org.dstack4j.launcher.config.SafeText;
+import org.dstack4j.sdk.Utf8;
 
 /**
  * The approved MPC node image IDs, newest first (spec/launcher.md "Digests"), and where they came
@@ -114,11 +112,7 @@ public record ApprovedHashes(List<ImageDigest> digests, Source source) {
         // valid one (its name table pads with 0xFF), e.g. "approved_has\xFFhes" as approved_hashes.
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(json))
-                    .toString();
+            text = Utf8.decodeStrict(json);
         } catch (CharacterCodingException e) {
             throw bad(file, "is not valid UTF-8", e);
         }
