@@ -24,6 +24,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.dstack4j.attestation.Check;
 import org.dstack4j.attestation.dcap.Collateral;
 import org.dstack4j.attestation.dcap.CollateralFormatException;
@@ -304,25 +308,40 @@ public final class VerifyCommand implements Callable<Integer> {
         return Files.readAllBytes(file);
     }
 
+    /** GETs {@code url}: at most {@link #MAX_DOWNLOAD_BYTES}, headers and body within one --timeout deadline. */
     private byte[] download(URI url) throws BadInput {
+        if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
+            throw new BadInput(url + " is not an http(s) URL");
+        }
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(timeoutSeconds))
                 .followRedirects(HttpClient.Redirect.NEVER).build();
-        try {
-            HttpResponse<InputStream> r = client.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(timeoutSeconds)).GET().build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = r.body()) {
-                if (r.statusCode() != 200) throw new BadInput(url + " answered HTTP " + r.statusCode());
-                byte[] body = in.readNBytes(MAX_DOWNLOAD_BYTES + 1);
-                if (body.length > MAX_DOWNLOAD_BYTES) throw new BadInput(url + " sent more than " + MAX_DOWNLOAD_BYTES + " bytes");
-                return body;
+        // The request timeout covers only the headers; a trickling body is bounded by this deadline.
+        CompletableFuture<byte[]> body = new CompletableFuture<>();
+        Thread.ofVirtual().name("verify-download").start(() -> {
+            try {
+                HttpResponse<InputStream> r = client.send(HttpRequest.newBuilder(url)
+                        .timeout(Duration.ofSeconds(timeoutSeconds)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+                try (InputStream in = r.body()) {
+                    if (r.statusCode() != 200) throw new IOException("answered HTTP " + r.statusCode());
+                    body.complete(in.readNBytes(MAX_DOWNLOAD_BYTES + 1));
+                }
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                body.completeExceptionally(e);
             }
-        } catch (IOException e) {
-            throw new BadInput("cannot fetch " + url + ": " + e.getMessage());
+        });
+        try {
+            byte[] bytes = body.get(timeoutSeconds, TimeUnit.SECONDS);
+            if (bytes.length > MAX_DOWNLOAD_BYTES) throw new BadInput(url + " sent more than " + MAX_DOWNLOAD_BYTES + " bytes");
+            return bytes;
+        } catch (TimeoutException e) {
+            throw new BadInput(url + ": no complete answer within " + timeoutSeconds + " s (--timeout)");
+        } catch (ExecutionException e) {
+            throw new BadInput("cannot fetch " + url + ": " + e.getCause().getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BadInput("interrupted while fetching " + url);
         } finally {
-            client.close();
+            client.shutdownNow(); // also ends a reader still blocked on a slow body
         }
     }
 

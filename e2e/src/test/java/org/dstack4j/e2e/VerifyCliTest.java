@@ -161,6 +161,52 @@ class VerifyCliTest {
         }
     }
 
+    @Test
+    void publicDataByUrlVerifiesAndATricklingServerIsCutOffByTheTimeout() throws Exception {
+        Path publicData = fixtures().reduce((a, b) -> b).orElseThrow();
+        Recorded rec = recorded(publicData);
+        byte[] body = Files.readAllBytes(publicData);
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        server.createContext("/public_data", ex -> {
+            ex.sendResponseHeaders(200, body.length);
+            try (var out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.createContext("/slow", ex -> { // headers at once, then one byte a second, for a minute
+            ex.sendResponseHeaders(200, 0);
+            try (var out = ex.getResponseBody()) {
+                for (int i = 0; i < 60; i++) {
+                    out.write('{');
+                    out.flush();
+                    Thread.sleep(1000);
+                }
+            } catch (InterruptedException | java.io.IOException e) {
+                // the client went away: that is the point
+            }
+        });
+        server.start();
+        try {
+            String base = "http://127.0.0.1:" + server.getAddress().getPort();
+            Path images = Files.writeString(tmp.resolve("url-images.txt"), rec.imageDigest() + "\n");
+            Path launchers = Files.writeString(tmp.resolve("url-launchers.txt"), rec.launcherComposeHash() + "\n");
+            Cli.Result ok = Cli.run(Map.of(), TIMEOUT, "verify", "--public-data", base + "/public_data",
+                    "--allowed-image-hashes", images.toString(), "--allowed-launcher-compose-hashes", launchers.toString(),
+                    "--at", rec.issuedPlusHour().toString(), "--output", "json");
+            assertThat(ok.exit()).as(ok.all()).isZero();
+            assertThat(JSON.readTree(ok.stdout()).get("mpc_image_digest").asText()).isEqualTo(rec.imageDigest());
+
+            Cli.Result slow = Cli.run(Map.of(), TIMEOUT, "verify", "--public-data", base + "/slow", "--timeout", "3");
+            assertThat(slow.exit()).as(slow.all()).isEqualTo(2);
+            assertThat(slow.stderr()).contains("no complete answer within 3 s");
+            assertThat(slow.took()).isLessThan(Duration.ofSeconds(20));
+        } finally {
+            server.stop(0);
+        }
+    }
+
     // ---- helpers -------------------------------------------------------------------------------
 
     private Cli.Result verify(Path publicData, Recorded rec, String allowedImage, String allowedLauncher) throws Exception {
