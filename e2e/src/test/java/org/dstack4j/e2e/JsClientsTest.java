@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * verifying our quotes with the agent's test collateral, and the real MPC fixtures with Intel's
  * root). Installs the locked npm packages with {@code npm ci} when node_modules is missing.
  *
- * <p>Fixtures: {@code $DSTACK4J_FIXTURES}, else {@code <repo>/../shared/fixtures}. The dcap-qvl
+ * <p>Fixtures: {@code $DSTACK4J_FIXTURES}, else the repository's {@code fixtures/}. The dcap-qvl
  * results for the fixtures are also written to {@code target/dcap-qvl-fixtures.jsonl}.
  */
 class JsClientsTest {
@@ -97,7 +97,7 @@ class JsClientsTest {
     private static Path fixtures() {
         String env = System.getenv("DSTACK4J_FIXTURES");
         Path dir = env != null && !env.isBlank() ? Path.of(env)
-                : Path.of("..", "..", "shared", "fixtures").toAbsolutePath().normalize();
+                : Path.of("..", "fixtures").toAbsolutePath().normalize();
         assertThat(dir.resolve("mpc-attestation")).as("real MPC fixtures not found; set DSTACK4J_FIXTURES to the "
                 + "directory holding mpc-attestation/<date>/public_data.json").isDirectory();
         return dir;

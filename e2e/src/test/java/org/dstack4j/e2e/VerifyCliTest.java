@@ -43,7 +43,7 @@ class VerifyCliTest {
 
     static Path fixturesDir() {
         String env = System.getenv("DSTACK4J_FIXTURES");
-        Path base = env != null ? Path.of(env) : Path.of("..", "..", "shared", "fixtures").toAbsolutePath().normalize();
+        Path base = env != null ? Path.of(env) : Path.of("..", "fixtures").toAbsolutePath().normalize();
         return base.resolve("mpc-attestation");
     }
 

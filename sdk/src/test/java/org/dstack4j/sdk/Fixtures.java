@@ -6,17 +6,23 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Locates the real MPC attestations in {@code shared/fixtures}, beside the checkout or inside it. */
+/** Locates the real MPC attestations in the repository's {@code fixtures/}. */
 final class Fixtures {
     private Fixtures() {}
 
     static Path root() {
-        for (Path p = Path.of(System.getProperty("user.dir")).toAbsolutePath(); p != null; p = p.getParent()) {
-            for (Path c : List.of(p.resolve("shared/fixtures"), p.resolve("../shared/fixtures").normalize())) {
-                if (Files.isDirectory(c.resolve("mpc-attestation"))) return c;
-            }
+        String extra = System.getenv("DSTACK4J_FIXTURES");
+        if (extra != null && !extra.isBlank()) {
+            Path c = Path.of(extra).toAbsolutePath();
+            if (Files.isDirectory(c.resolve("mpc-attestation"))) return c;
+            throw new IllegalStateException("DSTACK4J_FIXTURES=" + extra + " holds no mpc-attestation/ directory");
         }
-        throw new IllegalStateException("shared/fixtures not found above " + System.getProperty("user.dir"));
+        // The repository's own fixtures/ directory, found walking up from the module being tested.
+        for (Path p = Path.of(System.getProperty("user.dir")).toAbsolutePath(); p != null; p = p.getParent()) {
+            Path c = p.resolve("fixtures");
+            if (Files.isDirectory(c.resolve("mpc-attestation"))) return c;
+        }
+        throw new IllegalStateException("fixtures/mpc-attestation not found above " + System.getProperty("user.dir"));
     }
 
     static List<Path> publicData() throws IOException {

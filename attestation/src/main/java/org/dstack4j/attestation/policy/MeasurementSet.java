@@ -51,7 +51,7 @@ public record MeasurementSet(String name, String mrtd, String rtmr0, String rtmr
     }
 
     /**
-     * The sets recorded from the real MPC attestations in {@code shared/fixtures/mpc-attestation}: the three
+     * The sets recorded from the real MPC attestations in {@code fixtures/mpc-attestation}: the three
      * captures share MRTD and RTMR0 but differ in RTMR1–2 (different dstack OS images) and one in the
      * key-provider id, so each is its own set; each set's {@code source} in the resource names its fixture.
      */

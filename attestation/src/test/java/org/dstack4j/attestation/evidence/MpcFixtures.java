@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** The real MPC {@code public_data.json} captures in {@code shared/fixtures/mpc-attestation/<date>/}. */
+/** The real MPC {@code public_data.json} captures in {@code fixtures/mpc-attestation/<date>/}. */
 public final class MpcFixtures {
     public static final ObjectMapper JSON = new ObjectMapper();
 
@@ -46,12 +46,18 @@ public final class MpcFixtures {
     }
 
     public static Path root() {
-        for (Path p = Path.of(System.getProperty("user.dir")).toAbsolutePath(); p != null; p = p.getParent()) {
-            for (Path c : List.of(p.resolve("shared/fixtures"), p.resolve("../shared/fixtures").normalize())) {
-                if (Files.isDirectory(c.resolve("mpc-attestation"))) return c.resolve("mpc-attestation");
-            }
+        String extra = System.getenv("DSTACK4J_FIXTURES");
+        if (extra != null && !extra.isBlank()) {
+            Path c = Path.of(extra).toAbsolutePath();
+            if (Files.isDirectory(c.resolve("mpc-attestation"))) return c.resolve("mpc-attestation");
+            throw new IllegalStateException("DSTACK4J_FIXTURES=" + extra + " holds no mpc-attestation/ directory");
         }
-        throw new IllegalStateException("shared/fixtures/mpc-attestation not found above " + System.getProperty("user.dir"));
+        // The repository's own fixtures/ directory, found walking up from the module being tested.
+        for (Path p = Path.of(System.getProperty("user.dir")).toAbsolutePath(); p != null; p = p.getParent()) {
+            Path c = p.resolve("fixtures");
+            if (Files.isDirectory(c.resolve("mpc-attestation"))) return c.resolve("mpc-attestation");
+        }
+        throw new IllegalStateException("fixtures/mpc-attestation not found above " + System.getProperty("user.dir"));
     }
 
     /** Every capture, oldest first. */

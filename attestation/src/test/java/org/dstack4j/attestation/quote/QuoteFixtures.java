@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** The real MPC attestations in {@code shared/fixtures/mpc-attestation}, found beside or inside the checkout. */
+/** The real MPC attestations in {@code fixtures/mpc-attestation}, found beside or inside the checkout. */
 final class QuoteFixtures {
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -28,12 +28,18 @@ final class QuoteFixtures {
     }
 
     static Path root() {
-        for (Path p = Path.of(System.getProperty("user.dir")).toAbsolutePath(); p != null; p = p.getParent()) {
-            for (Path c : List.of(p.resolve("shared/fixtures"), p.resolve("../shared/fixtures").normalize())) {
-                if (Files.isDirectory(c.resolve("mpc-attestation"))) return c;
-            }
+        String extra = System.getenv("DSTACK4J_FIXTURES");
+        if (extra != null && !extra.isBlank()) {
+            Path c = Path.of(extra).toAbsolutePath();
+            if (Files.isDirectory(c.resolve("mpc-attestation"))) return c;
+            throw new IllegalStateException("DSTACK4J_FIXTURES=" + extra + " holds no mpc-attestation/ directory");
         }
-        throw new IllegalStateException("shared/fixtures not found above " + System.getProperty("user.dir"));
+        // The repository's own fixtures/ directory, found walking up from the module being tested.
+        for (Path p = Path.of(System.getProperty("user.dir")).toAbsolutePath(); p != null; p = p.getParent()) {
+            Path c = p.resolve("fixtures");
+            if (Files.isDirectory(c.resolve("mpc-attestation"))) return c;
+        }
+        throw new IllegalStateException("fixtures/mpc-attestation not found above " + System.getProperty("user.dir"));
     }
 
     static List<Fixture> all() throws IOException {

@@ -36,7 +36,7 @@ import org.openjdk.jmh.annotations.Threads;
  *
  * <p>The attestation file is {@code -Ddstack4j.fixture=FILE} or {@code $DSTACK4J_FIXTURE}; otherwise the newest
  * {@code mpc-attestation/<date>/public_data.json} under {@code -Ddstack4j.fixtures=DIR}, {@code $DSTACK4J_FIXTURES},
- * or the first {@code ../shared/fixtures} found walking up from the working directory. Setup fails the run
+ * or the repository's {@code fixtures/} found walking up from the working directory. Setup fails the run
  * unless both paths verify valid with status {@code UpToDate}.
  */
 @State(Scope.Benchmark)
@@ -98,7 +98,7 @@ public class VerifyBenchmark {
         String explicit = setting("dstack4j.fixture", "DSTACK4J_FIXTURE");
         if (explicit != null) return existing(Path.of(explicit), "dstack4j.fixture / DSTACK4J_FIXTURE");
         String dir = setting("dstack4j.fixtures", "DSTACK4J_FIXTURES");
-        Path fixtures = dir != null ? existing(Path.of(dir), "dstack4j.fixtures / DSTACK4J_FIXTURES") : sharedFixtures();
+        Path fixtures = dir != null ? existing(Path.of(dir), "dstack4j.fixtures / DSTACK4J_FIXTURES") : repoFixtures();
         Path base = fixtures.resolve("mpc-attestation");
         try (var dates = Files.list(base)) {
             return dates.filter(d -> Files.isRegularFile(d.resolve("public_data.json")))
@@ -108,12 +108,12 @@ public class VerifyBenchmark {
         }
     }
 
-    private static Path sharedFixtures() {
+    private static Path repoFixtures() {
         for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path candidate = d.resolve("../shared/fixtures").normalize();
+            Path candidate = d.resolve("fixtures");
             if (Files.isDirectory(candidate.resolve("mpc-attestation"))) return candidate;
         }
-        throw new IllegalStateException("no ../shared/fixtures above " + Path.of("").toAbsolutePath()
+        throw new IllegalStateException("no fixtures/mpc-attestation above " + Path.of("").toAbsolutePath()
                 + "; set DSTACK4J_FIXTURES to the directory holding mpc-attestation/<date>/public_data.json");
     }
 
