@@ -37,7 +37,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code dstack4j launch}: the MPC node launcher (spec/launcher.md). */
+/** {@code dstack4j launch}: the MPC node launcher (docs/launcher.md). */
 @Command(
         name = "launch",
         mixinStandardHelpOptions = true,

@@ -59,7 +59,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code dstack4j verify}: proves from a TDX quote which MPC image a node runs (spec/attestation.md):
+ * {@code dstack4j verify}: proves from a TDX quote which MPC image a node runs (docs/attestation.md):
  * Intel DCAP verification of the quote with its collateral, then the MPC application checks (RTMR3
  * replay, app-compose, launcher compose hash, the one {@code mpc-image-digest}, measurements, report
  * data bound to the node's keys). Exit 0 valid, 1 invalid, 2 bad input or usage.

@@ -26,7 +26,7 @@ import org.dstack4j.launcher.selection.ImageDigest;
  * Fuzzes the untrusted user_config path: {@link UserConfig#parse}, {@link LauncherSettings#from}
  * and {@link ContainerRules#build}. Only {@link InputException} may escape.
  *
- * <p>Whatever the input, the container plan must obey the container rules of spec/launcher.md,
+ * <p>Whatever the input, the container plan must obey the container rules of docs/launcher.md,
  * re-checked here independently of {@link ContainerRules}: every passed variable has an allowed
  * key ({@code MPC_[A-Z0-9_]{1,64}} or an extra key), not denied, reserved or launcher-only, its
  * value exactly the user_config value, at most 1024 UTF-8 bytes, without control characters other

@@ -12,7 +12,7 @@ import org.dstack4j.launcher.selection.DigestSelector;
 import org.dstack4j.launcher.selection.Selection;
 
 /**
- * Steps 1–3 of a launch (spec/launcher.md "Flow"), with no network and no side effects: checks the
+ * Steps 1–3 of a launch (docs/launcher.md "Flow"), with no network and no side effects: checks the
  * environment, reads user_config, loads the approved list, selects one digest and builds the
  * container spec. Everything after (registry, pull, measure, start) works from the returned plan.
  *

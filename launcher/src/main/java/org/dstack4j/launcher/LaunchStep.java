@@ -1,7 +1,7 @@
 package org.dstack4j.launcher;
 
 /**
- * The steps of one launch, in order (see spec/launcher.md "Flow"). Every failure names the step it
+ * The steps of one launch, in order (see docs/launcher.md "Flow"). Every failure names the step it
  * happened in, and the launch report records each step's duration.
  */
 public enum LaunchStep {

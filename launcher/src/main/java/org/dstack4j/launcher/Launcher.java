@@ -15,7 +15,7 @@ import org.dstack4j.launcher.registry.ValidatedImage;
 import org.dstack4j.launcher.selection.ImageDigest;
 
 /**
- * Runs steps 4–6 of a launch (spec/launcher.md "Flow") for a {@link LaunchPlan} that already holds
+ * Runs steps 4–6 of a launch (docs/launcher.md "Flow") for a {@link LaunchPlan} that already holds
  * steps 1–3: registry validation, pull and image-ID check, measurement (TEE only), container start.
  *
  * <p>Fail closed: any failure throws a {@link LaunchException} naming the step; RTMR3 is extended

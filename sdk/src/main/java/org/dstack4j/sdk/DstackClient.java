@@ -28,7 +28,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
 /**
- * Client for the dstack guest agent API (spec/dstack-guest-api.md) over a unix socket or http(s).
+ * Client for the dstack guest agent API (docs/guest-api.md) over a unix socket or http(s).
  * Each method {@code M} is a {@code POST /M} with a JSON body over HTTP/1.1 ({@code Host: dstack} on the
  * unix socket; over http(s) the URL's host).
  *

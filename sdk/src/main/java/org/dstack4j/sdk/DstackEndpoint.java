@@ -25,7 +25,7 @@ public sealed interface DstackEndpoint {
     /** Environment variable that overrides discovery: a socket path or an {@code http(s)://} URL. */
     String SIMULATOR_ENV = "DSTACK_SIMULATOR_ENDPOINT";
 
-    /** Socket paths the official SDKs try, in order (spec/dstack-guest-api.md). */
+    /** Socket paths the official SDKs try, in order (docs/guest-api.md). */
     List<Path> STANDARD_SOCKETS = List.of(
             Path.of("/var/run/dstack.sock"),
             Path.of("/run/dstack.sock"),

@@ -11,7 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A dstack event log: the ordered entries that extended RTMR0–3 (spec/dstack-guest-api.md
+ * A dstack event log: the ordered entries that extended RTMR0–3 (docs/guest-api.md
  * "Event log entries"), with replay and lookup helpers.
  *
  * {@snippet :

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
- * One entry of the dstack event log, as the guest agent serves it (spec/dstack-guest-api.md
+ * One entry of the dstack event log, as the guest agent serves it (docs/guest-api.md
  * "Event log entries").
  *
  * @param imr          0-based index of the measurement register (3 = RTMR3)

@@ -7,7 +7,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.List;
 
 /**
- * dstack runtime event digests and RTMR replay (spec/dstack-guest-api.md "RTMR3 semantics", checked
+ * dstack runtime event digests and RTMR replay (docs/guest-api.md "RTMR3 semantics", checked
  * against real MPC attestations).
  */
 public final class RuntimeEvents {

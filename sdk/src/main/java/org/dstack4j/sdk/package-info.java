@@ -1,5 +1,5 @@
 /**
- * Java client for the dstack guest agent (spec/dstack-guest-api.md), the service inside a dstack
+ * Java client for the dstack guest agent (docs/guest-api.md), the service inside a dstack
  * confidential VM that issues TDX quotes, extends RTMR3 with runtime events and derives keys.
  *
  * <h2>Quick start</h2>

@@ -17,7 +17,7 @@ import org.dstack4j.sdk.EventLogEntry;
 import org.dstack4j.sdk.Hex;
 
 /**
- * The dstack guest agent API (spec/dstack-guest-api.md), independent of transport: a method name
+ * The dstack guest agent API (docs/guest-api.md), independent of transport: a method name
  * and request fields in, a JSON object out. Methods are looked up in one table (GetQuote,
  * EmitEvent, Info, Version, GetKey, GetTlsKey, Sign, Verify); a new method is one more entry.
  *

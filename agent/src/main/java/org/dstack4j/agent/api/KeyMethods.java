@@ -14,7 +14,7 @@ import org.dstack4j.agent.keys.K256;
 import org.dstack4j.sdk.Hex;
 
 /**
- * GetKey, Sign and Verify as dstack's agent computes them (spec/dstack-guest-api.md "Key
+ * GetKey, Sign and Verify as dstack's agent computes them (docs/guest-api.md "Key
  * derivation"): derived key = HKDF-SHA256(salt "RATLS", ikm = app k256 key, info = path), 32 bytes;
  * the app key signs Keccak-256("{purpose}:{hex(pubkey)}") (recoverable, 65 bytes); the chain ends
  * with the KMS signature over the app key. Sign uses path "vms", purpose "signing".

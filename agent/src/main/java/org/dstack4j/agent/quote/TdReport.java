@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 
 /**
  * The TD report body of a TDX quote v4 (TDREPORT 1.0, 584 bytes), layout per Intel's TDX DCAP
- * quote specification (spec/attestation.md "TDX quote v4 layout"). Byte arrays are copied in and out.
+ * quote specification (docs/attestation.md "TDX quote layout"). Byte arrays are copied in and out.
  *
  * @param teeTcbSvn      16 bytes
  * @param mrSeam         48 bytes, SHA-384 of the TDX module

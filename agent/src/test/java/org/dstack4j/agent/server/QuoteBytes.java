@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * The few offsets of a TDX quote v4 these tests need, read independently of the agent's own
- * encoder (layout per spec/attestation.md).
+ * encoder (layout per docs/attestation.md).
  */
 record QuoteBytes(byte[] raw) {
     byte[] header() { return Arrays.copyOfRange(raw, 0, 48); }

@@ -15,7 +15,7 @@ import org.dstack4j.sdk.EventLogFormatException;
 import org.dstack4j.sdk.TcbInfo;
 
 /**
- * The attestation evidence of an MPC node: what its {@code GET /public_data} serves (spec/attestation.md
+ * The attestation evidence of an MPC node: what its {@code GET /public_data} serves (docs/attestation.md
  * "Evidence"), or the same pieces given separately (a quote, an event log, optionally the app-compose
  * and collateral). Nothing here is trusted: {@code org.dstack4j.attestation.policy.MpcAppVerifier}
  * checks it against the quote.

@@ -8,7 +8,7 @@ import java.util.Optional;
 
 /**
  * The key provider dstack measured into RTMR3 at boot: the {@code key-provider} event's JSON payload
- * {@code {"name":"local-sgx"|"kms"|"none","id":"<hex>"}} (spec/dstack-guest-api.md "RTMR3 semantics").
+ * {@code {"name":"local-sgx"|"kms"|"none","id":"<hex>"}} (docs/guest-api.md "RTMR3 semantics").
  * For {@code local-sgx}, {@code id} identifies the host's SGX key-provider enclave.
  *
  * @param name provider kind, e.g. {@code local-sgx}

@@ -13,7 +13,7 @@ import org.dstack4j.attestation.quote.TdxQuote;
 import org.dstack4j.sdk.Hex;
 
 /**
- * The application checks an MPC verifier makes on top of DCAP (spec/attestation.md "Application checks"):
+ * The application checks an MPC verifier makes on top of DCAP (docs/attestation.md "Application checks"):
  * that the quote's TD runs the allowed dstack OS, the allowed launcher compose and MPC image, with safe
  * app-compose settings, and that its report data binds the node's keys. DCAP verification of the quote
  * itself (signatures, collateral, TCB status) is not done here; a verifier must do both.

@@ -12,7 +12,7 @@ import java.util.Set;
 import org.dstack4j.attestation.evidence.NodeKeys;
 
 /**
- * What an MPC verifier accepts, on top of a DCAP-valid quote (spec/attestation.md "Application checks").
+ * What an MPC verifier accepts, on top of a DCAP-valid quote (docs/attestation.md "Application checks").
  *
  * {@snippet :
  * MpcPolicy policy = MpcPolicy.withDefaultMeasurements(

@@ -5,7 +5,7 @@ import org.dstack4j.attestation.evidence.NodeKeys;
 
 /**
  * The report data an MPC node puts in its quotes, binding its keys so the quote cannot be replayed for
- * other keys. Version 1 (spec/attestation.md, checked against the real fixtures):
+ * other keys. Version 1 (docs/attestation.md, checked against the real fixtures):
  * {@code u16_be(1) ‖ SHA3-384(p2p_public_key ‖ signer_public_key) ‖ 14 zero bytes}, 64 bytes, with the
  * 32 raw ed25519 key bytes.
  */

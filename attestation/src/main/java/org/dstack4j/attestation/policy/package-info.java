@@ -3,6 +3,6 @@
  * digests, launcher compose hashes and dstack measurement sets), and {@link
  * org.dstack4j.attestation.policy.MpcAppVerifier}, which checks {@code /public_data} evidence against a
  * quote and a {@link org.dstack4j.attestation.policy.MpcPolicy}, one named check per rule of
- * spec/attestation.md "Application checks".
+ * docs/attestation.md "Application checks".
  */
 package org.dstack4j.attestation.policy;

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import org.dstack4j.sdk.Hex;
 
 /**
- * The 48-byte quote header (Intel TDX DCAP quote v4/v5, spec/attestation.md).
+ * The 48-byte quote header (Intel TDX DCAP quote v4/v5, docs/attestation.md).
  *
  * @param version            quote version, 4 or 5 (u16 @0)
  * @param attestationKeyType 2 = ECDSA-256 with P-256 (u16 @2)

@@ -5,7 +5,7 @@ import org.dstack4j.sdk.Hex;
 
 /**
  * The TD report body of a TDX quote: the measurements of the trust domain (Intel TDX DCAP quote
- * layout, spec/attestation.md). TD report 1.0 is 584 bytes; 1.5 (quote v5, body type 3) appends
+ * layout, docs/attestation.md). TD report 1.0 is 584 bytes; 1.5 (quote v5, body type 3) appends
  * {@code tee_tcb_svn2} and {@code mr_servicetd} for 648 bytes. Every array is copied in and out.
  *
  * @param teeTcbSvn TEE TCB SVN (16 bytes; TDX module and components)

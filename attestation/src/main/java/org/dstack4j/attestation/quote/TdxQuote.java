@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * A parsed Intel TDX quote, version 4 or 5 (Intel TDX DCAP quote layout; offsets in spec/attestation.md).
+ * A parsed Intel TDX quote, version 4 or 5 (Intel TDX DCAP quote layout; offsets in docs/attestation.md).
  * Parsing checks structure only; signatures and certificates are verified elsewhere.
  *
  * {@snippet :

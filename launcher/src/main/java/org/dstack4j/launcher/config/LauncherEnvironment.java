@@ -9,7 +9,7 @@ import org.dstack4j.launcher.selection.ImageDigest;
 
 /**
  * The trusted settings from the launcher's process environment, which the measured compose file
- * sets (spec/launcher.md "Inputs", step 1). user_config never contributes here.
+ * sets (docs/launcher.md "Inputs", step 1). user_config never contributes here.
  *
  * @param platform      {@code TEE} or {@code NONTEE}
  * @param defaultDigest {@code DEFAULT_IMAGE_DIGEST}, used when the approved hashes file is absent

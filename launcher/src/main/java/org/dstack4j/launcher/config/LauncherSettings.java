@@ -14,7 +14,7 @@ import org.dstack4j.launcher.registry.ImageReference;
 import org.dstack4j.launcher.registry.RetryPolicy;
 
 /**
- * The launcher-only settings read from user_config (spec/launcher.md, "Launcher-only keys"). They
+ * The launcher-only settings read from user_config (docs/launcher.md, "Launcher-only keys"). They
  * choose where to look for the image and how patiently; they can never change a path, the platform,
  * the trust settings or the checks, and are never passed to the node container.
  *

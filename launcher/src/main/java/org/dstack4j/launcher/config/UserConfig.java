@@ -14,7 +14,7 @@ import org.dstack4j.sdk.Utf8;
 
 /**
  * The dstack user config ({@code /tapp/user_config}): untrusted, unmeasured {@code KEY=VALUE}
- * settings, parsed exactly per spec/launcher.md "user_config format".
+ * settings, parsed exactly per docs/launcher.md "user_config format".
  *
  * <p>Per line: trim (Unicode whitespace, {@link String#strip()}); skip blank lines, lines starting
  * with {@code #} and lines without {@code =}; split at the first {@code =}; trim key and value;

@@ -18,7 +18,7 @@ import org.dstack4j.launcher.config.UserConfig;
 import org.dstack4j.launcher.selection.ImageDigest;
 
 /**
- * Builds the node container from the selected digest and user_config (spec/launcher.md
+ * Builds the node container from the selected digest and user_config (docs/launcher.md
  * "Container").
  *
  * <p>Fixed by the launcher: name {@value #NAME}; the image ID {@code sha256:<hex>} (never a tag);

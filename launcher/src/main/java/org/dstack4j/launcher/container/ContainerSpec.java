@@ -3,7 +3,7 @@ package org.dstack4j.launcher.container;
 import java.util.List;
 
 /**
- * Everything the engine needs to create the node container (spec/launcher.md "Container").
+ * Everything the engine needs to create the node container (docs/launcher.md "Container").
  *
  * @param name          container name, {@code mpc-node}
  * @param image         the validated image ID ({@code sha256:<hex>}), never a tag

@@ -13,7 +13,7 @@ import org.dstack4j.launcher.config.SafeText;
 import org.dstack4j.launcher.selection.ImageDigest;
 
 /**
- * Step 4a of the launch (spec/launcher.md): proves that a registry serves exactly the selected
+ * Step 4a of the launch (docs/launcher.md): proves that a registry serves exactly the selected
  * image, speaking the OCI distribution API over the JDK's {@link HttpClient}.
  *
  * <p>For each tag in order: fetch the manifest ({@code Accept} all four {@link MediaTypes}). An

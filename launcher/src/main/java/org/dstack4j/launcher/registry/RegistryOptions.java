@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 
 /**
  * How the launcher talks to registries. None of these come from {@code user_config} except the
- * retry timing (spec/launcher.md: nothing untrusted may change the trust settings).
+ * retry timing (docs/launcher.md: nothing untrusted may change the trust settings).
  *
  * <p>Transport rule: plain {@code http} is used only for loopback registries ({@code 127.0.0.0/8},
  * {@code ::1}, {@code localhost}, as Docker allows) and for those listed in

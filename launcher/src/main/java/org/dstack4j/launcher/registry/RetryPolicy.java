@@ -3,7 +3,7 @@ package org.dstack4j.launcher.registry;
 import java.time.Duration;
 
 /**
- * Bounded retries for registry requests (spec/launcher.md step 4): up to {@code maxAttempts} tries,
+ * Bounded retries for registry requests (docs/launcher.md step 4): up to {@code maxAttempts} tries,
  * no delay before the first, then {@code initialInterval} growing ×1.5 per retry, capped at 60 s.
  *
  * @param requestTimeout  timeout of one request, connect to last body byte

@@ -1,6 +1,6 @@
 /**
  * Step 4a of the launch: an OCI distribution client that proves a registry serves exactly the
- * selected image (spec/launcher.md, "Validate the selected digest against the registry").
+ * selected image (docs/launcher.md, "Registry validation").
  *
  * <p>Entry point: {@link org.dstack4j.launcher.registry.ImageValidator#validate}, configured by
  * {@link org.dstack4j.launcher.registry.RegistryOptions} (credentials from

@@ -22,7 +22,7 @@ import org.dstack4j.launcher.config.SafeText;
 import org.dstack4j.sdk.Utf8;
 
 /**
- * The approved MPC node image IDs, newest first (spec/launcher.md "Digests"), and where they came
+ * The approved MPC node image IDs, newest first (docs/launcher.md "Digests"), and where they came
  * from.
  *
  * <p>File format: {@code {"approved_hashes": ["sha256:<64 lowercase hex>", …]}}, UTF-8 JSON, at most

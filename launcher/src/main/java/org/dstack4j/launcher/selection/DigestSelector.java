@@ -7,7 +7,7 @@ import org.dstack4j.launcher.config.LauncherSettings;
 import org.dstack4j.launcher.config.SafeText;
 
 /**
- * Step 3: selects exactly one digest from the approved list (spec/launcher.md "Flow").
+ * Step 3: selects exactly one digest from the approved list (docs/launcher.md "Flow").
  *
  * <p>{@code MPC_HASH_OVERRIDE}, when present in user_config, must be {@code sha256:<64 lowercase
  * hex>} and one of the approved digests; otherwise the first (newest) approved digest is selected.
