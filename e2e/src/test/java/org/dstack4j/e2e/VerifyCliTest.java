@@ -79,7 +79,103 @@ class VerifyCliTest {
         assertThat(v.get("compose_hash").asText()).isEqualTo(rec.composeHash());
         assertThat(v.get("checks")).allSatisfy(c -> assertThat(c.get("ok").asBoolean()).as(c.toString()).isTrue());
         assertThat(v.get("checks").findValuesAsText("name"))
-                .contains("quote-signature", "tcb-status", "rtmr3-replay", "mpc-image-digest", "report-data");
+                .contains("collateral-form", "quote-signature", "tcb-status", "tcb-status-accepted", "rtmr3-replay",
+                        "rtmr3-event-types", "app-compose-fields", "app-compose-settings", "mpc-image-digest", "report-data");
+    }
+
+    /** The same evidence with the collateral's byte fields in the other JSON form, converted here without the CLI's code. */
+    @ParameterizedTest
+    @MethodSource("fixtures")
+    void collateralVerifiesAsHexStringsAndAsIntegerArrays(Path publicData) throws Exception {
+        Recorded rec = recorded(publicData);
+        var root = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(publicData.toFile());
+        var coll = (com.fasterxml.jackson.databind.node.ObjectNode) root.get("tee_participant_info").get("Dstack").get("collateral");
+        boolean wasHex = coll.get("pck_crl").isTextual();
+        for (String f : List.of("root_ca_crl", "pck_crl", "tcb_info_signature", "qe_identity_signature")) {
+            JsonNode v = coll.get(f);
+            assertThat(v.isTextual()).as(f + " in the same form as pck_crl").isEqualTo(wasHex);
+            if (wasHex) {
+                var arr = coll.putArray(f);
+                for (byte b : HexFormat.of().parseHex(v.asText())) arr.add(b & 0xff);
+            } else {
+                byte[] b = new byte[v.size()];
+                for (int i = 0; i < b.length; i++) b[i] = (byte) v.get(i).asInt();
+                coll.put(f, HexFormat.of().formatHex(b));
+            }
+        }
+        Path converted = Files.writeString(tmp.resolve("converted.json"), JSON.writeValueAsString(root));
+
+        for (Path p : List.of(publicData, converted)) {
+            Cli.Result r = verify(p, rec, rec.imageDigest(), rec.launcherComposeHash());
+            assertThat(r.exit()).as(r.all()).isZero();
+            boolean hex = (p == publicData) == wasHex;
+            assertThat(detail(r, "collateral-form")).endsWith(hex ? "as hex strings" : "as integer arrays");
+        }
+    }
+
+    @Test
+    void launcherComposeHashesAreRenderedFromTheContractTemplate() throws Exception {
+        // the 2026-03-23 node ran near/mpc's template of its time, which mounted shared-volume read-only
+        Path publicData = fixturesDir().resolve("2026-03-23").resolve("public_data.json");
+        Recorded rec = recorded(publicData);
+        String contractTemplate = Files.readString(fixturesDir().resolveSibling("operator").resolve("launcher_docker_compose.yaml.template"));
+        Path thenTemplate = Files.writeString(tmp.resolve("then.template"), contractTemplate.replace("/mnt/shared:rw", "/mnt/shared:ro"));
+        Path todayTemplate = Files.writeString(tmp.resolve("today.template"), contractTemplate);
+        String launcher = "84c7537a2f84d3477eac2e5ef3ba0765b5d688f86096947eea4744ce25b27054"; // the image that node's compose names
+        Path launchers = Files.writeString(tmp.resolve("launcher-images.txt"), "# approved launchers\n" + "11".repeat(32) + "\nsha256:" + launcher + "\n");
+        Path otherLauncher = Files.writeString(tmp.resolve("other-launcher.txt"), "11".repeat(32) + "\n");
+        Path images = Files.writeString(tmp.resolve("tpl-images.txt"), rec.imageDigest() + "\n" + "aa".repeat(32) + "\n");
+
+        Cli.Result ok = template(publicData, rec, images, thenTemplate, launchers, "json");
+        assertThat(ok.exit()).as(ok.all()).isZero();
+        JsonNode v = JSON.readTree(ok.stdout());
+        assertThat(v.get("launcher_compose_hash").asText()).isEqualTo(rec.launcherComposeHash());
+        assertThat(v.get("launcher_compose_rendering").get("launcher_image_digest").asText()).isEqualTo(launcher);
+        assertThat(v.get("launcher_compose_rendering").get("mpc_image_digest").asText()).isEqualTo(rec.imageDigest());
+        Cli.Result text = template(publicData, rec, images, thenTemplate, launchers, "text");
+        assertThat(text.exit()).as(text.all()).isZero();
+        assertThat(text.stdout()).containsPattern("ok +launcher-compose-hash .*launcher image sha256:" + launcher)
+                .contains("advisory IDs      (none)").contains("VALID");
+
+        Cli.Result notApproved = template(publicData, rec, images, thenTemplate, otherLauncher, "json");
+        assertThat(notApproved.exit()).as(notApproved.all()).isEqualTo(1);
+        assertThat(failed(notApproved)).containsExactly("launcher-compose-hash");
+        assertThat(JSON.readTree(notApproved.stdout()).has("launcher_compose_rendering")).isFalse();
+
+        // today's template (shared-volume read-write) does not derive what that node measured
+        Cli.Result today = template(publicData, rec, images, todayTemplate, launchers, "json");
+        assertThat(today.exit()).isEqualTo(1);
+        assertThat(failed(today)).containsExactly("launcher-compose-hash");
+
+        // usage: launcher images need a template; a file without the placeholder is not one
+        Cli.Result noTemplate = Cli.run(Map.of(), TIMEOUT, "verify", "--public-data", publicData.toString(),
+                "--allowed-image-hashes", images.toString(), "--allowed-launcher-image-hashes", launchers.toString());
+        assertThat(noTemplate.exit()).as(noTemplate.all()).isEqualTo(2);
+        assertThat(noTemplate.stderr()).contains("--allowed-launcher-image-hashes needs --launcher-template");
+        Path notATemplate = Files.writeString(tmp.resolve("compose.yaml"), "services: {}\n");
+        Cli.Result bad = template(publicData, rec, images, notATemplate, launchers, "json");
+        assertThat(bad.exit()).as(bad.all()).isEqualTo(2);
+        assertThat(bad.stderr()).contains(notATemplate.toString()).contains("{{DEFAULT_IMAGE_DIGEST_HASH}}");
+        Cli.Result noLaunchers = Cli.run(Map.of(), TIMEOUT, "verify", "--public-data", publicData.toString(),
+                "--allowed-image-hashes", images.toString(), "--launcher-template", thenTemplate.toString());
+        assertThat(noLaunchers.exit()).as(noLaunchers.all()).isEqualTo(2);
+        assertThat(noLaunchers.stderr()).contains("--allowed-launcher-image-hashes");
+    }
+
+    @Test
+    void theAugust2026CaptureIsNotARenderingOfTheContractTemplate() throws Exception {
+        // its measured launcher compose adds a signer-key-export service for fixture collection (near/mpc's own tests
+        // allow its hash by hand): the contract could not derive it, and neither does the verifier
+        Path publicData = fixturesDir().resolve("2026-08-14").resolve("public_data.json");
+        Recorded rec = recorded(publicData);
+        Path template = fixturesDir().resolveSibling("operator").resolve("launcher_docker_compose.yaml.template");
+        Path launchers = Files.writeString(tmp.resolve("aug-launchers.txt"),
+                "5618a93a78c9ac9173e7ebf7c8af173bd675be6832a2f8c2a9a7149ac2678f54\n");
+        Path images = Files.writeString(tmp.resolve("aug-images.txt"), rec.imageDigest() + "\n");
+        Cli.Result r = template(publicData, rec, images, template, launchers, "json");
+        assertThat(r.exit()).as(r.all()).isEqualTo(1);
+        assertThat(failed(r)).containsExactly("launcher-compose-hash");
+        assertThat(detail(r, "launcher-compose-hash")).contains(rec.launcherComposeHash(), "1 of them rendered from the launcher template");
     }
 
     @ParameterizedTest
@@ -215,6 +311,20 @@ class VerifyCliTest {
         return Cli.run(Map.of(), TIMEOUT, "verify", "--public-data", publicData.toString(),
                 "--allowed-image-hashes", images.toString(), "--allowed-launcher-compose-hashes", launchers.toString(),
                 "--at", rec.issuedPlusHour().toString(), "--output", "json");
+    }
+
+    private Cli.Result template(Path publicData, Recorded rec, Path images, Path template, Path launchers, String output)
+            throws Exception {
+        return Cli.run(Map.of(), TIMEOUT, "verify", "--public-data", publicData.toString(), "--allowed-image-hashes", images.toString(),
+                "--launcher-template", template.toString(), "--allowed-launcher-image-hashes", launchers.toString(),
+                "--at", rec.issuedPlusHour().toString(), "--output", output);
+    }
+
+    private static String detail(Cli.Result r, String check) throws Exception {
+        for (JsonNode c : JSON.readTree(r.stdout()).get("checks")) {
+            if (c.get("name").asText().equals(check)) return c.get("detail").asText();
+        }
+        throw new AssertionError("no check " + check + " in " + r.stdout());
     }
 
     private static List<String> failed(Cli.Result r) throws Exception {
