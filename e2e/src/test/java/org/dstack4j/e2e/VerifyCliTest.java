@@ -257,6 +257,65 @@ class VerifyCliTest {
         }
     }
 
+    /**
+     * Intel's 2026 PCS attaches informational advisories to UpToDate levels. The simulator's collateral, edited
+     * so, and re-signed with the simulator's TEST ONLY TCB signing key (derived from the agent's default seed):
+     * still valid, as for the contract, with the IDs printed in text and JSON.
+     */
+    @Test
+    void upToDateWithAdvisoryIdsIsValidAndTheIdsArePrinted() throws Exception {
+        try (AgentProcess agent = AgentProcess.startWithVerifierFiles()) {
+            String digest = "cd".repeat(32);
+            String appCompose;
+            try (DstackClient c = agent.client()) {
+                c.emitEvent("mpc-image-digest", HexFormat.of().parseHex(digest));
+                appCompose = c.info().tcbInfo().appCompose();
+            }
+            var coll = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(agent.dir.resolve(AgentProcess.COLLATERAL).toFile());
+            var tcbInfo = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(coll.get("tcb_info").asText());
+            for (JsonNode level : tcbInfo.get("tcbLevels")) {
+                assertThat(level.get("tcbStatus").asText()).isEqualTo("UpToDate");
+                ((com.fasterxml.jackson.databind.node.ObjectNode) level).putArray("advisoryIDs").add("INTEL-DOC-10000");
+            }
+            String edited = JSON.writeValueAsString(tcbInfo);
+            var pki = org.dstack4j.agent.pki.TestPki.create(new org.dstack4j.agent.pki.SeedKdf(
+                    org.dstack4j.agent.simulator.SimulatorConfig.DEFAULT_SEED),
+                    org.dstack4j.agent.simulator.MeasurementProfile.defaults().pckTcb());
+            coll.put("tcb_info", edited);
+            Path unsigned = Files.writeString(tmp.resolve("advisory-unsigned.json"), JSON.writeValueAsString(coll));
+            coll.put("tcb_info_signature", HexFormat.of().formatHex(pki.tcbSigningKey().signP1363(edited.getBytes(StandardCharsets.UTF_8))));
+            Path signed = Files.writeString(tmp.resolve("advisory.json"), JSON.writeValueAsString(coll));
+
+            Path images = Files.writeString(tmp.resolve("adv-images.txt"), digest + "\n");
+            Path launchers = Files.writeString(tmp.resolve("adv-launchers.txt"),
+                    sha256(JSON.readTree(appCompose).get("docker_compose_file").asText()) + "\n");
+            String signer = "ed25519:" + base58(new byte[32], 3);
+            String p2p = "ed25519:" + base58(new byte[32], 4);
+            String measurements = writeSimulatorMeasurements(agent).toString();
+            java.util.function.BiFunction<Path, String, String[]> args = (collateral, output) -> new String[] {"verify",
+                "--dstack-socket", agent.socket.toString(), "--collateral", collateral.toString(),
+                "--trust-test-root", agent.dir.resolve(AgentProcess.TEST_ROOT).toString(),
+                "--allowed-image-hashes", images.toString(), "--allowed-launcher-compose-hashes", launchers.toString(),
+                "--measurements", measurements, "--expect-keys", signer + "," + p2p, "--output", output};
+
+            Cli.Result json = Cli.run(Map.of(), TIMEOUT, args.apply(signed, "json"));
+            assertThat(json.exit()).as(json.all()).isZero();
+            JsonNode v = JSON.readTree(json.stdout());
+            assertThat(v.get("status").asText()).isEqualTo("UpToDate");
+            assertThat(v.get("advisory_ids")).extracting(JsonNode::asText).containsExactly("INTEL-DOC-10000");
+            assertThat(detail(json, "tcb-status-accepted")).contains("UpToDate is accepted", "INTEL-DOC-10000");
+
+            Cli.Result text = Cli.run(Map.of(), TIMEOUT, args.apply(signed, "text"));
+            assertThat(text.exit()).as(text.all()).isZero();
+            assertThat(text.stdout()).contains("advisory IDs      INTEL-DOC-10000\n").contains("VALID: every check passed");
+
+            // the advisory edit is under the TCB info signature: unsigned, it is rejected
+            Cli.Result forged = Cli.run(Map.of(), TIMEOUT, args.apply(unsigned, "json"));
+            assertThat(forged.exit()).as(forged.all()).isEqualTo(1);
+            assertThat(failed(forged)).contains("tcb-info-signature");
+        }
+    }
+
     @Test
     void publicDataByUrlVerifiesAndATricklingServerIsCutOffByTheTimeout() throws Exception {
         Path publicData = fixtures().reduce((a, b) -> b).orElseThrow();
