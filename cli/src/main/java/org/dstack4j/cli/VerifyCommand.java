@@ -133,8 +133,8 @@ public final class VerifyCommand implements Callable<Integer> {
     URI pccsUrl;
 
     @Option(names = "--allowed-image-hashes", paramLabel = "FILE",
-            description = {"approved MPC image digests (manifest digest today, image ID in 2025), the contract's",
-                "allowed_docker_image_hashes: image-digest.bin, a JSON array, or one per line"})
+            description = "approved MPC image digests (manifest digest today, image ID in 2025), as the contract's "
+                    + "allowed_docker_image_hashes: image-digest.bin, a JSON array, or one per line")
     Path allowedImageHashes;
 
     @Option(names = "--allowed-launcher-compose-hashes", paramLabel = "FILE",
@@ -142,8 +142,8 @@ public final class VerifyCommand implements Callable<Integer> {
     Path allowedLauncherComposeHashes;
 
     @Option(names = "--launcher-template", paramLabel = "FILE",
-            description = {"the contract's launcher_docker_compose.yaml.template: also allow SHA-256 of it rendered",
-                "for each --allowed-launcher-image-hashes x --allowed-image-hashes pair, as the contract derives them"})
+            description = "the contract's launcher_docker_compose.yaml.template: also allow the SHA-256 of it rendered "
+                    + "for each --allowed-launcher-image-hashes x --allowed-image-hashes pair, as the contract derives them")
     Path launcherTemplate;
 
     @Option(names = "--allowed-launcher-image-hashes", paramLabel = "FILE",
