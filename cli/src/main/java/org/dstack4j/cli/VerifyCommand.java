@@ -40,6 +40,7 @@ import org.dstack4j.attestation.evidence.EvidenceFormatException;
 import org.dstack4j.attestation.evidence.MpcPublicData;
 import org.dstack4j.attestation.evidence.NodeKeys;
 import org.dstack4j.attestation.policy.AppVerification;
+import org.dstack4j.attestation.policy.LauncherTemplate;
 import org.dstack4j.attestation.policy.MeasurementSet;
 import org.dstack4j.attestation.policy.MpcAppVerifier;
 import org.dstack4j.attestation.policy.MpcPolicy;
@@ -81,6 +82,8 @@ import picocli.CommandLine.Spec;
             "Examples:",
             "  dstack4j verify --public-data public_data.json --allowed-image-hashes image-digest.bin \\",
             "      --allowed-launcher-compose-hashes launchers.txt",
+            "  dstack4j verify --public-data public_data.json --allowed-image-hashes image-digest.bin \\",
+            "      --launcher-template launcher_docker_compose.yaml.template --allowed-launcher-image-hashes launchers.txt",
             "  dstack4j verify --public-data http://node:8080/public_data --allowed-image-hashes hashes.txt \\",
             "      --allowed-launcher-compose-hashes launchers.txt --output json",
             "  dstack4j verify --dstack-socket /tmp/dstack.sock --trust-test-root test-root.pem \\",
@@ -130,12 +133,22 @@ public final class VerifyCommand implements Callable<Integer> {
     URI pccsUrl;
 
     @Option(names = "--allowed-image-hashes", paramLabel = "FILE",
-            description = "approved MPC image digests: image-digest.bin, a JSON array, or one per line")
+            description = "approved MPC image digests (manifest digest today, image ID in 2025), as the contract's "
+                    + "allowed_docker_image_hashes: image-digest.bin, a JSON array, or one per line")
     Path allowedImageHashes;
 
     @Option(names = "--allowed-launcher-compose-hashes", paramLabel = "FILE",
             description = "SHA-256 of approved launcher docker-compose files, one per line or a JSON array")
     Path allowedLauncherComposeHashes;
+
+    @Option(names = "--launcher-template", paramLabel = "FILE",
+            description = "the contract's launcher_docker_compose.yaml.template: also allow the SHA-256 of it rendered "
+                    + "for each --allowed-launcher-image-hashes x --allowed-image-hashes pair, as the contract derives them")
+    Path launcherTemplate;
+
+    @Option(names = "--allowed-launcher-image-hashes", paramLabel = "FILE",
+            description = "approved launcher image digests ({{LAUNCHER_IMAGE_HASH}}), one per line or a JSON array")
+    Path allowedLauncherImageHashes;
 
     @Option(names = "--measurements", paramLabel = "FILE",
             description = "allowed MRTD/RTMR0-2/key-provider sets (JSON). Default: the sets of the captured MPC nodes")
@@ -185,17 +198,16 @@ public final class VerifyCommand implements Callable<Integer> {
             DcapVerifier verifier = testRoot == null ? DcapVerifier.intel() : DcapVerifier.withTrustedRoot(readRoot(testRoot));
             DcapVerification dcap = verifier.verify(data.quote(), coll, when, allowDebug);
             AppVerification app = MpcAppVerifier.verify(data, policy);
-            List<Check> checks = new ArrayList<>(dcap.checks());
-            // DCAP calls e.g. OutOfDate "valid"; whether that is acceptable is the verifier's policy.
-            Check accepted = acceptStatus.contains(dcap.status())
-                    ? Check.pass("tcb-status-accepted", dcap.status() + " is accepted (" + String.join(",", acceptStatus) + ")")
-                    : Check.fail("tcb-status-accepted", dcap.status() + " is not among the accepted statuses "
-                            + String.join(",", acceptStatus) + " (--accept-status)");
+            List<Check> checks = new ArrayList<>();
+            checks.add(collateralForm(data));
+            checks.addAll(dcap.checks());
+            // DCAP calls e.g. OutOfDate "valid"; whether that is acceptable is the verifier's policy (--accept-status).
+            Check accepted = dcap.statusAccepted(acceptStatus);
             checks.add(accepted);
             checks.addAll(app.checks());
             boolean valid = dcap.valid() && accepted.ok() && app.ok();
             if (output == Output.json) {
-                out.println(ReportJson.MAPPER.writeValueAsString(json(valid, dcap, app, checks, when)));
+                out.println(ReportJson.MAPPER.writeValueAsString(json(valid, dcap, app, policy, checks, when)));
             } else {
                 out.print(text(valid, dcap, app, checks, when));
             }
@@ -216,12 +228,30 @@ public final class VerifyCommand implements Callable<Integer> {
             Set<String> launchers = allowedLauncherComposeHashes == null ? Set.of()
                     : MpcPolicy.launcherComposeHashesFrom(allowedLauncherComposeHashes);
             MpcPolicy policy = MpcPolicy.withDefaultMeasurements(images, launchers);
+            if (launcherTemplate != null) {
+                Set<String> launcherImages = allowedLauncherImageHashes == null ? Set.of()
+                        : MpcPolicy.launcherImageHashesFrom(allowedLauncherImageHashes);
+                policy = policy.withLauncherRenderings(LauncherTemplate.read(launcherTemplate).renderAll(launcherImages, images));
+            } else if (allowedLauncherImageHashes != null) {
+                throw new BadInput("--allowed-launcher-image-hashes needs --launcher-template (the contract's template to render them in)");
+            }
             if (measurements != null) policy = policy.withMeasurements(MeasurementSet.load(measurements));
             if (expectKeys != null) policy = policy.withExpectedKeys(keys(expectKeys));
             return policy;
         } catch (IOException | PolicyFormatException e) {
             throw new BadInput("policy: " + e.getMessage());
         }
+    }
+
+    /** Where the collateral came from and how its byte fields were written (both forms are accepted). */
+    private Check collateralForm(MpcPublicData data) {
+        String name = "collateral-form";
+        if (collateral != null) return Check.pass(name, "collateral from --collateral " + collateral);
+        if (data.collateral().isPresent()) {
+            return Check.pass(name, "collateral from the evidence, byte fields (CRLs, signatures) as "
+                    + CollateralJson.byteFieldForm(data.collateral().get()));
+        }
+        return Check.pass(name, "collateral fetched from --pccs-url " + pccsUrl);
     }
 
     private static NodeKeys keys(String spec) throws BadInput {
@@ -361,7 +391,8 @@ public final class VerifyCommand implements Callable<Integer> {
         }
     }
 
-    private static ObjectNode json(boolean valid, DcapVerification dcap, AppVerification app, List<Check> checks, Instant at) {
+    private static ObjectNode json(boolean valid, DcapVerification dcap, AppVerification app, MpcPolicy policy, List<Check> checks,
+            Instant at) {
         ObjectNode o = ReportJson.MAPPER.createObjectNode();
         o.put("valid", valid);
         o.put("status", dcap.status());
@@ -370,6 +401,12 @@ public final class VerifyCommand implements Callable<Integer> {
         o.put("mpc_image_digest", app.mpcImageDigest().orElse(null));
         o.put("compose_hash", app.composeHash().orElse(null));
         o.put("launcher_compose_hash", app.launcherComposeHash().orElse(null));
+        app.launcherComposeHash().map(policy.launcherRenderings()::get).ifPresent(r -> {
+            ObjectNode rendered = o.putObject("launcher_compose_rendering");
+            rendered.put("launcher_image_digest", r.launcherDigest().orElse(null));
+            rendered.put("mpc_image_digest", r.mpcDigest());
+            rendered.put("template", r.template());
+        });
         o.put("report_data", app.reportDataHex());
         o.put("verified_at", at.toString());
         ArrayNode arr = o.putArray("checks");
@@ -382,8 +419,8 @@ public final class VerifyCommand implements Callable<Integer> {
         for (Check c : checks) {
             s.append(c.ok() ? "  ok    " : "  FAIL  ").append(String.format("%-26s", c.name())).append(' ').append(c.detail()).append('\n');
         }
-        s.append("TCB status        ").append(dcap.status())
-                .append(dcap.advisoryIds().isEmpty() ? "" : " advisories " + String.join(",", dcap.advisoryIds())).append('\n');
+        s.append("TCB status        ").append(dcap.status()).append('\n');
+        s.append("advisory IDs      ").append(dcap.advisoryIds().isEmpty() ? "(none)" : String.join(" ", dcap.advisoryIds())).append('\n');
         s.append("mpc-image-digest  ").append(app.mpcImageDigest().orElse("(none)")).append('\n');
         s.append("compose-hash      ").append(app.composeHash().orElse("(none)")).append('\n');
         s.append("verified at       ").append(at).append('\n');

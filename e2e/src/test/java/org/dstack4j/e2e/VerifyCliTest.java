@@ -79,7 +79,103 @@ class VerifyCliTest {
         assertThat(v.get("compose_hash").asText()).isEqualTo(rec.composeHash());
         assertThat(v.get("checks")).allSatisfy(c -> assertThat(c.get("ok").asBoolean()).as(c.toString()).isTrue());
         assertThat(v.get("checks").findValuesAsText("name"))
-                .contains("quote-signature", "tcb-status", "rtmr3-replay", "mpc-image-digest", "report-data");
+                .contains("collateral-form", "quote-signature", "tcb-status", "tcb-status-accepted", "rtmr3-replay",
+                        "rtmr3-event-types", "app-compose-fields", "app-compose-settings", "mpc-image-digest", "report-data");
+    }
+
+    /** The same evidence with the collateral's byte fields in the other JSON form, converted here without the CLI's code. */
+    @ParameterizedTest
+    @MethodSource("fixtures")
+    void collateralVerifiesAsHexStringsAndAsIntegerArrays(Path publicData) throws Exception {
+        Recorded rec = recorded(publicData);
+        var root = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(publicData.toFile());
+        var coll = (com.fasterxml.jackson.databind.node.ObjectNode) root.get("tee_participant_info").get("Dstack").get("collateral");
+        boolean wasHex = coll.get("pck_crl").isTextual();
+        for (String f : List.of("root_ca_crl", "pck_crl", "tcb_info_signature", "qe_identity_signature")) {
+            JsonNode v = coll.get(f);
+            assertThat(v.isTextual()).as(f + " in the same form as pck_crl").isEqualTo(wasHex);
+            if (wasHex) {
+                var arr = coll.putArray(f);
+                for (byte b : HexFormat.of().parseHex(v.asText())) arr.add(b & 0xff);
+            } else {
+                byte[] b = new byte[v.size()];
+                for (int i = 0; i < b.length; i++) b[i] = (byte) v.get(i).asInt();
+                coll.put(f, HexFormat.of().formatHex(b));
+            }
+        }
+        Path converted = Files.writeString(tmp.resolve("converted.json"), JSON.writeValueAsString(root));
+
+        for (Path p : List.of(publicData, converted)) {
+            Cli.Result r = verify(p, rec, rec.imageDigest(), rec.launcherComposeHash());
+            assertThat(r.exit()).as(r.all()).isZero();
+            boolean hex = (p == publicData) == wasHex;
+            assertThat(detail(r, "collateral-form")).endsWith(hex ? "as hex strings" : "as integer arrays");
+        }
+    }
+
+    @Test
+    void launcherComposeHashesAreRenderedFromTheContractTemplate() throws Exception {
+        // the 2026-03-23 node ran near/mpc's template of its time, which mounted shared-volume read-only
+        Path publicData = fixturesDir().resolve("2026-03-23").resolve("public_data.json");
+        Recorded rec = recorded(publicData);
+        String contractTemplate = Files.readString(fixturesDir().resolveSibling("operator").resolve("launcher_docker_compose.yaml.template"));
+        Path thenTemplate = Files.writeString(tmp.resolve("then.template"), contractTemplate.replace("/mnt/shared:rw", "/mnt/shared:ro"));
+        Path todayTemplate = Files.writeString(tmp.resolve("today.template"), contractTemplate);
+        String launcher = "84c7537a2f84d3477eac2e5ef3ba0765b5d688f86096947eea4744ce25b27054"; // the image that node's compose names
+        Path launchers = Files.writeString(tmp.resolve("launcher-images.txt"), "# approved launchers\n" + "11".repeat(32) + "\nsha256:" + launcher + "\n");
+        Path otherLauncher = Files.writeString(tmp.resolve("other-launcher.txt"), "11".repeat(32) + "\n");
+        Path images = Files.writeString(tmp.resolve("tpl-images.txt"), rec.imageDigest() + "\n" + "aa".repeat(32) + "\n");
+
+        Cli.Result ok = template(publicData, rec, images, thenTemplate, launchers, "json");
+        assertThat(ok.exit()).as(ok.all()).isZero();
+        JsonNode v = JSON.readTree(ok.stdout());
+        assertThat(v.get("launcher_compose_hash").asText()).isEqualTo(rec.launcherComposeHash());
+        assertThat(v.get("launcher_compose_rendering").get("launcher_image_digest").asText()).isEqualTo(launcher);
+        assertThat(v.get("launcher_compose_rendering").get("mpc_image_digest").asText()).isEqualTo(rec.imageDigest());
+        Cli.Result text = template(publicData, rec, images, thenTemplate, launchers, "text");
+        assertThat(text.exit()).as(text.all()).isZero();
+        assertThat(text.stdout()).containsPattern("ok +launcher-compose-hash .*launcher image sha256:" + launcher)
+                .contains("advisory IDs      (none)").contains("VALID");
+
+        Cli.Result notApproved = template(publicData, rec, images, thenTemplate, otherLauncher, "json");
+        assertThat(notApproved.exit()).as(notApproved.all()).isEqualTo(1);
+        assertThat(failed(notApproved)).containsExactly("launcher-compose-hash");
+        assertThat(JSON.readTree(notApproved.stdout()).has("launcher_compose_rendering")).isFalse();
+
+        // today's template (shared-volume read-write) does not derive what that node measured
+        Cli.Result today = template(publicData, rec, images, todayTemplate, launchers, "json");
+        assertThat(today.exit()).isEqualTo(1);
+        assertThat(failed(today)).containsExactly("launcher-compose-hash");
+
+        // usage: launcher images need a template; a file without the placeholder is not one
+        Cli.Result noTemplate = Cli.run(Map.of(), TIMEOUT, "verify", "--public-data", publicData.toString(),
+                "--allowed-image-hashes", images.toString(), "--allowed-launcher-image-hashes", launchers.toString());
+        assertThat(noTemplate.exit()).as(noTemplate.all()).isEqualTo(2);
+        assertThat(noTemplate.stderr()).contains("--allowed-launcher-image-hashes needs --launcher-template");
+        Path notATemplate = Files.writeString(tmp.resolve("compose.yaml"), "services: {}\n");
+        Cli.Result bad = template(publicData, rec, images, notATemplate, launchers, "json");
+        assertThat(bad.exit()).as(bad.all()).isEqualTo(2);
+        assertThat(bad.stderr()).contains(notATemplate.toString()).contains("{{DEFAULT_IMAGE_DIGEST_HASH}}");
+        Cli.Result noLaunchers = Cli.run(Map.of(), TIMEOUT, "verify", "--public-data", publicData.toString(),
+                "--allowed-image-hashes", images.toString(), "--launcher-template", thenTemplate.toString());
+        assertThat(noLaunchers.exit()).as(noLaunchers.all()).isEqualTo(2);
+        assertThat(noLaunchers.stderr()).contains("--allowed-launcher-image-hashes");
+    }
+
+    @Test
+    void theAugust2026CaptureIsNotARenderingOfTheContractTemplate() throws Exception {
+        // its measured launcher compose adds a signer-key-export service for fixture collection (near/mpc's own tests
+        // allow its hash by hand): the contract could not derive it, and neither does the verifier
+        Path publicData = fixturesDir().resolve("2026-08-14").resolve("public_data.json");
+        Recorded rec = recorded(publicData);
+        Path template = fixturesDir().resolveSibling("operator").resolve("launcher_docker_compose.yaml.template");
+        Path launchers = Files.writeString(tmp.resolve("aug-launchers.txt"),
+                "5618a93a78c9ac9173e7ebf7c8af173bd675be6832a2f8c2a9a7149ac2678f54\n");
+        Path images = Files.writeString(tmp.resolve("aug-images.txt"), rec.imageDigest() + "\n");
+        Cli.Result r = template(publicData, rec, images, template, launchers, "json");
+        assertThat(r.exit()).as(r.all()).isEqualTo(1);
+        assertThat(failed(r)).containsExactly("launcher-compose-hash");
+        assertThat(detail(r, "launcher-compose-hash")).contains(rec.launcherComposeHash(), "1 of them rendered from the launcher template");
     }
 
     @ParameterizedTest
@@ -161,6 +257,65 @@ class VerifyCliTest {
         }
     }
 
+    /**
+     * Intel's 2026 PCS attaches informational advisories to UpToDate levels. The simulator's collateral, edited
+     * so, and re-signed with the simulator's TEST ONLY TCB signing key (derived from the agent's default seed):
+     * still valid, as for the contract, with the IDs printed in text and JSON.
+     */
+    @Test
+    void upToDateWithAdvisoryIdsIsValidAndTheIdsArePrinted() throws Exception {
+        try (AgentProcess agent = AgentProcess.startWithVerifierFiles()) {
+            String digest = "cd".repeat(32);
+            String appCompose;
+            try (DstackClient c = agent.client()) {
+                c.emitEvent("mpc-image-digest", HexFormat.of().parseHex(digest));
+                appCompose = c.info().tcbInfo().appCompose();
+            }
+            var coll = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(agent.dir.resolve(AgentProcess.COLLATERAL).toFile());
+            var tcbInfo = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(coll.get("tcb_info").asText());
+            for (JsonNode level : tcbInfo.get("tcbLevels")) {
+                assertThat(level.get("tcbStatus").asText()).isEqualTo("UpToDate");
+                ((com.fasterxml.jackson.databind.node.ObjectNode) level).putArray("advisoryIDs").add("INTEL-DOC-10000");
+            }
+            String edited = JSON.writeValueAsString(tcbInfo);
+            var pki = org.dstack4j.agent.pki.TestPki.create(new org.dstack4j.agent.pki.SeedKdf(
+                    org.dstack4j.agent.simulator.SimulatorConfig.DEFAULT_SEED),
+                    org.dstack4j.agent.simulator.MeasurementProfile.defaults().pckTcb());
+            coll.put("tcb_info", edited);
+            Path unsigned = Files.writeString(tmp.resolve("advisory-unsigned.json"), JSON.writeValueAsString(coll));
+            coll.put("tcb_info_signature", HexFormat.of().formatHex(pki.tcbSigningKey().signP1363(edited.getBytes(StandardCharsets.UTF_8))));
+            Path signed = Files.writeString(tmp.resolve("advisory.json"), JSON.writeValueAsString(coll));
+
+            Path images = Files.writeString(tmp.resolve("adv-images.txt"), digest + "\n");
+            Path launchers = Files.writeString(tmp.resolve("adv-launchers.txt"),
+                    sha256(JSON.readTree(appCompose).get("docker_compose_file").asText()) + "\n");
+            String signer = "ed25519:" + base58(new byte[32], 3);
+            String p2p = "ed25519:" + base58(new byte[32], 4);
+            String measurements = writeSimulatorMeasurements(agent).toString();
+            java.util.function.BiFunction<Path, String, String[]> args = (collateral, output) -> new String[] {"verify",
+                "--dstack-socket", agent.socket.toString(), "--collateral", collateral.toString(),
+                "--trust-test-root", agent.dir.resolve(AgentProcess.TEST_ROOT).toString(),
+                "--allowed-image-hashes", images.toString(), "--allowed-launcher-compose-hashes", launchers.toString(),
+                "--measurements", measurements, "--expect-keys", signer + "," + p2p, "--output", output};
+
+            Cli.Result json = Cli.run(Map.of(), TIMEOUT, args.apply(signed, "json"));
+            assertThat(json.exit()).as(json.all()).isZero();
+            JsonNode v = JSON.readTree(json.stdout());
+            assertThat(v.get("status").asText()).isEqualTo("UpToDate");
+            assertThat(v.get("advisory_ids")).extracting(JsonNode::asText).containsExactly("INTEL-DOC-10000");
+            assertThat(detail(json, "tcb-status-accepted")).contains("UpToDate is accepted", "INTEL-DOC-10000");
+
+            Cli.Result text = Cli.run(Map.of(), TIMEOUT, args.apply(signed, "text"));
+            assertThat(text.exit()).as(text.all()).isZero();
+            assertThat(text.stdout()).contains("advisory IDs      INTEL-DOC-10000\n").contains("VALID: every check passed");
+
+            // the advisory edit is under the TCB info signature: unsigned, it is rejected
+            Cli.Result forged = Cli.run(Map.of(), TIMEOUT, args.apply(unsigned, "json"));
+            assertThat(forged.exit()).as(forged.all()).isEqualTo(1);
+            assertThat(failed(forged)).contains("tcb-info-signature");
+        }
+    }
+
     @Test
     void publicDataByUrlVerifiesAndATricklingServerIsCutOffByTheTimeout() throws Exception {
         Path publicData = fixtures().reduce((a, b) -> b).orElseThrow();
@@ -215,6 +370,20 @@ class VerifyCliTest {
         return Cli.run(Map.of(), TIMEOUT, "verify", "--public-data", publicData.toString(),
                 "--allowed-image-hashes", images.toString(), "--allowed-launcher-compose-hashes", launchers.toString(),
                 "--at", rec.issuedPlusHour().toString(), "--output", "json");
+    }
+
+    private Cli.Result template(Path publicData, Recorded rec, Path images, Path template, Path launchers, String output)
+            throws Exception {
+        return Cli.run(Map.of(), TIMEOUT, "verify", "--public-data", publicData.toString(), "--allowed-image-hashes", images.toString(),
+                "--launcher-template", template.toString(), "--allowed-launcher-image-hashes", launchers.toString(),
+                "--at", rec.issuedPlusHour().toString(), "--output", output);
+    }
+
+    private static String detail(Cli.Result r, String check) throws Exception {
+        for (JsonNode c : JSON.readTree(r.stdout()).get("checks")) {
+            if (c.get("name").asText().equals(check)) return c.get("detail").asText();
+        }
+        throw new AssertionError("no check " + check + " in " + r.stdout());
     }
 
     private static List<String> failed(Cli.Result r) throws Exception {

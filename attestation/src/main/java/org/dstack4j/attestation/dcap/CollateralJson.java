@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import org.dstack4j.sdk.Utf8;
 
@@ -70,6 +71,26 @@ public final class CollateralJson {
                 text(node, "tcb_info_issuer_chain"), text(node, "tcb_info"), signature(node, "tcb_info_signature"),
                 text(node, "qe_identity_issuer_chain"), text(node, "qe_identity"),
                 signature(node, "qe_identity_signature"), pckChain);
+    }
+
+    /** The byte fields whose JSON form varies: CRLs and signatures. */
+    public static final List<String> BYTE_FIELDS = List.of("root_ca_crl", "pck_crl", "tcb_info_signature", "qe_identity_signature");
+
+    /**
+     * How a collateral object writes its byte fields ({@link #BYTE_FIELDS}): {@code "hex strings"} (2025
+     * MPC {@code /public_data}, dcap-qvl), {@code "integer arrays"} (2026 MPC {@code /public_data}),
+     * {@code "mixed"}, or {@code "unknown"} when a field is neither. Both forms parse the same way.
+     */
+    public static String byteFieldForm(JsonNode collateral) {
+        boolean text = false;
+        boolean array = false;
+        for (String f : BYTE_FIELDS) {
+            JsonNode v = collateral == null ? null : collateral.get(f);
+            if (v != null && v.isTextual()) text = true;
+            else if (v != null && v.isArray()) array = true;
+            else return "unknown";
+        }
+        return text && array ? "mixed" : text ? "hex strings" : "integer arrays";
     }
 
     /** Writes the dcap-qvl hex form (byte fields as lowercase hex, CRLs as DER hex). */

@@ -1,5 +1,6 @@
 package org.dstack4j.attestation.dcap;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -26,6 +27,9 @@ import org.dstack4j.attestation.quote.TdxQuote;
 public record DcapVerification(boolean valid, String status, List<String> advisoryIds, List<Check> checks,
         Optional<TdxQuote> quote) {
 
+    /** Name of {@link #statusAccepted(Collection)}'s check. */
+    public static final String TCB_STATUS_ACCEPTED = "tcb-status-accepted";
+
     /** Status when no TCB level was matched. */
     public static final String UNKNOWN = "Unknown";
 
@@ -34,6 +38,26 @@ public record DcapVerification(boolean valid, String status, List<String> adviso
         advisoryIds = List.copyOf(advisoryIds);
         checks = List.copyOf(checks);
         Objects.requireNonNull(quote, "quote");
+    }
+
+    /**
+     * Whether the verifier's policy accepts this status: passes when it is one of {@code accepted} (a
+     * verdict also needs {@link #valid()}; a failed check leaves the status {@value #UNKNOWN}). Advisory IDs never decide it: with {@code UpToDate} Intel attaches only
+     * informational ones (e.g. {@code INTEL-DOC-10000} past a product's servicing date; security advisories
+     * {@code INTEL-SA-…} come with a lower status), so, as the MPC contract does, {@code UpToDate} with
+     * advisories is accepted; the IDs are named in the detail either way.
+     *
+     * @param accepted Intel status names, e.g. {@code ["UpToDate"]} (the contract accepts only that one)
+     * @return the check {@value #TCB_STATUS_ACCEPTED}
+     */
+    public Check statusAccepted(Collection<String> accepted) {
+        String list = String.join(",", accepted);
+        String advisories = advisoryIds.isEmpty() ? ", no advisory IDs"
+                : ", advisory IDs " + String.join(" ", advisoryIds) + (TcbStatus.UpToDate.name().equals(status)
+                        ? " (informational with UpToDate; reported, not rejected)" : "");
+        return accepted.contains(status)
+                ? Check.pass(TCB_STATUS_ACCEPTED, status + " is accepted (" + list + ")" + advisories)
+                : Check.fail(TCB_STATUS_ACCEPTED, status + " is not among the accepted statuses " + list + advisories);
     }
 
     /** The first failed check, if any. */

@@ -73,9 +73,24 @@ final class AppComposeChecks {
     }
 
     /**
-     * The settings the MPC contract requires: manifest_version 2, runner docker-compose, KMS and gateway
-     * (also under its old name tproxy) disabled, local key provider enabled, public logs and sysinfo, no
-     * instance id, no allowed envs, and no pre_launch_script / init_script / bash_script.
+     * The document parses as the MPC contract's app-compose: only the fields it models, each of its type,
+     * the required ones present ({@link AppComposeSchema}).
+     */
+    Check fieldsCheck() {
+        String name = MpcAppVerifier.APP_COMPOSE_FIELDS;
+        if (json.isEmpty()) return Check.fail(name, unreadable);
+        List<String> problems = AppComposeSchema.problems(json.get());
+        return problems.isEmpty()
+                ? Check.pass(name, json.get().size() + " fields, each one the contract models, of the type it expects")
+                : Check.fail(name, String.join("; ", problems));
+    }
+
+    /**
+     * The values the MPC contract requires: manifest_version 2, runner docker-compose, KMS disabled (absent
+     * means disabled), {@code gateway_enabled} present and false and its legacy alias {@code tproxy_enabled}
+     * not true (dstack enables the gateway when either is), local key provider enabled, public logs and
+     * sysinfo, no instance id, no allowed envs (absent means none), and none of pre_launch_script /
+     * init_script / bash_script (null counts as absent, as for the contract).
      */
     Check settingsCheck() {
         String name = MpcAppVerifier.APP_COMPOSE_SETTINGS;
@@ -83,15 +98,18 @@ final class AppComposeChecks {
         JsonNode j = json.get();
         List<String> problems = new ArrayList<>();
         JsonNode version = j.get("manifest_version");
-        if (version == null || !version.isIntegralNumber() || version.intValue() != 2) problems.add("manifest_version must be 2");
-        JsonNode runner = j.get("runner");
-        if (runner == null || !"docker-compose".equals(runner.asText(null))) problems.add("runner must be \"docker-compose\"");
-        requireBool(j, "kms_enabled", false, problems);
-        if (!j.has("gateway_enabled") && !j.has("tproxy_enabled")) {
-            problems.add("gateway_enabled must be false (it is missing)");
+        if (version == null || !version.isIntegralNumber() || !version.canConvertToInt() || version.intValue() != 2) {
+            problems.add("manifest_version must be 2");
         }
-        for (String gw : List.of("gateway_enabled", "tproxy_enabled")) {
-            if (j.has(gw)) requireBool(j, gw, false, problems);
+        JsonNode runner = j.get("runner");
+        if (runner == null || !runner.isTextual() || !"docker-compose".equals(runner.textValue())) {
+            problems.add("runner must be \"docker-compose\"");
+        }
+        if (j.has("kms_enabled")) requireBool(j, "kms_enabled", false, problems);
+        requireBool(j, "gateway_enabled", false, problems);
+        JsonNode tproxy = j.get("tproxy_enabled");
+        if (tproxy != null && tproxy.isBoolean() && tproxy.booleanValue()) {
+            problems.add("tproxy_enabled must not be true (the legacy name of gateway_enabled)");
         }
         requireBool(j, "local_key_provider_enabled", true, problems);
         requireBool(j, "public_logs", true, problems);
@@ -117,10 +135,15 @@ final class AppComposeChecks {
         if (json.isEmpty()) return Check.fail(name, unreadable);
         Optional<String> hash = launcherComposeHash();
         if (hash.isEmpty()) return Check.fail(name, "app_compose.docker_compose_file must be a string");
-        return policy.allowedLauncherComposeHashes().contains(hash.get())
-                ? Check.pass(name, "launcher compose " + hash.get() + " is allowed")
-                : Check.fail(name, "launcher compose " + hash.get() + " (SHA-256 of app_compose.docker_compose_file) is not among the "
-                        + policy.allowedLauncherComposeHashes().size() + " allowed launcher compose hashes");
+        if (!policy.allowedLauncherComposeHashes().contains(hash.get())) {
+            return Check.fail(name, "launcher compose " + hash.get() + " (SHA-256 of app_compose.docker_compose_file) is not among the "
+                    + policy.allowedLauncherComposeHashes().size() + " allowed launcher compose hashes"
+                    + (policy.launcherRenderings().isEmpty() ? "" : " (" + policy.launcherRenderings().size()
+                            + " of them rendered from the launcher template)"));
+        }
+        LauncherRendering r = policy.launcherRenderings().get(hash.get());
+        return Check.pass(name, "launcher compose " + hash.get() + " is allowed"
+                + (r == null ? " (listed)" : " (the launcher template rendered with " + r.describe() + ")"));
     }
 
     private static void requireBool(JsonNode j, String field, boolean expected, List<String> problems) {

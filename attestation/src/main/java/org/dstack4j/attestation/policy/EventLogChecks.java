@@ -19,21 +19,38 @@ final class EventLogChecks {
     private EventLogChecks() {}
 
     /**
-     * The log's RTMR3 events, digests recomputed from name and payload, replay to the quote's RTMR3; every
-     * RTMR3 entry is a dstack runtime event; no logged digest disagrees with its recomputation; and
-     * {@code tcb_info.rtmr3} (when given) equals the quote's.
+     * Every RTMR3 event has dstack's runtime event type {@code 0x08000001}, as the MPC contract requires
+     * (dstack measures nothing else into RTMR3; another type would name a digest rule the replay does not know).
+     */
+    static Check eventTypes(EventLog log) {
+        String name = MpcAppVerifier.RTMR3_EVENT_TYPES;
+        List<EventLogEntry> rtmr3 = log.rtmr3Events();
+        if (rtmr3.isEmpty()) return Check.fail(name, "the event log has no RTMR3 events");
+        List<String> problems = new ArrayList<>();
+        for (int i = 0; i < rtmr3.size(); i++) {
+            long type = rtmr3.get(i).eventType();
+            if (type != RuntimeEvents.DSTACK_RUNTIME_EVENT_TYPE) {
+                problems.add("RTMR3 event " + i + " (" + PolicyJson.quoted(rtmr3.get(i).event()) + ") has event_type " + type
+                        + String.format(" (0x%08x)", type));
+            }
+        }
+        String want = String.format("0x%08x", RuntimeEvents.DSTACK_RUNTIME_EVENT_TYPE);
+        if (problems.isEmpty()) return Check.pass(name, "all " + rtmr3.size() + " RTMR3 events have the dstack runtime event type " + want);
+        String shown = String.join("; ", problems.subList(0, Math.min(5, problems.size())))
+                + (problems.size() > 5 ? "; and " + (problems.size() - 5) + " more" : "");
+        return Check.fail(name, shown + "; every RTMR3 event must have type " + want);
+    }
+
+    /**
+     * The log's RTMR3 events, digests recomputed from name and payload, replay to the quote's RTMR3; no
+     * logged digest disagrees with its recomputation; and {@code tcb_info.rtmr3} (when given) equals the
+     * quote's. (Event types: {@link #eventTypes(EventLog)}.)
      */
     static Check replay(TdReport report, MpcPublicData evidence) {
         String name = MpcAppVerifier.RTMR3_REPLAY;
         EventLog log = evidence.eventLog();
         List<EventLogEntry> rtmr3 = log.rtmr3Events();
         List<String> problems = new ArrayList<>();
-        for (int i = 0; i < rtmr3.size(); i++) {
-            if (rtmr3.get(i).eventType() != RuntimeEvents.DSTACK_RUNTIME_EVENT_TYPE) {
-                problems.add("RTMR3 event " + i + " (\"" + rtmr3.get(i).event() + "\") has event_type " + rtmr3.get(i).eventType()
-                        + ", not the dstack runtime type " + RuntimeEvents.DSTACK_RUNTIME_EVENT_TYPE);
-            }
-        }
         byte[] replayed;
         try {
             replayed = log.replay(3);

@@ -32,6 +32,8 @@ import org.dstack4j.sdk.Hex;
 public final class MpcAppVerifier {
     /** Replay of the RTMR3 events (recomputed digests) equals the quote's RTMR3. */
     public static final String RTMR3_REPLAY = "rtmr3-replay";
+    /** Every RTMR3 event has the dstack runtime event type 0x08000001. */
+    public static final String RTMR3_EVENT_TYPES = "rtmr3-event-types";
     /** dstack boot events once each and in order before system-ready; app events only after it. */
     public static final String RTMR3_EVENT_ORDER = "rtmr3-event-order";
     /** MRTD and RTMR0–2 match tcb_info and an allowed measurement set. */
@@ -44,6 +46,8 @@ public final class MpcAppVerifier {
     public static final String APP_ID = "app-id";
     /** Exactly one instance-id event, empty. */
     public static final String INSTANCE_ID = "instance-id";
+    /** app_compose has only the fields the MPC contract models, each of the type it expects. */
+    public static final String APP_COMPOSE_FIELDS = "app-compose-fields";
     /** The app-compose security settings. */
     public static final String APP_COMPOSE_SETTINGS = "app-compose-settings";
     /** SHA-256 of app_compose.docker_compose_file is allowed. */
@@ -56,8 +60,9 @@ public final class MpcAppVerifier {
     public static final String QUOTE_FORMAT = "quote-format";
 
     /** Every check name {@link #verify(TdReport, MpcPublicData, MpcPolicy)} reports, in report order. */
-    public static final List<String> CHECK_NAMES = List.of(RTMR3_REPLAY, RTMR3_EVENT_ORDER, RTMR0_2_AND_MRTD, KEY_PROVIDER,
-            COMPOSE_HASH, APP_ID, INSTANCE_ID, APP_COMPOSE_SETTINGS, LAUNCHER_COMPOSE_HASH, MPC_IMAGE_DIGEST, REPORT_DATA);
+    public static final List<String> CHECK_NAMES = List.of(RTMR3_REPLAY, RTMR3_EVENT_TYPES, RTMR3_EVENT_ORDER,
+            RTMR0_2_AND_MRTD, KEY_PROVIDER, COMPOSE_HASH, APP_ID, INSTANCE_ID, APP_COMPOSE_FIELDS, APP_COMPOSE_SETTINGS,
+            LAUNCHER_COMPOSE_HASH, MPC_IMAGE_DIGEST, REPORT_DATA);
 
     private MpcAppVerifier() {}
 
@@ -73,12 +78,14 @@ public final class MpcAppVerifier {
         AppComposeChecks compose = new AppComposeChecks(evidence.appCompose());
         List<Check> checks = new ArrayList<>();
         checks.add(EventLogChecks.replay(report, evidence));
+        checks.add(EventLogChecks.eventTypes(evidence.eventLog()));
         checks.add(EventLogChecks.order(evidence.eventLog()));
         checks.add(MeasurementChecks.registers(report, evidence.tcbInfo(), policy));
         checks.add(MeasurementChecks.keyProvider(report, evidence.eventLog(), policy));
         checks.add(compose.composeHashCheck(evidence.eventLog(), evidence.tcbInfo()));
         checks.add(EventLogChecks.appId(evidence.eventLog()));
         checks.add(EventLogChecks.instanceId(evidence.eventLog()));
+        checks.add(compose.fieldsCheck());
         checks.add(compose.settingsCheck());
         checks.add(compose.launcherCheck(policy));
         checks.add(EventLogChecks.imageDigest(evidence.eventLog(), policy));

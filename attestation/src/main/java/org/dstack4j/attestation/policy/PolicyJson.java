@@ -36,6 +36,15 @@ final class PolicyJson {
         return loc == null ? what : what + " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
     }
 
+    /**
+     * An untrusted name (e.g. a JSON key) for a message: JSON-escaped in double quotes, so control characters
+     * cannot forge output lines, and cut to 64 characters.
+     */
+    static String quoted(String name) {
+        String cut = name.length() > 64 ? name.substring(0, 64) + "…" : name;
+        return "\"" + new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(cut)) + "\"";
+    }
+
     static String kind(JsonNode n) {
         if (n == null || n.isMissingNode()) return "missing";
         return n.getNodeType().name().toLowerCase(Locale.ROOT);

@@ -6,6 +6,7 @@ import java.math.BigInteger;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Date;
+import java.util.List;
 import java.util.Set;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.CRLReason;
@@ -154,6 +155,36 @@ class TestPkiVerificationTest {
         assertThat(v.valid()).isTrue();
         assertThat(v.status()).isEqualTo("OutOfDate");
         assertThat(v.advisoryIds()).containsExactly("INTEL-SA-01192", "INTEL-SA-01245", "INTEL-SA-01312", "INTEL-SA-01313");
+    }
+
+    @Test
+    void upToDateWithInformationalAdvisoriesIsAcceptedAndTheIdsAreReported() throws Exception {
+        // Intel's 2026 PCS attaches INTEL-DOC-… lifecycle advisories to UpToDate levels: UpToDate is still the gate
+        String tcb = replaceAfter(tcbInfo(), PLATFORM_LEVELS, "\"tcbStatus\":\"UpToDate\"",
+                "\"tcbStatus\":\"UpToDate\",\"advisoryIDs\":[\"INTEL-DOC-10000\"]");
+        DcapVerification v = verify(real.signedData(), collateral(tcb, qeIdentity()));
+        assertThat(v.firstFailure()).as("%s", v.checks()).isEmpty();
+        assertThat(v.valid()).isTrue();
+        assertThat(v.status()).isEqualTo("UpToDate");
+        assertThat(v.advisoryIds()).containsExactly("INTEL-DOC-10000");
+
+        Check accepted = v.statusAccepted(List.of("UpToDate"));
+        assertThat(accepted.name()).isEqualTo(DcapVerification.TCB_STATUS_ACCEPTED);
+        assertThat(accepted.ok()).isTrue();
+        assertThat(accepted.detail()).contains("UpToDate is accepted", "INTEL-DOC-10000", "informational");
+    }
+
+    @Test
+    void aLowerStatusIsNotAcceptedWhateverItsAdvisoriesAndTheyAreNamed() throws Exception {
+        String tcb = replaceAfter(tcbInfo(), PLATFORM_LEVELS, "\"pcesvn\":11", "\"pcesvn\":12");
+        DcapVerification v = verify(real.signedData(), collateral(tcb, qeIdentity()));
+        assertThat(v.status()).isEqualTo("OutOfDate");
+
+        Check rejected = v.statusAccepted(List.of("UpToDate"));
+        assertThat(rejected.ok()).isFalse();
+        assertThat(rejected.detail()).contains("OutOfDate is not among the accepted statuses UpToDate", "INTEL-SA-01192")
+                .doesNotContain("informational");
+        assertThat(v.statusAccepted(List.of("UpToDate", "OutOfDate")).ok()).isTrue();
     }
 
     @Test

@@ -115,7 +115,8 @@ class MpcAppVerifierFixtureTest {
                 .containsExactly(MpcAppVerifier.REPORT_DATA);
         MpcPublicData noCompose = MpcPublicData.fromParts(quote, MpcFixtures.bytes(log), Optional.empty(), Optional.empty());
         assertThat(MpcAppVerifier.verify(noCompose, policy.withExpectedKeys(keys)).failures()).extracting(Check::name)
-                .containsExactly(MpcAppVerifier.COMPOSE_HASH, MpcAppVerifier.APP_COMPOSE_SETTINGS, MpcAppVerifier.LAUNCHER_COMPOSE_HASH);
+                .containsExactly(MpcAppVerifier.COMPOSE_HASH, MpcAppVerifier.APP_COMPOSE_FIELDS, MpcAppVerifier.APP_COMPOSE_SETTINGS,
+                        MpcAppVerifier.LAUNCHER_COMPOSE_HASH);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.dstack4j.attestation.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.dstack4j.attestation.policy.MpcAppVerifier.APP_COMPOSE_FIELDS;
 import static org.dstack4j.attestation.policy.MpcAppVerifier.APP_COMPOSE_SETTINGS;
 import static org.dstack4j.attestation.policy.MpcAppVerifier.APP_ID;
 import static org.dstack4j.attestation.policy.MpcAppVerifier.COMPOSE_HASH;
@@ -11,6 +12,7 @@ import static org.dstack4j.attestation.policy.MpcAppVerifier.MPC_IMAGE_DIGEST;
 import static org.dstack4j.attestation.policy.MpcAppVerifier.REPORT_DATA;
 import static org.dstack4j.attestation.policy.MpcAppVerifier.RTMR0_2_AND_MRTD;
 import static org.dstack4j.attestation.policy.MpcAppVerifier.RTMR3_EVENT_ORDER;
+import static org.dstack4j.attestation.policy.MpcAppVerifier.RTMR3_EVENT_TYPES;
 import static org.dstack4j.attestation.policy.MpcAppVerifier.RTMR3_REPLAY;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -94,8 +96,13 @@ class TamperTest {
                 withDetail(t("payload edited to another allowed image",
                         tree -> Forge.event(tree, "mpc-image-digest").put("event_payload", OTHER_IMAGE), RTMR3_REPLAY),
                         "logged digest differs from the one recomputed from name and payload for \"mpc-image-digest\""),
+                // a digest of another type cannot be recomputed, so the replay takes the logged one: only the type rule catches it
                 t("event type changed (logged digest kept)", tree -> Forge.event(tree, "mpc-image-digest").put("event_type", 1),
-                        RTMR3_REPLAY),
+                        RTMR3_EVENT_TYPES),
+                withDetail(t("event type changed, resealed", resealed(tree -> Forge.event(tree, "mpc-image-digest")
+                        .put("event_type", 0x08000002)), RTMR3_EVENT_TYPES), "(0x08000002)"),
+                t("boot event type changed, resealed", resealed(tree -> Forge.event(tree, "system-ready").put("event_type", 1)),
+                        RTMR3_EVENT_TYPES),
                 t("quote RTMR3 changed", tree -> Forge.setQuoteRtmr3(tree, new byte[48]), RTMR3_REPLAY),
                 // duplicates that replay correctly: only the "exactly one" rules catch them
                 withDetail(t("mpc-image-digest emitted twice, resealed", resealed(tree -> duplicate(tree, "mpc-image-digest")),
@@ -116,6 +123,10 @@ class TamperTest {
                 t("kms enabled, resealed", compose("\"kms_enabled\": false", "\"kms_enabled\": true"), APP_COMPOSE_SETTINGS),
                 t("gateway enabled, resealed", compose("\"gateway_enabled\": false", "\"gateway_enabled\": true"), APP_COMPOSE_SETTINGS),
                 t("gateway setting removed, resealed", compose("\"gateway_enabled\": false,", ""), APP_COMPOSE_SETTINGS),
+                withDetail(t("gateway_enabled replaced by tproxy_enabled false, resealed",
+                        compose("\"gateway_enabled\": false", "\"tproxy_enabled\": false"), APP_COMPOSE_SETTINGS),
+                        "gateway_enabled must be false, got missing"),
+                t("gateway_enabled null, resealed", compose("\"gateway_enabled\": false", "\"gateway_enabled\": null"), APP_COMPOSE_SETTINGS),
                 t("legacy tproxy enabled, resealed", compose("\"gateway_enabled\": false", "\"gateway_enabled\": false, \"tproxy_enabled\": true"),
                         APP_COMPOSE_SETTINGS),
                 t("local key provider off, resealed", compose("\"local_key_provider_enabled\": true", "\"local_key_provider_enabled\": false"),
@@ -123,7 +134,28 @@ class TamperTest {
                 t("public logs off, resealed", compose("\"public_logs\": true", "\"public_logs\": false"), APP_COMPOSE_SETTINGS),
                 t("public sysinfo off, resealed", compose("\"public_sysinfo\": true", "\"public_sysinfo\": false"), APP_COMPOSE_SETTINGS),
                 t("instance id on, resealed", compose("\"no_instance_id\": true", "\"no_instance_id\": false"), APP_COMPOSE_SETTINGS),
-                t("kms_enabled as a string, resealed", compose("\"kms_enabled\": false", "\"kms_enabled\": \"false\""), APP_COMPOSE_SETTINGS),
+                t("kms_enabled as a string, resealed", compose("\"kms_enabled\": false", "\"kms_enabled\": \"false\""),
+                        APP_COMPOSE_FIELDS, APP_COMPOSE_SETTINGS),
+                withDetail(t("kms_enabled null, resealed", compose("\"kms_enabled\": false", "\"kms_enabled\": null"),
+                        APP_COMPOSE_FIELDS, APP_COMPOSE_SETTINGS), "kms_enabled is null"),
+                withDetail(t("unknown field, resealed", compose("\"secure_time\": false", "\"secure_time\": false, \"some_future_dstack_field\": false"),
+                        APP_COMPOSE_FIELDS), "unknown field(s) \"some_future_dstack_field\""),
+                withDetail(t("field name with a newline, resealed", compose("\"secure_time\": false", "\"secure_time\": false, \"x\\nok   forged\": 1"),
+                        APP_COMPOSE_FIELDS), "\"x\\nok   forged\""),
+                withDetail(t("name as a number, resealed", compose("\"name\": \"mpc-localnet-one-node-1786619449\"", "\"name\": 1"),
+                        APP_COMPOSE_FIELDS), "name must be a string, got number"),
+                withDetail(t("name removed, resealed", compose("\"name\": \"mpc-localnet-one-node-1786619449\",", ""),
+                        APP_COMPOSE_FIELDS), "name is missing"),
+                withDetail(t("public_logs removed, resealed", compose("\"public_logs\": true,", ""), APP_COMPOSE_FIELDS, APP_COMPOSE_SETTINGS),
+                        "public_logs is missing"),
+                withDetail(t("manifest_version 2.0, resealed", compose("\"manifest_version\": 2", "\"manifest_version\": 2.0"),
+                        APP_COMPOSE_FIELDS, APP_COMPOSE_SETTINGS), "manifest_version must be an unsigned 32-bit integer"),
+                t("manifest_version 3, resealed", compose("\"manifest_version\": 2", "\"manifest_version\": 3"), APP_COMPOSE_SETTINGS),
+                t("runner bash, resealed", compose("\"runner\": \"docker-compose\"", "\"runner\": \"bash\""), APP_COMPOSE_SETTINGS),
+                t("allowed_envs null, resealed", compose("\"allowed_envs\": []", "\"allowed_envs\": null"),
+                        APP_COMPOSE_FIELDS, APP_COMPOSE_SETTINGS),
+                t("pre_launch_script as a number, resealed", compose("\"secure_time\": false", "\"secure_time\": false, \"pre_launch_script\": 1"),
+                        APP_COMPOSE_FIELDS, APP_COMPOSE_SETTINGS),
                 t("allowed_envs non-empty, resealed", compose("\"allowed_envs\": []", "\"allowed_envs\": [\"MPC_ACCOUNT_ID\"]"),
                         APP_COMPOSE_SETTINGS),
                 t("pre_launch_script added, resealed", compose("\"secure_time\": false", "\"secure_time\": false, \"pre_launch_script\": \"id\""),
@@ -133,7 +165,7 @@ class TamperTest {
                 t("bash_script added, resealed", compose("\"secure_time\": false", "\"secure_time\": false, \"bash_script\": \"id\""),
                         APP_COMPOSE_SETTINGS),
                 t("duplicate kms_enabled key, resealed", compose("\"kms_enabled\": false", "\"kms_enabled\": false, \"kms_enabled\": true"),
-                        APP_COMPOSE_SETTINGS, LAUNCHER_COMPOSE_HASH),
+                        APP_COMPOSE_FIELDS, APP_COMPOSE_SETTINGS, LAUNCHER_COMPOSE_HASH),
                 t("launcher compose edited, resealed", compose("read_only: true", "read_only: false"), LAUNCHER_COMPOSE_HASH),
                 // report data
                 t("signer key swapped", tree -> tree.put("near_signer_public_key", tree.get("near_responder_public_keys").get(0).asText()),
