@@ -26,7 +26,7 @@ const source = readFileSync(join(here, SOURCE), 'utf8');
 const settings = {
   optimizer: { enabled: true, runs: 200 },
   evmVersion: 'cancun',
-  outputSelection: { [SOURCE]: { [CONTRACT]: ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
+  outputSelection: { [SOURCE]: { [CONTRACT]: ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object', 'evm.deployedBytecode.immutableReferences'] } },
 };
 const input = { language: 'Solidity', sources: { [SOURCE]: { content: source } }, settings };
 const output = JSON.parse(solc.compile(JSON.stringify(input)));
@@ -44,6 +44,9 @@ const artifact = {
   abi: c.abi,
   bytecode: '0x' + c.evm.bytecode.object,
   deployedBytecode: '0x' + c.evm.deployedBytecode.object,
+  // byte ranges of deployedBytecode that the constructor fills (immutables); zero in the artifact
+  immutableReferences: Object.values(c.evm.deployedBytecode.immutableReferences || {})
+    .flat().map(({ start, length }) => ({ start, length })).sort((a, b) => a.start - b.start),
 };
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify(artifact, null, 2) + '\n');

@@ -56,7 +56,8 @@ public final class ClusterContract {
     public static ClusterContract deploy(TransactionSender sender, Address governor, long policyDelay, long maxAnchorAge,
                                          long requestTtl) throws ClusterContractException {
         ContractArtifact a = ContractArtifact.load();
-        byte[] args = Abi.encode("(address,uint64,uint64,uint64)", Abi.headlong(governor), policyDelay, maxAnchorAge, requestTtl);
+        byte[] args = Abi.encode("(address,uint64,uint64,uint64)", Abi.headlong(governor),
+                BigInteger.valueOf(policyDelay), BigInteger.valueOf(maxAnchorAge), BigInteger.valueOf(requestTtl));
         byte[] init = a.bytecode();
         byte[] data = Arrays.copyOf(init, init.length + args.length);
         System.arraycopy(args, 0, data, init.length, args.length);
@@ -64,7 +65,7 @@ public final class ClusterContract {
         Address at = r.contractAddress().orElseThrow(() -> new ClusterContractException("the deployment receipt names no contract", null, null));
         try {
             byte[] code = org.dstack4j.chain.Hex.decode(sender.rpc().call("eth_getCode", at.toLowerHex(), "latest").asText());
-            if (!Arrays.equals(code, a.deployedBytecode())) {
+            if (!a.matchesRuntimeCode(code)) {
                 throw new ClusterContractException("the code at " + at + " differs from the artifact's runtime code", null, null);
             }
         } catch (RpcException e) {
@@ -141,12 +142,12 @@ public final class ClusterContract {
             case "GovernorChanged" -> new ClusterEvent.GovernorChanged(addr(t, 0), addr(t, 1));
             case "GovernanceTransferStarted" -> new ClusterEvent.GovernanceTransferStarted(addr(t, 0), addr(t, 1));
             case "OperatorSet" -> new ClusterEvent.OperatorSet(addr(t, 0), t.get(1));
-            case "PolicyProposed" -> new ClusterEvent.PolicyProposed(PolicyKind.of(t.get(0)), t.get(1), t.<Long>get(2));
+            case "PolicyProposed" -> new ClusterEvent.PolicyProposed(PolicyKind.of(t.get(0)), t.get(1), t.<BigInteger>get(2).longValueExact());
             case "PolicyAdded" -> new ClusterEvent.PolicyAdded(PolicyKind.of(t.get(0)), t.get(1));
             case "PolicyRemoved" -> new ClusterEvent.PolicyRemoved(PolicyKind.of(t.get(0)), t.get(1));
             case "GenesisSubmitted" -> new ClusterEvent.GenesisSubmitted(t.get(0), addr(t, 1), addr(t, 2), t.get(3),
                     t.<BigInteger>get(4).longValueExact(), t.get(5), t.get(6));
-            case "Bootstrapped" -> new ClusterEvent.Bootstrapped(t.get(0), addr(t, 1), t.get(2), addr(t, 3), t.<Long>get(4));
+            case "Bootstrapped" -> new ClusterEvent.Bootstrapped(t.get(0), addr(t, 1), t.get(2), addr(t, 3), t.<BigInteger>get(4).longValueExact());
             case "JoinRequested" -> new ClusterEvent.JoinRequested(t.get(0), addr(t, 1), t.get(2),
                     t.<BigInteger>get(3).longValueExact(), t.get(4), t.get(5));
             case "Onboarded" -> new ClusterEvent.Onboarded(t.get(0), addr(t, 1), t.get(2));

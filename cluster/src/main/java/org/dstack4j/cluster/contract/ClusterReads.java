@@ -71,17 +71,17 @@ public final class ClusterReads {
 
     /** Seconds between proposing and applying a policy addition. */
     public long policyDelay() throws ClusterContractException {
-        return this.<Long>one("policyDelay");
+        return this.<BigInteger>one("policyDelay").longValueExact();
     }
 
     /** Blocks an anchor may lie behind a request. */
     public long maxAnchorAge() throws ClusterContractException {
-        return this.<Long>one("maxAnchorAge");
+        return this.<BigInteger>one("maxAnchorAge").longValueExact();
     }
 
     /** Blocks a request stays answerable after its request block. */
     public long requestTtl() throws ClusterContractException {
-        return this.<Long>one("requestTtl");
+        return this.<BigInteger>one("requestTtl").longValueExact();
     }
 
     // ---- cluster ----
@@ -98,7 +98,7 @@ public final class ClusterReads {
 
     /** The secret's generation (0 before bootstrap, then 1). */
     public long epoch() throws ClusterContractException {
-        return this.<Long>one("epoch");
+        return this.<BigInteger>one("epoch").longValueExact();
     }
 
     public boolean bootstrapped() throws ClusterContractException {
@@ -135,7 +135,7 @@ public final class ClusterReads {
 
     /** When a proposed addition becomes applicable (unix seconds), 0 when none is proposed. */
     public long policyEta(PolicyKind kind, byte[] value32) throws ClusterContractException {
-        return this.<Long>one("policyEta", kind.code(), value32);
+        return this.<BigInteger>one("policyEta", kind.code(), value32).longValueExact();
     }
 
     /** The allowed values of a kind, oldest first. */

@@ -33,6 +33,7 @@ public final class ContractArtifact {
     private final byte[] deployedBytecode;
     private final String compilerVersion;
     private final String sourceSha256;
+    private final List<int[]> immutables = new java.util.ArrayList<>();
     private final Map<String, Function> functions = new LinkedHashMap<>();
     private final Map<String, Event<Tuple>> events = new LinkedHashMap<>();
     private final Map<String, Event<Tuple>> eventsByTopic = new HashMap<>();
@@ -44,6 +45,9 @@ public final class ContractArtifact {
         deployedBytecode = Hex.decode(root.get("deployedBytecode").asText());
         compilerVersion = root.path("compiler").path("version").asText();
         sourceSha256 = root.path("sourceSha256").asText();
+        for (JsonNode r : root.path("immutableReferences")) {
+            immutables.add(new int[] {r.get("start").asInt(), r.get("length").asInt()});
+        }
         for (Function f : ABIJSON.parseNormalFunctions(abiJson)) {
             if (functions.put(f.getName(), f) != null) {
                 throw new IllegalStateException("overloaded function " + f.getName() + " in the artifact; the binding expects none");
@@ -88,6 +92,21 @@ public final class ContractArtifact {
     /** Runtime code, as {@code eth_getCode} returns it after deployment. */
     public byte[] deployedBytecode() {
         return deployedBytecode.clone();
+    }
+
+    /**
+     * True when {@code code} (from {@code eth_getCode}) is this artifact's runtime code, the immutables
+     * (constructor-set constants) aside.
+     */
+    public boolean matchesRuntimeCode(byte[] code) {
+        if (code.length != deployedBytecode.length) {
+            return false;
+        }
+        byte[] masked = code.clone();
+        for (int[] r : immutables) {
+            java.util.Arrays.fill(masked, r[0], r[0] + r[1], (byte) 0);
+        }
+        return java.util.Arrays.equals(masked, deployedBytecode);
     }
 
     /** e.g. {@code 0.8.37+commit.f401782d.Emscripten.clang}. */
