@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Foundry's cast, run as an independent oracle in tests. */
+/** Foundry's cast (pinned by contracts/package-lock.json), run as an independent oracle in tests. */
 public final class Cast {
     private final Path binary;
 
