@@ -61,7 +61,7 @@ public final class ClusterContract {
         byte[] init = a.bytecode();
         byte[] data = Arrays.copyOf(init, init.length + args.length);
         System.arraycopy(args, 0, data, init.length, args.length);
-        Receipt r = transact(sender, "constructor", Optional.empty(), data, null);
+        Receipt r = transact(sender, "constructor", Optional.empty(), data);
         Address at = r.contractAddress().orElseThrow(() -> new ClusterContractException("the deployment receipt names no contract", null, null));
         try {
             byte[] code = org.dstack4j.chain.Hex.decode(sender.rpc().call("eth_getCode", at.toLowerHex(), "latest").asText());
@@ -207,7 +207,7 @@ public final class ClusterContract {
         }
     }
 
-    static Receipt transact(TransactionSender sender, String what, Optional<Address> to, byte[] data, ClusterContract c)
+    static Receipt transact(TransactionSender sender, String what, Optional<Address> to, byte[] data)
             throws ClusterContractException {
         ContractArtifact a = ContractArtifact.load();
         try {

@@ -22,7 +22,7 @@ public final class ClusterWrites {
     }
 
     private Receipt send(String fn, byte[] data) throws ClusterContractException {
-        return ClusterContract.transact(sender, fn, Optional.of(contract.address()), data, contract);
+        return ClusterContract.transact(sender, fn, Optional.of(contract.address()), data);
     }
 
     private Receipt send(String fn, Object... args) throws ClusterContractException {
