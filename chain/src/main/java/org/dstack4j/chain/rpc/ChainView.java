@@ -89,6 +89,8 @@ public final class ChainView implements ChainReader {
     /**
      * Logs matching {@code filter} from {@code filter.fromBlock()} up to the pinned block (the filter's
      * toBlock is lowered to it), in chunks of the log range, in chain order; removed logs are refused.
+     * A chunk whose answer exceeds the client's size cap is split in halves down to single blocks, so
+     * many large events (evidence) slow a reader down but cannot stop it.
      *
      * @throws RpcException also when the pinned block was reorged away during the read
      */
@@ -97,16 +99,31 @@ public final class ChainView implements ChainReader {
         long to = Math.min(filter.toBlock(), block.number());
         List<Log> out = new ArrayList<>();
         for (long from = filter.fromBlock(); from <= to; from += logRange) {
-            long end = Math.min(to, from + logRange - 1);
-            for (Log l : rpc.logs(filter.withRange(from, end))) {
-                if (l.removed()) {
-                    throw new RpcException(new RpcError.Malformed(rpc.endpoint(), "eth_getLogs", "a removed log below the confirmed depth"));
-                }
-                out.add(l);
-            }
+            collect(filter, from, Math.min(to, from + logRange - 1), out);
         }
         ensureCanonical();
         return out;
+    }
+
+    private void collect(LogFilter filter, long from, long to, List<Log> out) throws RpcException {
+        List<Log> chunk;
+        try {
+            chunk = rpc.logs(filter.withRange(from, to));
+        } catch (RpcException e) {
+            if (e.error() instanceof RpcError.TooLarge && from < to) {
+                long mid = from + (to - from) / 2;
+                collect(filter, from, mid, out);
+                collect(filter, mid + 1, to, out);
+                return;
+            }
+            throw e;
+        }
+        for (Log l : chunk) {
+            if (l.removed()) {
+                throw new RpcException(new RpcError.Malformed(rpc.endpoint(), "eth_getLogs", "a removed log below the confirmed depth"));
+            }
+            out.add(l);
+        }
     }
 
     /** Fails when the pinned block is no longer the canonical block at its height. */
