@@ -1,9 +1,9 @@
 package org.dstack4j.cluster.binding;
 
-import com.esaulpaugh.headlong.abi.Tuple;
-import com.esaulpaugh.headlong.abi.TupleType;
 import java.math.BigInteger;
 import java.util.Objects;
+import org.dstack4j.chain.Address;
+import org.dstack4j.cluster.contract.ClusterTypedData;
 
 /**
  * Which cluster: the chain and the contract that owns it.
@@ -12,8 +12,6 @@ import java.util.Objects;
  * @param contract the cluster contract
  */
 public record ClusterRef(long chainId, Address contract) {
-    private static final TupleType<Tuple> ID = TupleType.parse("(uint256,address)");
-
     public ClusterRef {
         if (chainId <= 0) throw new IllegalArgumentException("chain id must be positive, got " + chainId);
         Objects.requireNonNull(contract, "contract");
@@ -21,6 +19,11 @@ public record ClusterRef(long chainId, Address contract) {
 
     /** {@code clusterId = keccak256(abi.encode(uint256 chainId, address contract))}, 32 bytes: the HKDF salt. */
     public byte[] clusterId() {
-        return Keccak.keccak256(ID.encode(Tuple.of(BigInteger.valueOf(chainId), Abi.address(contract))).array());
+        return typedData().clusterId();
+    }
+
+    /** The contract's EIP-712 messages for this cluster. */
+    public ClusterTypedData typedData() {
+        return new ClusterTypedData(BigInteger.valueOf(chainId), contract);
     }
 }

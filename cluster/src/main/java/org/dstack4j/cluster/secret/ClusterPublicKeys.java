@@ -4,7 +4,7 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
-import org.dstack4j.cluster.binding.Address;
+import org.dstack4j.chain.Address;
 
 /**
  * The cluster's public identity, derived from the secret: what the contract stores ({@code clusterSigner},

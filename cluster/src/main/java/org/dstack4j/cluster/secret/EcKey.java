@@ -4,7 +4,7 @@ import java.math.BigInteger;
 import java.util.Arrays;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.math.ec.FixedPointCombMultiplier;
-import org.dstack4j.cluster.binding.Address;
+import org.dstack4j.chain.Address;
 
 /**
  * A derived elliptic-curve private key (secp256k1 or P-256): the 32-byte big-endian scalar and its public point.

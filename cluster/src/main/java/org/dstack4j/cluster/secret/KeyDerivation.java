@@ -10,7 +10,7 @@ import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.params.HKDFParameters;
-import org.dstack4j.cluster.binding.Address;
+import org.dstack4j.chain.Address;
 import org.dstack4j.cluster.binding.ClusterRef;
 
 /**
@@ -130,8 +130,8 @@ public final class KeyDerivation {
     /** A node's own disk key (32 bytes) for a volume: context = node address ‖ volume name. */
     public byte[] diskKey(Address node, String volume) {
         byte[] name = volume.getBytes(StandardCharsets.UTF_8);
-        byte[] ctx = Arrays.copyOf(node.bytes(), Address.SIZE + name.length);
-        System.arraycopy(name, 0, ctx, Address.SIZE, name.length);
+        byte[] ctx = Arrays.copyOf(node.bytes(), 20 + name.length);
+        System.arraycopy(name, 0, ctx, 20, name.length);
         return derive(DISK, ctx, 32);
     }
 

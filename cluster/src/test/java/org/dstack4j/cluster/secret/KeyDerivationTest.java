@@ -14,7 +14,7 @@ import java.security.spec.XECPublicKeySpec;
 import java.util.Arrays;
 import java.util.HexFormat;
 import javax.crypto.KeyAgreement;
-import org.dstack4j.cluster.binding.Address;
+import org.dstack4j.chain.Address;
 import org.dstack4j.cluster.binding.ClusterRef;
 import org.junit.jupiter.api.Test;
 
