@@ -24,11 +24,11 @@ public record Evidence(byte[] quote, String eventLog, String appCompose) {
     /** Largest quote accepted (real TDX quotes with their PCK chain are ~5 KiB). */
     public static final int MAX_QUOTE_BYTES = 16 * 1024;
     /** Largest event log accepted. */
-    public static final int MAX_EVENT_LOG_BYTES = 128 * 1024;
+    public static final int MAX_EVENT_LOG_BYTES = 96 * 1024;
     /** Largest app-compose accepted. */
-    public static final int MAX_APP_COMPOSE_BYTES = 64 * 1024;
-    /** Largest encoding accepted: the three parts, their lengths and offsets (7 words), padding. */
-    public static final int MAX_ENCODED_BYTES = MAX_QUOTE_BYTES + MAX_EVENT_LOG_BYTES + MAX_APP_COMPOSE_BYTES + 7 * 32 + 3 * 31;
+    public static final int MAX_APP_COMPOSE_BYTES = 32 * 1024;
+    /** Largest encoding accepted: the contract's {@code MAX_EVIDENCE} (it refuses more with {@code EvidenceTooLarge}). */
+    public static final int MAX_ENCODED_BYTES = 131072;
 
     private static final String TYPES = "(bytes,bytes,bytes)"; // string and bytes encode alike; UTF-8 is checked here, strictly
 
@@ -39,7 +39,14 @@ public record Evidence(byte[] quote, String eventLog, String appCompose) {
         quote = quote.clone();
         cap("quote", quote.length, MAX_QUOTE_BYTES);
         cap("eventLog", eventLog.getBytes(StandardCharsets.UTF_8).length, MAX_EVENT_LOG_BYTES);
-        cap("appCompose", appCompose.getBytes(StandardCharsets.UTF_8).length, MAX_APP_COMPOSE_BYTES);
+        int log = eventLog.getBytes(StandardCharsets.UTF_8).length;
+        int compose = appCompose.getBytes(StandardCharsets.UTF_8).length;
+        cap("appCompose", compose, MAX_APP_COMPOSE_BYTES);
+        cap("encoding", 6 * 32 + padded(quote.length) + padded(log) + padded(compose), MAX_ENCODED_BYTES);
+    }
+
+    private static int padded(int n) {
+        return (n + 31) / 32 * 32;
     }
 
     private static void cap(String what, int size, int max) {

@@ -1,5 +1,8 @@
 package org.dstack4j.cluster.join;
 
+import org.dstack4j.cluster.contract.PolicyKind;
+
+
 /**
  * The cluster's policy as the member reads it (EVM: the contract's {@code isAllowed(kind, value)} at the confirmed
  * block). Values are the 32-byte forms of docs/cluster-protocol.md "Policy" ({@link PolicyValues} builds them).

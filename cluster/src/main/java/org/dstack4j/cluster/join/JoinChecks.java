@@ -1,5 +1,7 @@
 package org.dstack4j.cluster.join;
 
+import org.dstack4j.cluster.contract.PolicyKind;
+import org.dstack4j.cluster.contract.RequestState;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,5 +1,6 @@
 package org.dstack4j.cluster.join;
 
+import org.dstack4j.cluster.contract.RequestState;
 import java.math.BigInteger;
 import java.time.Instant;
 import org.dstack4j.chain.Address;

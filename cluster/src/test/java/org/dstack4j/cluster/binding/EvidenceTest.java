@@ -62,6 +62,11 @@ class EvidenceTest {
         byte[] big = byHand(new byte[Evidence.MAX_QUOTE_BYTES + 1], "", "");
         assertThatThrownBy(() -> Evidence.decode(big)).isInstanceOf(EvidenceFormatException.class).hasMessageContaining("quote");
         assertThatThrownBy(() -> Evidence.decode(new byte[Evidence.MAX_ENCODED_BYTES + 1])).hasMessageContaining("more than");
+        // each part within its cap, together over the contract's MAX_EVIDENCE
+        assertThatThrownBy(() -> new Evidence(new byte[Evidence.MAX_QUOTE_BYTES], "x".repeat(Evidence.MAX_EVENT_LOG_BYTES),
+                "y".repeat(Evidence.MAX_APP_COMPOSE_BYTES))).hasMessageContaining("encoding is");
+        assertThat(new Evidence(new byte[Evidence.MAX_QUOTE_BYTES], "x".repeat(Evidence.MAX_EVENT_LOG_BYTES), "y".repeat(16 * 1024 - 6 * 32))
+                .encode()).hasSize(Evidence.MAX_ENCODED_BYTES);
         assertThat(ev.toString()).contains("5 bytes");
     }
 }

@@ -1,5 +1,7 @@
 package org.dstack4j.cluster.join;
 
+import org.dstack4j.cluster.contract.PolicyKind;
+import org.dstack4j.cluster.contract.RequestState;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigInteger;

@@ -1,5 +1,7 @@
 package org.dstack4j.cluster.node;
 
+import org.dstack4j.cluster.contract.PolicyKind;
+import org.dstack4j.cluster.contract.RequestState;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,8 +26,6 @@ import org.dstack4j.cluster.contract.ClusterTypedData;
 import org.dstack4j.cluster.join.JoinCheck;
 import org.dstack4j.cluster.join.JoinChecks;
 import org.dstack4j.cluster.join.MemberSettings;
-import org.dstack4j.cluster.join.PolicyKind;
-import org.dstack4j.cluster.join.RequestState;
 import org.dstack4j.cluster.seal.OnboardSeal;
 import org.dstack4j.cluster.seal.SealContext;
 import org.dstack4j.cluster.secret.ClusterPublicKeys;

@@ -1,10 +1,10 @@
 package org.dstack4j.cluster.testing;
 
+import org.dstack4j.cluster.contract.PolicyKind;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Set;
 import org.dstack4j.cluster.join.ClusterPolicy;
-import org.dstack4j.cluster.join.PolicyKind;
 
 /**
  * An in-memory policy: a stand-in for the contract's {@code isAllowed} in unit tests of the checks (the contract

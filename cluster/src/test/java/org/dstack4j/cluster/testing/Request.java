@@ -1,9 +1,9 @@
 package org.dstack4j.cluster.testing;
 
+import org.dstack4j.cluster.contract.RequestState;
 import java.math.BigInteger;
 import java.time.Instant;
 import org.dstack4j.chain.Address;
-import org.dstack4j.cluster.join.RequestState;
 import org.dstack4j.cluster.join.RequestView;
 
 /** A join request as a record: what the chain binding returns, built by hand in unit tests. */
