@@ -73,17 +73,7 @@ class JoinChecksTest {
                 SimulatedCvm.compose("other-node", REF, Optional.of(otherKeys), true, OTHER_LAUNCHER), SimulatedCvm.profileWith("source", "x"));
 
         collateral = good.collateral();
-        // the policy a governor would set for the good node, from what its agent reports
-        // (Info's event log: GetQuote blanks RTMR3 digests, as the real agent does)
-        EventLogEntry kp = good.client().info().tcbInfo().eventLog().stream().filter(e -> e.imr() == 3 && e.event().equals("key-provider")).findFirst().orElseThrow();
-        byte[] measurement = Keccak.keccak256(good.profile().mrtd(), good.profile().rtmr0(), good.profile().rtmr1(), good.profile().rtmr2(),
-                HexFormat.of().parseHex(kp.digest()));
-        policy = new MapPolicy()
-                .allow(PolicyKind.DCAP_ROOT, MessageDigest.getInstance("SHA-256").digest(good.testRoot().getEncoded()))
-                .allow(PolicyKind.TCB_STATUS, Keccak.keccak256("UpToDate".getBytes(StandardCharsets.UTF_8)))
-                .allow(PolicyKind.MEASUREMENT, measurement)
-                .allow(PolicyKind.COMPOSE_HASH, sha256(compose))
-                .allow(PolicyKind.LAUNCHER_COMPOSE_HASH, sha256(SimulatedCvm.LAUNCHER_COMPOSE));
+        policy = org.dstack4j.cluster.testing.NodePolicy.mapPolicy(good);
     }
 
     @AfterAll

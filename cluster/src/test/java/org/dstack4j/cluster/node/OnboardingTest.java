@@ -74,16 +74,7 @@ class OnboardingTest {
         aliceCvm = SimulatedCvm.start(dir, "alice", joinerCompose, SimulatedCvm.profileWith("source", "a"));
         bobCvm = SimulatedCvm.start(dir, "bob", joinerCompose, SimulatedCvm.profileWith("source", "b"));
         collateral = aliceCvm.collateral();
-        EventLogEntry kp = aliceCvm.client().info().tcbInfo().eventLog().stream()
-                .filter(e -> e.imr() == 3 && e.event().equals("key-provider")).findFirst().orElseThrow();
-        var p = aliceCvm.profile();
-        policy = new MapPolicy()
-                .allow(PolicyKind.DCAP_ROOT, MessageDigest.getInstance("SHA-256").digest(aliceCvm.testRoot().getEncoded()))
-                .allow(PolicyKind.TCB_STATUS, Keccak.keccak256("UpToDate".getBytes(StandardCharsets.UTF_8)))
-                .allow(PolicyKind.MEASUREMENT, Keccak.keccak256(p.mrtd(), p.rtmr0(), p.rtmr1(), p.rtmr2(), HexFormat.of().parseHex(kp.digest())))
-                .allow(PolicyKind.COMPOSE_HASH, MessageDigest.getInstance("SHA-256").digest(joinerCompose.getBytes(StandardCharsets.UTF_8)))
-                .allow(PolicyKind.LAUNCHER_COMPOSE_HASH,
-                        MessageDigest.getInstance("SHA-256").digest(SimulatedCvm.LAUNCHER_COMPOSE.getBytes(StandardCharsets.UTF_8)));
+        policy = org.dstack4j.cluster.testing.NodePolicy.mapPolicy(aliceCvm);
     }
 
     @AfterAll
