@@ -116,6 +116,58 @@ class EvmClusterTest {
         }
     }
 
+    @Test
+    void aRelayThatSwapsTheKeyOrReplaysEvidenceGetsASignedRejectNotTheSecret() throws Exception {
+        try (Anvil anvil = Anvil.start(DevTools.locate().anvil(), List.of(), Duration.ofSeconds(20))) {
+            BigInteger chainId = anvil.chainId();
+            TransactionSender governor = new TransactionSender(anvil.rpc(), anvil.account(0), chainId, Duration.ofSeconds(20), Duration.ofMillis(10));
+            TransactionSender operator = new TransactionSender(anvil.rpc(), anvil.account(1), chainId, Duration.ofSeconds(20), Duration.ofMillis(10));
+            ClusterContract contract = ClusterContract.deploy(governor, governor.from(), 0, 16, 20);
+            contract.writes(governor).setOperator(operator.from(), true);
+            ClusterRef ref = new ClusterRef(chainId.longValueExact(), contract.address());
+            // a bootstrapped cluster (the genesis quote path is the other test's; here the governor bootstraps a record)
+            ClusterSecret secret = ClusterSecret.generate(RND);
+            var keys = KeyDerivation.of(secret, ref).publicKeys();
+            Block a0 = head(anvil);
+            BigInteger gid = contract.writes(operator).submitGenesis(a0.number(), governor.from(), keys.signer(), keys.encKey(),
+                    new Evidence(new byte[] {1}, "[]", "{}").encode());
+            contract.writes(governor).bootstrap(gid, governor.from());
+            String joiner = SimulatedCvm.compose("cluster-node", ref, Optional.of(keys), true, SimulatedCvm.LAUNCHER_COMPOSE);
+            try (SimulatedCvm carol = SimulatedCvm.start(dir, "carol", joiner, SimulatedCvm.profileWith("source", "c"))) {
+                for (var e : NodePolicy.of(carol)) {
+                    contract.writes(governor).proposePolicy(e.getKey(), e.getValue());
+                    contract.writes(governor).applyPolicy(e.getKey(), e.getValue());
+                }
+                Collateral collateral = carol.collateral();
+                MemberSettings settings = new MemberSettings(ref, keys, true);
+                DstackAttestor at = new DstackAttestor(carol.client(), carol.compose());
+                try (Newcomer n = Newcomer.start(ClusterPin.fromCompose(carol.compose()).orElseThrow(), at.nodeAddress(), RND);
+                        var relayKey = org.dstack4j.cluster.secret.X25519KeyPair.generate(RND)) {
+                    Block anchor = head(anvil);
+                    Evidence ev = at.evidence(n.reportData(anchor.hash()));
+                    // 1. the relay swaps in its own encryption key: the quote binds the newcomer's
+                    BigInteger swapped = contract.writes(operator).requestJoin(anchor.number(), n.node(), relayKey.publicKey(), ev.encode());
+                    // 2. the relay replays the same evidence with a newer anchor block
+                    anvil.mine(1);
+                    Block later = head(anvil);
+                    BigInteger replayed = contract.writes(operator).requestJoin(later.number(), n.node(), n.encKey(), ev.encode());
+                    for (BigInteger id : List.of(swapped, replayed)) {
+                        EvmClusterView v = new EvmClusterView(contract, view(anvil));
+                        RequestView req = v.request(id);
+                        Member m = new Member(secret, settings, new JoinChecks(settings, v.policy(), q -> collateral));
+                        Member.Answer ans = m.answer(req, v.joinEvidence(id, req.requestBlock()).orElseThrow(), v.epoch());
+                        assertThat(ans).as(ans.toString()).isInstanceOf(Member.Reject.class);
+                        assertThat(((Member.Reject) ans).check()).isEqualTo(JoinCheck.REPORT_DATA);
+                        contract.writes(operator).reject(id, JoinCheck.REPORT_DATA.number(), ((Member.Reject) ans).signature().toBytes());
+                        assertThat(contract.reads(view(anvil)).rejectedCheck(id)).isEqualTo(9);
+                        assertThat(new EvmClusterView(contract, view(anvil)).onboarded(id, req.requestBlock())).isEmpty();
+                    }
+                }
+            }
+            secret.destroy();
+        }
+    }
+
     private static Block head(Anvil anvil) throws Exception {
         return anvil.rpc().block(BlockRef.number(anvil.rpc().blockNumber())).orElseThrow();
     }
