@@ -36,9 +36,13 @@ public final class Anvil implements AutoCloseable {
     private final JsonRpcClient rpc;
     private final List<SigningKey> accounts;
     private final Path workDir;
+    private final Thread killOnExit;
 
     private Anvil(Process process, URI url, List<SigningKey> accounts, Path workDir) {
         this.process = process;
+        // a JVM that dies without close() (a crashed test run) must not leave anvil behind
+        this.killOnExit = new Thread(process::destroyForcibly, "anvil-kill");
+        Runtime.getRuntime().addShutdownHook(killOnExit);
         this.url = url;
         this.rpc = new JsonRpcClient(url, Duration.ofSeconds(10), JsonRpcClient.DEFAULT_MAX_RESPONSE);
         this.accounts = List.copyOf(accounts);
@@ -149,6 +153,11 @@ public final class Anvil implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(killOnExit);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs anyway
+        }
         process.destroy();
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {

@@ -52,6 +52,17 @@ public sealed interface RpcError {
     }
 
     /**
+     * Several endpoints were asked the same thing and fewer than the quorum agreed: at least one of
+     * them lies or lags. {@code endpoints} lists the redacted endpoints asked.
+     */
+    record Disagreement(String endpoints, String method, String detail) implements RpcError {
+        @Override
+        public String describe() {
+            return method + ": the RPC endpoints " + endpoints + " do not agree (" + detail + "); one of them lies or lags";
+        }
+    }
+
+    /**
      * The node answered with a JSON-RPC error object. {@code revertData} holds the ABI-encoded revert
      * reason (custom error) when the node reports a revert.
      */

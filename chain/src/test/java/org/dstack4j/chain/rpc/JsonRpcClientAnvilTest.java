@@ -112,6 +112,24 @@ class JsonRpcClientAnvilTest {
     }
 
     @Test
+    void logReadsSplitRangesWhoseAnswerExceedsTheCap() throws Exception {
+        Address emitter = sender.sendAndWait(Optional.empty(), Hex.decode(INIT), BigInteger.ZERO).contractAddress().orElseThrow();
+        byte[] topic = Hex.word(BigInteger.valueOf(0x2a));
+        long first = rpc.blockNumber() + 1;
+        for (int i = 0; i < 6; i++) {
+            byte[] data = new byte[1500];
+            data[0] = (byte) i;
+            sender.sendAndWait(Optional.of(emitter), data, BigInteger.ZERO);
+        }
+        // one log (~3.5 KB of JSON) fits the cap, six do not
+        JsonRpcClient small = new JsonRpcClient(anvil.url(), Duration.ofSeconds(5), 6_000);
+        assertThatThrownBy(() -> small.logs(LogFilter.events(emitter, first, first + 5, topic)))
+                .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.error()).isInstanceOf(RpcError.TooLarge.class));
+        List<Log> all = ChainView.pin(small, 0).logs(LogFilter.events(emitter, first, first + 5, topic));
+        assertThat(all).extracting(l -> l.data()[0]).containsExactly((byte) 0, (byte) 1, (byte) 2, (byte) 3, (byte) 4, (byte) 5);
+    }
+
+    @Test
     void aReorgBelowThePinIsDetected() throws Exception {
         String snap = anvil.snapshot();
         anvil.mine(2);

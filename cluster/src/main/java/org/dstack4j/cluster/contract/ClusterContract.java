@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import org.dstack4j.chain.Address;
 import org.dstack4j.chain.abi.Abi;
-import org.dstack4j.chain.rpc.ChainView;
+import org.dstack4j.chain.rpc.ChainReader;
 import org.dstack4j.chain.rpc.Log;
 import org.dstack4j.chain.rpc.LogFilter;
 import org.dstack4j.chain.rpc.Receipt;
@@ -74,8 +74,8 @@ public final class ClusterContract {
         return new ClusterContract(at);
     }
 
-    /** Reads at {@code view}'s pinned block. */
-    public ClusterReads reads(ChainView view) {
+    /** Reads at {@code view}'s pinned block (one endpoint: {@code ChainView}; several that must agree: {@code QuorumView}). */
+    public ClusterReads reads(ChainReader view) {
         return new ClusterReads(this, view);
     }
 
@@ -158,16 +158,16 @@ public final class ClusterContract {
     }
 
     /** Every event of this contract from {@code fromBlock} up to the view's pinned block, in chain order. */
-    public List<Emitted> events(ChainView view, long fromBlock) throws RpcException {
+    public List<Emitted> events(ChainReader view, long fromBlock) throws RpcException {
         return events(view, fromBlock, artifact.events().stream().map(e -> artifact.topic(e.getName())).toArray(byte[][]::new));
     }
 
     /** The events named {@code names} from {@code fromBlock} up to the view's pinned block. */
-    public List<Emitted> events(ChainView view, long fromBlock, String... names) throws RpcException {
+    public List<Emitted> events(ChainReader view, long fromBlock, String... names) throws RpcException {
         return events(view, fromBlock, Arrays.stream(names).map(artifact::topic).toArray(byte[][]::new));
     }
 
-    private List<Emitted> events(ChainView view, long fromBlock, byte[][] topics) throws RpcException {
+    private List<Emitted> events(ChainReader view, long fromBlock, byte[][] topics) throws RpcException {
         List<Emitted> out = new ArrayList<>();
         for (Log l : view.logs(LogFilter.events(address, fromBlock, view.blockNumber(), topics))) {
             decode(l).ifPresent(ev -> out.add(new Emitted(ev, l.blockNumber(), l.transactionHash(), l.logIndex())));

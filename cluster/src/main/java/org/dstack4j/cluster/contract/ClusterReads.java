@@ -7,24 +7,24 @@ import java.util.Arrays;
 import java.util.List;
 import org.dstack4j.chain.Address;
 import org.dstack4j.chain.abi.Abi;
-import org.dstack4j.chain.rpc.ChainView;
+import org.dstack4j.chain.rpc.ChainReader;
 import org.dstack4j.chain.rpc.RpcException;
 
 /**
- * The contract's views, read at one {@link ChainView} (a confirmed block). Failures are
+ * The contract's views, read at one {@link ChainReader} (a confirmed block, one endpoint or a quorum). Failures are
  * {@link ClusterContractException}s; a revert names the contract's custom error (e.g. {@code UnknownRequest}).
  */
 public final class ClusterReads {
     private final ClusterContract contract;
-    private final ChainView view;
+    private final ChainReader view;
 
-    ClusterReads(ClusterContract contract, ChainView view) {
+    ClusterReads(ClusterContract contract, ChainReader view) {
         this.contract = contract;
         this.view = view;
     }
 
     /** The view these reads are made at. */
-    public ChainView view() {
+    public ChainReader view() {
         return view;
     }
 

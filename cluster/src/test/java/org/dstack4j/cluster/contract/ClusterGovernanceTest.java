@@ -12,24 +12,10 @@ import org.dstack4j.chain.Hex;
 import org.dstack4j.chain.Keccak;
 import org.dstack4j.chain.crypto.SigningKey;
 import org.dstack4j.chain.rpc.ChainView;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Deployment, the governor's two-step handover, time-locked policy, operators and the one-shot bootstrap, on anvil. */
-class ClusterGovernanceTest {
-    static ClusterFixture f;
-
-    @BeforeAll
-    static void start() throws Exception {
-        f = new ClusterFixture();
-    }
-
-    @AfterAll
-    static void stop() {
-        f.close();
-    }
-
+class ClusterGovernanceTest extends AnvilClusterTest {
     @Test
     void deployRecordsTheGovernorAndConfiguration() throws Exception {
         long before = f.head();

@@ -14,24 +14,10 @@ import org.dstack4j.chain.Keccak;
 import org.dstack4j.chain.crypto.SigningKey;
 import org.dstack4j.chain.rpc.BlockRef;
 import org.dstack4j.chain.rpc.ChainView;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Join requests (anchor and key checks), onboard and reject (strict cluster-signer signatures), member removal, on anvil. */
-class ClusterJoinTest {
-    static ClusterFixture f;
-
-    @BeforeAll
-    static void start() throws Exception {
-        f = new ClusterFixture();
-    }
-
-    @AfterAll
-    static void stop() {
-        f.close();
-    }
-
+class ClusterJoinTest extends AnvilClusterTest {
     @Test
     void aRequestStoresItsBindingAndTheContractRebuildsTheReportData() throws Exception {
         var b = f.bootstrapped();
@@ -182,32 +168,33 @@ class ClusterJoinTest {
         c.writes(f.operator).onboard(id, sealed, good);
     }
 
+    /** A pending request with a genuine onboard signature, not yet sent. */
+    private record SignedAnswer(ClusterContract contract, BigInteger id, long requestBlock, byte[] sealed, byte[] sig) {}
+
+    private SignedAnswer pendingWithAnswer() throws Exception {
+        var b = f.bootstrapped();
+        BigInteger id = f.join(b.contract(), randomAddress(), random32());
+        byte[] sealed = random32();
+        return new SignedAnswer(b.contract(), id, f.reads(b.contract()).request(id).requestBlock(), sealed,
+                b.signer().sign(b.typed(f.chainId).onboardDigest(id, sealed, 1)).toBytes());
+    }
+
     @Test
     void anExpiredRequestCannotBeOnboarded() throws Exception {
-        var b = f.bootstrapped();
-        ClusterContract c = b.contract();
-        BigInteger id = f.join(c, randomAddress(), random32());
-        long requestBlock = f.reads(c).request(id).requestBlock();
-        byte[] sealed = random32();
-        byte[] sig = b.signer().sign(b.typed(f.chainId).onboardDigest(id, sealed, 1)).toBytes();
+        SignedAnswer a = pendingWithAnswer();
         // the onboard lands in head + 1; the last allowed block is requestBlock + TTL
-        f.anvil.mine(requestBlock + ClusterFixture.REQUEST_TTL - f.head());
-        ContractRevert expired = refused(() -> c.writes(f.operator).onboard(id, sealed, sig), "RequestExpired");
-        assertThat(expired.args()).containsExactly(id, BigInteger.valueOf(requestBlock + ClusterFixture.REQUEST_TTL));
-        assertThat(f.reads(c).request(id).state()).isEqualTo(RequestState.PENDING);
+        f.anvil.mine(a.requestBlock() + ClusterFixture.REQUEST_TTL - f.head());
+        ContractRevert expired = refused(() -> a.contract().writes(f.operator).onboard(a.id(), a.sealed(), a.sig()), "RequestExpired");
+        assertThat(expired.args()).containsExactly(a.id(), BigInteger.valueOf(a.requestBlock() + ClusterFixture.REQUEST_TTL));
+        assertThat(f.reads(a.contract()).request(a.id()).state()).isEqualTo(RequestState.PENDING);
     }
 
     @Test
     void theLastBlockOfTheTtlStillAccepts() throws Exception {
-        var b = f.bootstrapped();
-        ClusterContract c = b.contract();
-        BigInteger id = f.join(c, randomAddress(), random32());
-        long requestBlock = f.reads(c).request(id).requestBlock();
-        byte[] sealed = random32();
-        byte[] sig = b.signer().sign(b.typed(f.chainId).onboardDigest(id, sealed, 1)).toBytes();
-        f.anvil.mine(requestBlock + ClusterFixture.REQUEST_TTL - 1 - f.head());
-        var r = c.writes(f.operator).onboard(id, sealed, sig);
-        assertThat(r.blockNumber()).isEqualTo(requestBlock + ClusterFixture.REQUEST_TTL);
+        SignedAnswer a = pendingWithAnswer();
+        f.anvil.mine(a.requestBlock() + ClusterFixture.REQUEST_TTL - 1 - f.head());
+        var r = a.contract().writes(f.operator).onboard(a.id(), a.sealed(), a.sig());
+        assertThat(r.blockNumber()).isEqualTo(a.requestBlock() + ClusterFixture.REQUEST_TTL);
     }
 
     @Test
