@@ -6,8 +6,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.dstack4j.chain.Address;
 import org.dstack4j.chain.rpc.Block;
-import org.dstack4j.chain.rpc.BlockRef;
-import org.dstack4j.chain.rpc.ChainView;
+import org.dstack4j.chain.rpc.ChainReader;
 import org.dstack4j.chain.rpc.RpcException;
 import org.dstack4j.cluster.contract.ClusterContract;
 import org.dstack4j.cluster.contract.ClusterContractException;
@@ -21,16 +20,17 @@ import org.dstack4j.cluster.join.RequestView;
 import org.dstack4j.cluster.secret.ClusterPublicKeys;
 
 /**
- * The cluster contract as a node reads it at one pinned {@link ChainView} (the head minus the node's confirmation
- * depth): the request view for the join checks, the evidence and onboard answers from events, the policy, the
- * cluster keys. Every read is at the pinned block, so one decision sees one state.
+ * The cluster contract as a node reads it at one pinned {@link ChainReader} (the head minus the node's confirmation
+ * depth; one endpoint, or a quorum of endpoints that must agree): the request view for the join checks, the evidence
+ * and onboard answers from events, the policy, the cluster keys. Every read is at the pinned block, so one decision
+ * sees one state.
  */
 public final class EvmClusterView {
     private final ClusterContract contract;
-    private final ChainView view;
+    private final ChainReader view;
     private final ClusterReads reads;
 
-    public EvmClusterView(ClusterContract contract, ChainView view) {
+    public EvmClusterView(ClusterContract contract, ChainReader view) {
         this.contract = Objects.requireNonNull(contract, "contract");
         this.view = Objects.requireNonNull(view, "view");
         this.reads = contract.reads(view);
@@ -51,10 +51,9 @@ public final class EvmClusterView {
         Instant time = Instant.EPOCH;
         if (r.state() != RequestState.NONE) {
             try {
-                Block b = view.rpc().block(BlockRef.number(r.requestBlock())).orElseThrow(
-                        () -> new ClusterContractException("request block " + r.requestBlock() + " is not available", null, null));
+                Block b = view.blockAt(r.requestBlock());
                 time = Instant.ofEpochSecond(b.timestamp());
-            } catch (RpcException e) {
+            } catch (RpcException | IllegalArgumentException e) {
                 throw new ClusterContractException("reading request block " + r.requestBlock() + " failed: " + e.getMessage(), null, e);
             }
         }
