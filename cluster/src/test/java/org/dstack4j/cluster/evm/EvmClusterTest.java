@@ -184,6 +184,8 @@ class EvmClusterTest {
             Block anchor = head(anvil);
             Evidence ev = at.evidence(n.reportData(anchor.hash()));
             BigInteger id = contract.writes(operator).requestJoin(anchor.number(), n.node(), n.encKey(), ev.encode());
+            // the contract's Solidity rebuild of the binding equals ours
+            assertThat(contract.reads(view(anvil)).joinReportData(id)).isEqualTo(n.reportData(anchor.hash()));
 
             // the member's side, from the chain only
             EvmClusterView mv = new EvmClusterView(contract, view(anvil));
