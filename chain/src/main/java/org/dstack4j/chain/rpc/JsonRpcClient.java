@@ -25,9 +25,9 @@ import org.dstack4j.chain.Hex;
 /**
  * An Ethereum JSON-RPC 2.0 client over HTTP(S) (JDK HttpClient). Every call has one deadline over
  * connect, headers and body, and a cap on the response size; every failure is an {@link RpcException}
- * with a typed {@link RpcError}. Thread-safe.
+ * with a typed {@link RpcError}. Thread-safe. {@link #close()} releases the HTTP client's threads.
  */
-public final class JsonRpcClient {
+public final class JsonRpcClient implements AutoCloseable {
     /** Default deadline of one call. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     /** Default response cap: 16 MiB (a block of logs with evidence in each). */
@@ -66,6 +66,12 @@ public final class JsonRpcClient {
     /** With {@link #DEFAULT_TIMEOUT} and {@link #DEFAULT_MAX_RESPONSE}. */
     public JsonRpcClient(URI endpoint) {
         this(endpoint, DEFAULT_TIMEOUT, DEFAULT_MAX_RESPONSE);
+    }
+
+    /** Closes the underlying HTTP client; later calls fail with a transport error. */
+    @Override
+    public void close() {
+        http.close();
     }
 
     /** The endpoint without path or query (safe to log). */

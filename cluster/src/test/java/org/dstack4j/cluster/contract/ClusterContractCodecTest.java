@@ -12,7 +12,7 @@ import org.dstack4j.chain.abi.Words;
 import org.dstack4j.chain.rpc.Log;
 import org.junit.jupiter.api.Test;
 
-/** Decoding of logs, custom errors and evidence that did not come from the contract (pure, no chain). */
+/** Decoding of logs and custom errors that did not come from the contract (pure, no chain). */
 class ClusterContractCodecTest {
     static final Address AT = Address.parse("0x5FbDB2315678afecb367f032d93F642f64180aa3");
     final ClusterContract c = new ClusterContract(AT);
@@ -56,20 +56,6 @@ class ClusterContractCodecTest {
         assertThat(c.decodeRevert(new byte[] {1, 2, 3, 4})).isEmpty();
         assertThat(c.decodeRevert(new byte[2])).isEmpty();
         assertThat(c.decodeRevert(sel)).isEmpty(); // selector without its argument
-    }
-
-    @Test
-    void evidenceRoundTripsAndRefusesOtherBytes() {
-        Evidence e = new Evidence(new byte[] {1, 2, 3}, "[]", "{}");
-        assertThat(Evidence.decode(e.encode())).satisfies(d -> {
-            assertThat(d.quote()).containsExactly(1, 2, 3);
-            assertThat(d.eventLog()).isEqualTo("[]");
-            assertThat(d.appCompose()).isEqualTo("{}");
-        });
-        assertThat(e.hash()).isEqualTo(Keccak.keccak256(e.encode()));
-        assertThatThrownBy(() -> Evidence.decode(new byte[31])).hasMessageContaining("evidence is not");
-        byte[] truncated = java.util.Arrays.copyOf(e.encode(), e.encode().length - 32);
-        assertThatThrownBy(() -> Evidence.decode(truncated)).hasMessageContaining("evidence is not");
     }
 
     @Test

@@ -98,7 +98,9 @@ class ClusterFixture implements AutoCloseable {
     static byte[] evidence(int quoteLen) {
         byte[] q = new byte[quoteLen];
         RND.nextBytes(q);
-        return new Evidence(q, "[{\"imr\":3,\"event\":\"compose-hash\"}]", "{\"runner\":\"docker-compose\"}").encode();
+        // the shape of docs/cluster-protocol.md's evidence: abi.encode(bytes quote, string eventLog, string appCompose)
+        return org.dstack4j.chain.abi.Abi.encode("(bytes,string,string)", q, "[{\"imr\":3,\"event\":\"compose-hash\"}]",
+                "{\"runner\":\"docker-compose\"}");
     }
 
     /** The Java side of the join binding (docs/cluster-protocol.md, "Report data"). */
