@@ -119,6 +119,11 @@ public final class AgentCommand implements Callable<Integer> {
             description = "Seed for the simulated keys, instance id and test certificates; same seed, same values.")
     String seed;
 
+    @Option(names = "--pki-seed", paramLabel = "TEXT",
+            description = "Seed of the TEST PKI (root CA, PCK chain, collateral signer) when it should differ from --seed: "
+                    + "agents with one --pki-seed and different --seed values are distinct CVMs whose quotes chain to one test root.")
+    String pkiSeed;
+
     @Option(names = "--write-collateral", paramLabel = "FILE",
             description = "With --simulator: write DCAP collateral (dcap-qvl QuoteCollateralV3 JSON) for the TEST PKI, "
                     + "then serve. A DCAP verifier pinned to the test root accepts the quotes as UpToDate.")
@@ -150,7 +155,7 @@ public final class AgentCommand implements Callable<Integer> {
                 SimulatorConfig config = new SimulatorConfig(seed,
                         appCompose == null ? AppCompose.defaults() : AppCompose.load(appCompose),
                         measurements == null ? MeasurementProfile.defaults() : MeasurementProfile.load(measurements),
-                        Optional.ofNullable(stateDir));
+                        Optional.ofNullable(stateDir), Optional.ofNullable(pkiSeed));
                 SimulatedTdx backend = SimulatedTdx.start(config);
                 SimulatorFiles.write(backend, writeCollateral, writeTestRoot, writeKmsRoot);
                 api = new GuestApi(backend, backend.appKeys(), backend.appCa(), AgentVersion.detect());
@@ -190,7 +195,7 @@ public final class AgentCommand implements Callable<Integer> {
     /** Options of one backend given with the other are mistakes; say so rather than ignore them. */
     private void rejectOptionsOfTheOtherBackend() {
         var parsed = spec.commandLine().getParseResult();
-        List<String> wrong = (tdx ? List.of("--state-dir", "--measurements", "--seed", "--write-collateral", "--write-test-root", "--write-kms-root")
+        List<String> wrong = (tdx ? List.of("--state-dir", "--measurements", "--seed", "--pki-seed", "--write-collateral", "--write-test-root", "--write-kms-root")
                 : List.of("--configfs-root", "--sysfs-rtmr", "--event-log", "--key-file")).stream()
                 .filter(parsed::hasMatchedOption).toList();
         if (!wrong.isEmpty()) {

@@ -49,7 +49,7 @@ public final class SimulatedTdx implements TeeBackend {
         this.profile = config.profile();
         this.compose = config.appCompose();
         this.store = store;
-        this.pki = TestPki.create(kdf, profile.pckTcb());
+        this.pki = TestPki.create(config.pkiSeed().isPresent() ? new SeedKdf(config.pkiSeed().get()) : kdf, profile.pckTcb());
         byte[] userData = Arrays.copyOf(kdf.derive("qe-user-data", 16), 20); // QE id then 4 zero bytes, as real quotes
         this.signer = new QuoteSigner(P256Key.derive(kdf, "attestation-key"), pki, profile.qeReport(),
                 profile.qeAuthData(), profile.qeSvn(), profile.pceSvn(), userData);

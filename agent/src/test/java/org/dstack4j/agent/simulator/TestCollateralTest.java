@@ -51,6 +51,27 @@ class TestCollateralTest {
     }
 
     @Test
+    void sharedPkiSeedGivesDistinctCvmsOnOneTestRoot() throws Exception {
+        SimulatedTdx a = SimulatedTdx.start(new SimulatorConfig("node-a", AppCompose.defaults(), PROFILE, Optional.empty(),
+                Optional.of("platform")));
+        SimulatedTdx b = SimulatedTdx.start(new SimulatorConfig("node-b", AppCompose.defaults(), PROFILE, Optional.empty(),
+                Optional.of("platform")));
+        assertThat(a.testRootPem()).isEqualTo(b.testRootPem()).isEqualTo(TestCollateral.rootPem("platform", PROFILE));
+        assertThat(a.collateral()).isEqualTo(b.collateral()).isEqualTo(TestCollateral.forSeed("platform", PROFILE));
+        assertThat(a.appKeys().k256Key()).isNotEqualTo(b.appKeys().k256Key());
+        // without a PKI seed each seed has its own root, as before
+        SimulatedTdx c = SimulatedTdx.start(new SimulatorConfig("node-a", AppCompose.defaults(), PROFILE, Optional.empty()));
+        assertThat(c.testRootPem()).isEqualTo(TestCollateral.rootPem("node-a", PROFILE)).isNotEqualTo(a.testRootPem());
+        // both CVMs' quotes pass DCAP under the one shared root and collateral
+        var verifier = org.dstack4j.attestation.dcap.DcapVerifier.withTrustedRoot(certs(a.testRootPem()).getFirst());
+        var collateral = org.dstack4j.attestation.dcap.CollateralJson.parse(a.collateral().toJson().getBytes(StandardCharsets.UTF_8));
+        for (SimulatedTdx tdx : List.of(a, b)) {
+            var v = verifier.verify(tdx.quote(new byte[64]).quote(), collateral, java.time.Instant.parse("2026-01-01T00:00:00Z"), false);
+            assertThat(v.valid()).as(String.valueOf(v.firstFailure())).isTrue();
+        }
+    }
+
+    @Test
     void signaturesAndChainsVerifyUnderTheTestRoot() throws Exception {
         TestCollateral c = TestCollateral.forSeed("seed", PROFILE);
         X509Certificate root = certs(TestCollateral.rootPem("seed", PROFILE)).getFirst();

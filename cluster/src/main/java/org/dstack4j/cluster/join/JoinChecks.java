@@ -1,0 +1,293 @@
+package org.dstack4j.cluster.join;
+
+import org.dstack4j.cluster.contract.PolicyKind;
+import org.dstack4j.cluster.contract.RequestState;
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.dstack4j.attestation.dcap.Collateral;
+import org.dstack4j.attestation.dcap.DcapVerification;
+import org.dstack4j.attestation.dcap.DcapVerifier;
+import org.dstack4j.attestation.dcap.IntelRootCa;
+import org.dstack4j.attestation.dcap.PreparedCollateral;
+import org.dstack4j.attestation.quote.QuoteFormatException;
+import org.dstack4j.attestation.quote.TdReport;
+import org.dstack4j.attestation.quote.TdxQuote;
+import org.dstack4j.chain.Keccak;
+import org.dstack4j.cluster.binding.ClusterPin;
+import org.dstack4j.cluster.binding.Evidence;
+import org.dstack4j.cluster.binding.EvidenceFormatException;
+import org.dstack4j.cluster.binding.ReportDataBinding;
+import org.dstack4j.sdk.EventLog;
+import org.dstack4j.sdk.EventLogEntry;
+import org.dstack4j.sdk.EventLogFormatException;
+import org.dstack4j.sdk.RuntimeEvents;
+
+/**
+ * A member's 14 join checks (docs/cluster-protocol.md "Join checks"), in order; the first failure is the outcome.
+ * DCAP is our verifier ({@link DcapVerifier}) evaluated at the request block's chain time; the report data is
+ * rebuilt from the on-chain request, never taken from the request's claims. Thread-safe; never throws for bad input.
+ */
+public final class JoinChecks {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String KEY_PROVIDER = "key-provider";
+    private static final String COMPOSE_HASH = "compose-hash";
+
+    private final MemberSettings settings;
+    private final ClusterPolicy policy;
+    private final CollateralSource collateral;
+
+    public JoinChecks(MemberSettings settings, ClusterPolicy policy, CollateralSource collateral) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.collateral = Objects.requireNonNull(collateral, "collateral");
+    }
+
+    /**
+     * Runs the checks.
+     *
+     * @param request  the request as read from the chain at the member's confirmed depth
+     * @param evidence the evidence bytes from the request's {@code JoinRequested} event
+     */
+    public JoinOutcome check(RequestView request, byte[] evidence) {
+        try {
+            return new Run(request, evidence).run();
+        } catch (Stop s) {
+            return s.outcome;
+        } catch (RuntimeException e) {
+            // A bug or an input the parsers did not foresee: decide nothing rather than answer wrongly.
+            return new JoinOutcome.Undecided(JoinCheck.REQUEST_PENDING, "internal error: " + e.getClass().getSimpleName());
+        }
+    }
+
+    /** Early exit carrying the outcome. */
+    private static final class Stop extends Exception {
+        final transient JoinOutcome outcome;
+
+        Stop(JoinOutcome outcome) {
+            super(null, null, false, false);
+            this.outcome = outcome;
+        }
+    }
+
+    private static Stop fail(JoinCheck c, String reason) {
+        return new Stop(new JoinOutcome.Failed(c, reason));
+    }
+
+    private final class Run {
+        private final RequestView req;
+        private final byte[] evidenceBytes;
+        private final List<String> details = new ArrayList<>();
+
+        Run(RequestView req, byte[] evidenceBytes) {
+            this.req = req;
+            this.evidenceBytes = evidenceBytes;
+        }
+
+        private void pass(JoinCheck c, String detail) {
+            details.add(c.checkName() + ": " + detail);
+        }
+
+        private boolean allowed(JoinCheck c, PolicyKind kind, byte[] value) throws Stop {
+            try {
+                return policy.isAllowed(kind, value);
+            } catch (ClusterPolicy.PolicyUnavailableException e) {
+                throw new Stop(new JoinOutcome.Undecided(c, "policy read failed: " + e.getMessage()));
+            }
+        }
+
+        JoinOutcome run() throws Stop {
+            // 1 request-pending
+            if (req.state() != RequestState.PENDING) throw fail(JoinCheck.REQUEST_PENDING, "request " + req.requestId() + " is " + req.state());
+            if (req.nodeRemoved()) throw fail(JoinCheck.REQUEST_PENDING, "node " + req.node() + " was removed from the cluster");
+            pass(JoinCheck.REQUEST_PENDING, "pending");
+            // 2 request-fresh
+            long deadline = req.requestBlock() + req.requestTtl();
+            if (req.confirmedBlock() > deadline) {
+                throw fail(JoinCheck.REQUEST_FRESH, "confirmed block " + req.confirmedBlock() + " is past the request's last block " + deadline);
+            }
+            pass(JoinCheck.REQUEST_FRESH, "live until block " + deadline);
+            // 3 evidence-hash
+            if (evidenceBytes == null || !MessageDigest.isEqual(Keccak.keccak256(evidenceBytes), req.evidenceHash())) {
+                throw fail(JoinCheck.EVIDENCE_HASH, "keccak256 of the event's evidence is not the request's evidenceHash");
+            }
+            pass(JoinCheck.EVIDENCE_HASH, "keccak256(evidence) = evidenceHash");
+            // 4 quote-format
+            Evidence ev;
+            TdxQuote quote;
+            try {
+                ev = Evidence.decode(evidenceBytes);
+                quote = TdxQuote.parse(ev.quote());
+            } catch (EvidenceFormatException | QuoteFormatException e) {
+                throw fail(JoinCheck.QUOTE_FORMAT, e.getMessage());
+            }
+            pass(JoinCheck.QUOTE_FORMAT, "TDX v" + quote.version() + " quote");
+            // 5 dcap, against the root the quote's chain names (check 6 decides whether that root is acceptable)
+            X509Certificate root = quoteRoot(quote);
+            Collateral col;
+            try {
+                col = collateral.collateralFor(ev.quote());
+            } catch (CollateralSource.CollateralUnavailableException e) {
+                throw new Stop(new JoinOutcome.Undecided(JoinCheck.DCAP, "no collateral: " + e.getMessage()));
+            }
+            boolean intel = MessageDigest.isEqual(PolicyValues.dcapRoot(root), PolicyValues.dcapRoot(IntelRootCa.certificate()));
+            DcapVerifier verifier = intel ? DcapVerifier.intel() : DcapVerifier.withTrustedRoot(root);
+            // allowDebug: the debug bit is check 8's to report, by name
+            DcapVerification v = verifier.verify(ev.quote(), PreparedCollateral.of(col), req.requestBlockTime(), true);
+            if (!v.valid()) {
+                throw fail(JoinCheck.DCAP, v.firstFailure().map(c -> c.name() + ": " + c.detail()).orElse("invalid") + " (at "
+                        + req.requestBlockTime() + ")");
+            }
+            pass(JoinCheck.DCAP, "valid at " + req.requestBlockTime() + ", status " + v.status());
+            // 6 dcap-root
+            byte[] rootValue = PolicyValues.dcapRoot(root);
+            String rootHex = HexFormat.of().formatHex(rootValue);
+            if (!intel && !settings.allowTestRoot()) {
+                throw fail(JoinCheck.DCAP_ROOT, "the quote chains to " + rootHex + ", not Intel's root, and this member's measured settings "
+                        + "allow only Intel's");
+            }
+            if (!allowed(JoinCheck.DCAP_ROOT, PolicyKind.DCAP_ROOT, rootValue)) {
+                throw fail(JoinCheck.DCAP_ROOT, "root " + rootHex + " is not an allowed DCAP_ROOT");
+            }
+            pass(JoinCheck.DCAP_ROOT, (intel ? "Intel root " : "test root ") + rootHex);
+            // 7 tcb-status
+            if (!allowed(JoinCheck.TCB_STATUS, PolicyKind.TCB_STATUS, PolicyValues.tcbStatus(v.status()))) {
+                throw fail(JoinCheck.TCB_STATUS, "TCB status " + v.status() + " is not an allowed TCB_STATUS");
+            }
+            pass(JoinCheck.TCB_STATUS, v.status());
+            // 8 debug-td
+            TdReport td = quote.tdReport();
+            if (td.isDebug()) throw fail(JoinCheck.DEBUG_TD, "the TD has the DEBUG attribute: its memory is readable by the host");
+            pass(JoinCheck.DEBUG_TD, "not debug");
+            // 9 report-data, rebuilt from the on-chain request
+            byte[] expected = ReportDataBinding.join(settings.cluster(), req.anchorHash(), req.encKey(), req.node());
+            if (!MessageDigest.isEqual(expected, td.reportData())) {
+                throw fail(JoinCheck.REPORT_DATA, "the quote's report data does not bind this chain, contract, anchor block, key and node");
+            }
+            pass(JoinCheck.REPORT_DATA, "binds request " + req.requestId());
+            // 10 rtmr3-replay
+            EventLog log = replayed(ev.eventLog(), td);
+            pass(JoinCheck.RTMR3_REPLAY, log.rtmr3Events().size() + " RTMR3 events replay to the quote's RTMR3");
+            // 11 measurement
+            EventLogEntry kp = single(log, KEY_PROVIDER, JoinCheck.MEASUREMENT);
+            byte[] m = PolicyValues.measurement(td.mrTd(), td.rtmr0(), td.rtmr1(), td.rtmr2(), recomputedDigest(kp));
+            if (!allowed(JoinCheck.MEASUREMENT, PolicyKind.MEASUREMENT, m)) {
+                throw fail(JoinCheck.MEASUREMENT, "MRTD/RTMR0-2/key-provider measurement " + HexFormat.of().formatHex(m) + " is not allowed");
+            }
+            pass(JoinCheck.MEASUREMENT, HexFormat.of().formatHex(m));
+            // 12 compose-hash
+            byte[] composeEvent = payload(single(log, COMPOSE_HASH, JoinCheck.COMPOSE_HASH), JoinCheck.COMPOSE_HASH);
+            byte[] composeHash = PolicyValues.sha256(ev.appCompose());
+            if (!MessageDigest.isEqual(composeEvent, composeHash)) {
+                throw fail(JoinCheck.COMPOSE_HASH, "the compose-hash event is not SHA-256 of the evidence's app-compose");
+            }
+            if (!allowed(JoinCheck.COMPOSE_HASH, PolicyKind.COMPOSE_HASH, composeHash)) {
+                throw fail(JoinCheck.COMPOSE_HASH, "compose hash " + HexFormat.of().formatHex(composeHash) + " is not an allowed COMPOSE_HASH");
+            }
+            pass(JoinCheck.COMPOSE_HASH, HexFormat.of().formatHex(composeHash));
+            // 13 launcher-compose
+            JsonNode compose = composeJson(ev.appCompose());
+            JsonNode launcher = compose.get("docker_compose_file");
+            if (launcher != null) {
+                if (!launcher.isTextual()) throw fail(JoinCheck.LAUNCHER_COMPOSE, "docker_compose_file is not a string");
+                byte[] lh = PolicyValues.sha256(launcher.textValue());
+                if (!allowed(JoinCheck.LAUNCHER_COMPOSE, PolicyKind.LAUNCHER_COMPOSE_HASH, lh)) {
+                    throw fail(JoinCheck.LAUNCHER_COMPOSE, "launcher compose " + HexFormat.of().formatHex(lh) + " is not an allowed LAUNCHER_COMPOSE_HASH");
+                }
+                pass(JoinCheck.LAUNCHER_COMPOSE, HexFormat.of().formatHex(lh));
+            } else {
+                pass(JoinCheck.LAUNCHER_COMPOSE, "no launcher compose");
+            }
+            // 14 cluster-pin
+            Optional<ClusterPin> pin;
+            try {
+                pin = ClusterPin.fromCompose(ev.appCompose());
+            } catch (ClusterPin.PinFormatException e) {
+                throw fail(JoinCheck.CLUSTER_PIN, e.getMessage());
+            }
+            if (pin.isEmpty()) throw fail(JoinCheck.CLUSTER_PIN, "the app-compose has no " + ClusterPin.FIELD + " pin");
+            if (!pin.get().cluster().equals(settings.cluster())) {
+                throw fail(JoinCheck.CLUSTER_PIN, "the app-compose pins chain " + pin.get().cluster().chainId() + " contract "
+                        + pin.get().cluster().contract() + ", not this cluster");
+            }
+            if (pin.get().keys().isEmpty() || !pin.get().keys().get().equals(settings.keys())) {
+                throw fail(JoinCheck.CLUSTER_PIN, "the app-compose does not pin this cluster's signer and encryption key");
+            }
+            pass(JoinCheck.CLUSTER_PIN, "pins this cluster");
+            return new JoinOutcome.Passed(details);
+        }
+
+        private X509Certificate quoteRoot(TdxQuote quote) throws Stop {
+            Optional<String> pem = quote.signatureData().qeReportCertificationData().flatMap(q -> q.certificationData().pemChain())
+                    .or(() -> quote.signatureData().certificationData().pemChain());
+            if (pem.isEmpty()) throw fail(JoinCheck.DCAP, "the quote carries no PCK certificate chain (certification data type 5)");
+            try {
+                var certs = CertificateFactory.getInstance("X.509")
+                        .generateCertificates(new ByteArrayInputStream(pem.get().getBytes(StandardCharsets.US_ASCII)));
+                if (certs.isEmpty()) throw fail(JoinCheck.DCAP, "the quote's PCK certificate chain is empty");
+                return (X509Certificate) List.copyOf(certs).getLast();
+            } catch (CertificateException e) {
+                throw fail(JoinCheck.DCAP, "the quote's PCK certificate chain does not parse");
+            }
+        }
+
+        private EventLog replayed(String eventLogJson, TdReport td) throws Stop {
+            JoinCheck c = JoinCheck.RTMR3_REPLAY;
+            EventLog log;
+            byte[] replay;
+            try {
+                log = EventLog.parse(eventLogJson);
+                replay = log.replay(3);
+            } catch (EventLogFormatException | IllegalArgumentException e) {
+                throw fail(c, "the event log cannot be replayed: " + e.getMessage());
+            }
+            for (EventLogEntry e : log.rtmr3Events()) {
+                if (e.eventType() != RuntimeEvents.DSTACK_RUNTIME_EVENT_TYPE) throw fail(c, "RTMR3 event \"" + e.event() + "\" is not a dstack runtime event");
+            }
+            if (log.digestMismatches().stream().anyMatch(e -> e.imr() == 3)) {
+                throw fail(c, "an RTMR3 event's logged digest differs from the one recomputed from its name and payload");
+            }
+            if (!RuntimeEvents.sameRegister(replay, td.rtmr3())) throw fail(c, "the RTMR3 events do not replay to the quote's RTMR3");
+            return log;
+        }
+
+        private EventLogEntry single(EventLog log, String name, JoinCheck c) throws Stop {
+            List<EventLogEntry> found = log.rtmr3Events().stream().filter(e -> name.equals(e.event())).toList();
+            if (found.size() != 1) throw fail(c, "expected exactly one " + name + " event in RTMR3, found " + found.size());
+            return found.getFirst();
+        }
+
+        private byte[] payload(EventLogEntry e, JoinCheck c) throws Stop {
+            try {
+                return e.payloadBytes();
+            } catch (IllegalArgumentException x) {
+                throw fail(c, e.event() + " payload is not hex");
+            }
+        }
+
+        private byte[] recomputedDigest(EventLogEntry e) throws Stop {
+            return RuntimeEvents.digest(e.eventType(), e.event(), payload(e, JoinCheck.MEASUREMENT));
+        }
+
+        private JsonNode composeJson(String text) throws Stop {
+            try {
+                JsonNode n = JSON.readTree(text);
+                if (n == null || !n.isObject()) throw fail(JoinCheck.LAUNCHER_COMPOSE, "the app-compose is not a JSON object");
+                return n;
+            } catch (JacksonException e) {
+                throw fail(JoinCheck.LAUNCHER_COMPOSE, "the app-compose is not valid JSON");
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package org.dstack4j.cluster.binding;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.dstack4j.chain.Address;
+import org.junit.jupiter.api.Test;
+
+class ClusterPinTest {
+    private static final String C = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
+    private static final String S = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
+    private static final String K = "0x" + "0b".repeat(32);
+
+    private static String compose(String pin) {
+        return "{\"name\":\"n\",\"dstack4j_cluster\":" + pin + "}";
+    }
+
+    @Test
+    void readsAJoinersAndAGenesisPin() throws Exception {
+        ClusterPin p = ClusterPin.fromCompose(compose("{\"chain_id\":31337,\"contract\":\"" + C + "\",\"signer\":\"" + S
+                + "\",\"enc_key\":\"" + K + "\",\"allow_test_root\":true}")).orElseThrow();
+        assertThat(p.cluster()).isEqualTo(new ClusterRef(31337, Address.parse(C)));
+        assertThat(p.keys().orElseThrow().signer()).isEqualTo(Address.parse(S));
+        assertThat(p.allowTestRoot()).isTrue();
+        ClusterPin g = ClusterPin.fromCompose(compose("{\"chain_id\":1,\"contract\":\"" + C + "\"}")).orElseThrow();
+        assertThat(g.keys()).isEmpty();
+        assertThat(g.allowTestRoot()).isFalse();
+        assertThat(ClusterPin.fromCompose("{\"name\":\"n\"}")).isEmpty();
+    }
+
+    @Test
+    void malformedPinsNameTheField() {
+        String base = "\"chain_id\":1,\"contract\":\"" + C + "\"";
+        assertThatThrownBy(() -> ClusterPin.fromCompose(compose("{" + base + ",\"signer\":\"" + S + "\"}")))
+                .hasMessageContaining("come together");
+        assertThatThrownBy(() -> ClusterPin.fromCompose(compose("{" + base + ",\"signer\":\"" + S + "\",\"enc_key\":\"0x0b\"}")))
+                .hasMessageContaining("enc_key");
+        assertThatThrownBy(() -> ClusterPin.fromCompose(compose("{\"chain_id\":-1,\"contract\":\"" + C + "\"}"))).hasMessageContaining("chain_id");
+        assertThatThrownBy(() -> ClusterPin.fromCompose(compose("{\"chain_id\":1,\"contract\":\"0x12\"}"))).hasMessageContaining("contract");
+        assertThatThrownBy(() -> ClusterPin.fromCompose(compose("{" + base + ",\"allow_test_root\":\"yes\"}"))).hasMessageContaining("allow_test_root");
+        assertThatThrownBy(() -> ClusterPin.fromCompose(compose("{" + base + ",\"rpc\":\"x\"}"))).hasMessageContaining("rpc");
+        // a repeated key could show one value to one parser and another to the next
+        assertThatThrownBy(() -> ClusterPin.fromCompose("{\"dstack4j_cluster\":{" + base + "},\"dstack4j_cluster\":{}}"))
+                .hasMessageContaining("repeats a key");
+    }
+}

@@ -1,0 +1,230 @@
+package org.dstack4j.cluster.join;
+
+import org.dstack4j.cluster.contract.PolicyKind;
+import org.dstack4j.cluster.contract.RequestState;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Optional;
+import org.dstack4j.chain.Address;
+import org.dstack4j.chain.Keccak;
+import org.dstack4j.cluster.binding.ClusterPin;
+import org.dstack4j.cluster.binding.ClusterRef;
+import org.dstack4j.cluster.binding.Evidence;
+import org.dstack4j.cluster.node.Newcomer;
+import org.dstack4j.cluster.secret.ClusterPublicKeys;
+import org.dstack4j.cluster.secret.ClusterSecret;
+import org.dstack4j.cluster.secret.KeyDerivation;
+import org.dstack4j.cluster.testing.MapPolicy;
+import org.dstack4j.cluster.testing.Request;
+import org.dstack4j.cluster.testing.SimulatedCvm;
+import org.dstack4j.sdk.EventLog;
+import org.dstack4j.sdk.EventLogEntry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The 14 join checks on evidence from real simulator agents (the product's agent on unix sockets, quotes signed by
+ * the shared TEST PKI): one passing join, then each check failing for the reason it exists. The policy is an
+ * in-memory stand-in for the contract's {@code isAllowed}; its values are computed here from what the agents report,
+ * not by the code under test.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class JoinChecksTest {
+    private static final ClusterRef REF = new ClusterRef(31337, Address.parse("0x5fbdb2315678afecb367f032d93f642f64180aa3"));
+    private static final Instant CHAIN_TIME = Instant.parse("2026-06-01T00:00:00Z");
+    private static final String OTHER_LAUNCHER = "services:\n  evil:\n    image: evil\n";
+    private static final SecureRandom RND = new SecureRandom();
+
+    @TempDir
+    static Path dir;
+    private ClusterSecret secret;
+    private ClusterPublicKeys keys;
+    private SimulatedCvm good;
+    private SimulatedCvm otherMrtd;
+    private SimulatedCvm debug;
+    private SimulatedCvm otherCompose;
+    private MapPolicy policy;
+    private org.dstack4j.attestation.dcap.Collateral collateral;
+
+    @BeforeAll
+    void startAgents() throws Exception {
+        secret = ClusterSecret.generate(RND);
+        keys = KeyDerivation.of(secret, REF).publicKeys();
+        String compose = SimulatedCvm.compose("cluster-node", REF, Optional.of(keys), true, SimulatedCvm.LAUNCHER_COMPOSE);
+        good = SimulatedCvm.start(dir, "newcomer-good", compose, SimulatedCvm.profileWith("source", "default"));
+        byte[] mrtd = good.profile().mrtd();
+        mrtd[0] ^= 1;
+        otherMrtd = SimulatedCvm.start(dir, "newcomer-mrtd", compose, SimulatedCvm.profileWith("mrtd", mrtd));
+        byte[] attrs = good.profile().tdAttributes();
+        attrs[0] |= 1; // TDATTRIBUTES.DEBUG
+        debug = SimulatedCvm.start(dir, "newcomer-debug", compose, SimulatedCvm.profileWith("tdAttributes", attrs));
+        ClusterPublicKeys otherKeys = KeyDerivation.of(ClusterSecret.generate(RND), REF).publicKeys();
+        otherCompose = SimulatedCvm.start(dir, "newcomer-compose",
+                SimulatedCvm.compose("other-node", REF, Optional.of(otherKeys), true, OTHER_LAUNCHER), SimulatedCvm.profileWith("source", "x"));
+
+        collateral = good.collateral();
+        policy = org.dstack4j.cluster.testing.NodePolicy.mapPolicy(good);
+    }
+
+    @AfterAll
+    void stopAgents() {
+        for (SimulatedCvm c : new SimulatedCvm[] {good, otherMrtd, debug, otherCompose}) if (c != null) c.close();
+        secret.destroy();
+    }
+
+    private static byte[] sha256(String s) throws Exception {
+        return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A newcomer on {@code cvm} prepares a request as the protocol says; returns the on-chain view and the evidence. */
+    private record Join(Request request, byte[] evidence) {}
+
+    private Join join(SimulatedCvm cvm) throws Exception {
+        Address node = cvm.nodeAddress();
+        ClusterPin pin = ClusterPin.fromCompose(cvm.compose()).orElseThrow();
+        byte[] anchor = new byte[32];
+        RND.nextBytes(anchor);
+        try (Newcomer n = Newcomer.start(pin, node, RND)) {
+            Evidence ev = cvm.evidence(n.reportData(anchor));
+            Request r = new Request(BigInteger.valueOf(7), node, n.encKey(), 99, anchor, ev.hash(), 100, CHAIN_TIME,
+                    RequestState.PENDING, false, 103, 50);
+            return new Join(r, ev.encode());
+        }
+    }
+
+    private JoinChecks checks(MapPolicy p, boolean allowTestRoot) throws Exception {
+        return new JoinChecks(new MemberSettings(REF, keys, allowTestRoot), p, quote -> collateral);
+    }
+
+    private JoinOutcome run(Join j) throws Exception {
+        return checks(policy, true).check(j.request(), j.evidence());
+    }
+
+    private static void assertFailed(JoinOutcome o, JoinCheck check, String reasonPart) {
+        assertThat(o).isInstanceOf(JoinOutcome.Failed.class);
+        JoinOutcome.Failed f = (JoinOutcome.Failed) o;
+        assertThat(f.check()).as(f.reason()).isEqualTo(check);
+        assertThat(f.reason()).contains(reasonPart);
+    }
+
+    @Test
+    void aGoodNewcomerPassesAllFourteenChecks() throws Exception {
+        JoinOutcome o = run(join(good));
+        assertThat(o).as(o.toString()).isInstanceOf(JoinOutcome.Passed.class);
+        assertThat(((JoinOutcome.Passed) o).details()).hasSize(14).first().asString().startsWith("request-pending");
+    }
+
+    @Test
+    void wrongMrtdFailsMeasurement() throws Exception {
+        assertFailed(run(join(otherMrtd)), JoinCheck.MEASUREMENT, "is not allowed");
+    }
+
+    @Test
+    void anAgentsDebugTdFailsDebugTd() throws Exception {
+        assertFailed(run(join(debug)), JoinCheck.DEBUG_TD, "DEBUG");
+    }
+
+    @Test
+    void unknownComposeHashFailsComposeHashThenLauncherThenPin() throws Exception {
+        Join j = join(otherCompose);
+        assertFailed(run(j), JoinCheck.COMPOSE_HASH, "not an allowed COMPOSE_HASH");
+        MapPolicy p = policy.copy().allow(PolicyKind.COMPOSE_HASH, sha256(otherCompose.compose()));
+        assertFailed(checks(p, true).check(j.request(), j.evidence()), JoinCheck.LAUNCHER_COMPOSE, "not an allowed LAUNCHER_COMPOSE_HASH");
+        p.allow(PolicyKind.LAUNCHER_COMPOSE_HASH, sha256(OTHER_LAUNCHER));
+        assertFailed(checks(p, true).check(j.request(), j.evidence()), JoinCheck.CLUSTER_PIN, "does not pin this cluster's signer");
+    }
+
+    @Test
+    void tcbStatusNotAllowedFailsTcbStatus() throws Exception {
+        MapPolicy p = policy.copy().remove(PolicyKind.TCB_STATUS, Keccak.keccak256("UpToDate".getBytes(StandardCharsets.UTF_8)));
+        Join j = join(good);
+        assertFailed(checks(p, true).check(j.request(), j.evidence()), JoinCheck.TCB_STATUS, "UpToDate");
+    }
+
+    @Test
+    void testRootWhereTheMemberSaysIntelFailsDcapRoot() throws Exception {
+        Join j = join(good);
+        assertFailed(checks(policy, false).check(j.request(), j.evidence()), JoinCheck.DCAP_ROOT, "allow only Intel's");
+        MapPolicy noRoot = policy.copy().remove(PolicyKind.DCAP_ROOT, MessageDigest.getInstance("SHA-256").digest(good.testRoot().getEncoded()));
+        assertFailed(checks(noRoot, true).check(j.request(), j.evidence()), JoinCheck.DCAP_ROOT, "not an allowed DCAP_ROOT");
+    }
+
+    @Test
+    void collateralExpiredAtTheRequestsChainTimeFailsDcap() throws Exception {
+        Join j = join(good);
+        // the test collateral's nextUpdate is 2049-12-31: a request block after it finds it expired
+        assertFailed(run(new Join(j.request().withTime(Instant.parse("2050-01-02T00:00:00Z")), j.evidence())), JoinCheck.DCAP, "2050-01-02");
+    }
+
+    @Test
+    void reportDataForAnotherAnchorKeyNodeContractOrChainFailsReportData() throws Exception {
+        Join j = join(good);
+        byte[] otherAnchor = j.request().anchorHash();
+        otherAnchor[0] ^= 1;
+        byte[] otherKey = j.request().encKey();
+        otherKey[0] ^= 1;
+        for (Request r : new Request[] {j.request().withAnchorHash(otherAnchor), j.request().withEncKey(otherKey),
+                j.request().withNode(REF.contract())}) {
+            assertFailed(run(new Join(r, j.evidence())), JoinCheck.REPORT_DATA, "does not bind");
+        }
+        for (ClusterRef other : new ClusterRef[] {new ClusterRef(1, REF.contract()), new ClusterRef(31337, j.request().node())}) {
+            JoinChecks c = new JoinChecks(new MemberSettings(other, keys, true), policy, quote -> collateral);
+            assertFailed(c.check(j.request(), j.evidence()), JoinCheck.REPORT_DATA, "does not bind");
+        }
+    }
+
+    @Test
+    void evidenceThatIsNotTheHashedOneFailsEvidenceHash() throws Exception {
+        Join j = join(good);
+        Join other = join(good); // genuine evidence, but not what this request committed to
+        assertFailed(run(new Join(j.request(), other.evidence())), JoinCheck.EVIDENCE_HASH, "evidenceHash");
+    }
+
+    @Test
+    void expiredOrAnsweredOrRemovedRequestsFailFirst() throws Exception {
+        Join j = join(good);
+        assertFailed(run(new Join(j.request().withConfirmedBlock(151), j.evidence())), JoinCheck.REQUEST_FRESH, "past the request's last block 150");
+        assertThat(run(new Join(j.request().withConfirmedBlock(150), j.evidence()))).isInstanceOf(JoinOutcome.Passed.class);
+        assertFailed(run(new Join(j.request().withState(RequestState.ONBOARDED, false), j.evidence())), JoinCheck.REQUEST_PENDING, "ONBOARDED");
+        assertFailed(run(new Join(j.request().withState(RequestState.PENDING, true), j.evidence())), JoinCheck.REQUEST_PENDING, "removed");
+    }
+
+    @Test
+    void anEditedEventLogFailsRtmr3Replay() throws Exception {
+        Join j = join(good);
+        Evidence ev = Evidence.decode(j.evidence());
+        EventLog log = EventLog.parse(ev.eventLog());
+        java.util.List<EventLogEntry> entries = new java.util.ArrayList<>(log.entries());
+        entries.removeLast(); // drop the last RTMR3 event
+        Evidence edited = new Evidence(ev.quote(), EventLog.of(entries).toJson(), ev.appCompose());
+        assertFailed(run(new Join(j.request().withEvidenceHash(edited.hash()), edited.encode())), JoinCheck.RTMR3_REPLAY, "do not replay");
+    }
+
+    @Test
+    void garbageQuoteFailsQuoteFormat() throws Exception {
+        Join j = join(good);
+        Evidence ev = Evidence.decode(j.evidence());
+        Evidence bad = new Evidence(new byte[100], ev.eventLog(), ev.appCompose());
+        assertFailed(run(new Join(j.request().withEvidenceHash(bad.hash()), bad.encode())), JoinCheck.QUOTE_FORMAT, "");
+    }
+
+    @Test
+    void missingCollateralOrPolicyDecidesNothing() throws Exception {
+        Join j = join(good);
+        JoinChecks noCollateral = new JoinChecks(new MemberSettings(REF, keys, true), policy, quote -> {
+            throw new CollateralSource.CollateralUnavailableException("relay refused", null);
+        });
+        assertThat(noCollateral.check(j.request(), j.evidence())).isEqualTo(new JoinOutcome.Undecided(JoinCheck.DCAP, "no collateral: relay refused"));
+        assertThat(checks(policy.copy().down(), true).check(j.request(), j.evidence())).isInstanceOf(JoinOutcome.Undecided.class);
+    }
+}
