@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
             "launch the node from an approved image digest recorded in RTMR3, run a dstack-compatible",
             "guest agent (with a simulator), and verify attestations."
         },
-        subcommands = {LaunchCommand.class, AgentCommand.class, QuoteCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {LaunchCommand.class, AgentCommand.class, QuoteCommand.class, VerifyCommand.class, AppComposeCommand.class,
+            ComposeCommand.class, CommandLine.HelpCommand.class},
         footer = {
             "",
             "Examples:",
