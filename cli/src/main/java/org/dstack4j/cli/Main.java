@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
             "guest agent (with a simulator), and verify attestations."
         },
         subcommands = {LaunchCommand.class, AgentCommand.class, QuoteCommand.class, VerifyCommand.class, AppComposeCommand.class,
-            ComposeCommand.class, CommandLine.HelpCommand.class},
+            ComposeCommand.class, ImageCommand.class, CommandLine.HelpCommand.class},
         footer = {
             "",
             "Examples:",
