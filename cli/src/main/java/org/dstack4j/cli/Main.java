@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
             "guest agent (with a simulator), and verify attestations."
         },
         subcommands = {LaunchCommand.class, AgentCommand.class, QuoteCommand.class, VerifyCommand.class, AppComposeCommand.class,
-            ComposeCommand.class, ImageCommand.class, CommandLine.HelpCommand.class},
+            ComposeCommand.class, ImageCommand.class, MeasureCommand.class, CommandLine.HelpCommand.class},
         footer = {
             "",
             "Examples:",
@@ -23,6 +23,10 @@ import picocli.CommandLine.Command;
             "  dstack4j quote --dstack-socket /tmp/dstack.sock",
             "  dstack4j verify --public-data public_data.json --allowed-image-hashes image-digest.bin \\",
             "      --allowed-launcher-compose-hashes launchers.txt",
+            "  dstack4j measure --metadata img/metadata.json --cpus 8 --memory 64G --qemu-version 8.2.2 \\",
+            "      --acpi-profile mpc-8vcpu-64g-qemu-8.2.2",
+            "  dstack4j image verify img --release 0.5.8",
+            "  dstack4j app-compose normalize app-compose.json --check",
             "",
             "Run 'dstack4j help <command>' for a command's options."
         })
