@@ -32,8 +32,8 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "app-compose",
         mixinStandardHelpOptions = true,
-        description = {"Write an app-compose.json byte-for-byte as dstack's vmm-cli.py compose does and print its",
-            "compose-hash (RTMR3), app-id and mr_config_id. A byte of whitespace changes the hash."},
+        description = {"App-compose bytes exactly as dstack's vmm-cli.py compose writes them.",
+            "Prints compose-hash (RTMR3), app-id and mr_config_id. A byte of whitespace changes the hash."},
         subcommands = {AppComposeCommand.Normalize.class, AppComposeCommand.Build.class},
         footer = {"", "Exit status: 0 done (and --check passes), 1 --check fails, 2 bad input."})
 public final class AppComposeCommand implements Runnable {

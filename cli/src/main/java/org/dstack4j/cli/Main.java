@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         description = {
             "The trusted code around an MPC node in an Intel TDX confidential VM managed by dstack:",
             "launch the node from an approved image digest recorded in RTMR3, run a dstack-compatible",
-            "guest agent (with a simulator), and verify attestations."
+            "guest agent (with a simulator), verify attestations, and compute what a CVM will measure",
+            "(MRTD, RTMR0-2, os_image_hash, compose-hash) from the operator's files."
         },
         subcommands = {LaunchCommand.class, AgentCommand.class, QuoteCommand.class, VerifyCommand.class, AppComposeCommand.class,
             ComposeCommand.class, ImageCommand.class, MeasureCommand.class, CommandLine.HelpCommand.class},

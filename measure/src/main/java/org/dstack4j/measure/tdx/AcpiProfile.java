@@ -40,7 +40,7 @@ public record AcpiProfile(String name, int cpus, long memoryBytes, String qemuVe
                 out.add(new AcpiProfile(p.get("name").asText(), p.get("cpus").asInt(), p.get("memory_bytes").asLong(),
                         p.get("qemu_version").asText(),
                         new AcpiTables(new AcpiLayout(layout), HexFormat.of().parseHex(p.get("tables_sha384").asText()),
-                                "profile " + p.get("name").asText() + " (" + source + ")"),
+                                "profile " + p.get("name").asText()),
                         source));
             }
             return List.copyOf(out);
