@@ -105,10 +105,10 @@ public final class MeasureCommand implements Callable<Integer> {
                 }
                 out.println();
             }
-            out.println("MRTD:  " + Hex.encode(m.mrtd()));
-            out.println("RTMR0: " + Hex.encode(m.rtmr0()));
-            out.println("RTMR1: " + Hex.encode(m.rtmr1()));
-            out.println("RTMR2: " + Hex.encode(m.rtmr2()));
+            out.println("MRTD:  " + m.mrtd());
+            out.println("RTMR0: " + m.rtmr0());
+            out.println("RTMR1: " + m.rtmr1());
+            out.println("RTMR2: " + m.rtmr2());
             if (kp != null) out.println("key_provider_event_digest: " + Hex.encode(kp));
             return 0;
         });
@@ -117,10 +117,10 @@ public final class MeasureCommand implements Callable<Integer> {
     private String json(Measurement m, byte[] kp) {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode o = mapper.createObjectNode();
-        o.put("mrtd", Hex.encode(m.mrtd()));
-        o.put("rtmr0", Hex.encode(m.rtmr0()));
-        o.put("rtmr1", Hex.encode(m.rtmr1()));
-        o.put("rtmr2", Hex.encode(m.rtmr2()));
+        o.put("mrtd", m.mrtd());
+        o.put("rtmr0", m.rtmr0());
+        o.put("rtmr1", m.rtmr1());
+        o.put("rtmr2", m.rtmr2());
         if (kp != null) o.put("key_provider_event_digest", Hex.encode(kp));
         if (explain) {
             ArrayNode events = o.putArray("events");

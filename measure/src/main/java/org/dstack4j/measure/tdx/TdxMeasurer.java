@@ -2,6 +2,7 @@ package org.dstack4j.measure.tdx;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import org.dstack4j.measure.MeasureInputException;
 
@@ -47,8 +48,9 @@ public final class TdxMeasurer {
         List<MeasuredEvent> all = new ArrayList<>(r0);
         all.addAll(r1);
         all.addAll(r2);
-        return new Measurement(in.firmware().mrtd(in.qemu().twoPass()), Measurement.replay(r0), Measurement.replay(r1),
-                Measurement.replay(r2), all);
+        HexFormat hex = HexFormat.of();
+        return new Measurement(hex.formatHex(in.firmware().mrtd(in.qemu().twoPass())), hex.formatHex(Measurement.replay(r0)),
+                hex.formatHex(Measurement.replay(r1)), hex.formatHex(Measurement.replay(r2)), all);
     }
 
     /** RTMR0's 13 events. */

@@ -44,7 +44,8 @@ class Rtmr0Test {
         }
         String rtmr0 = HEX.formatHex(Measurement.replay(ours));
         assertThat(rtmr0).startsWith("e673be2f").isEqualTo(Fixtures.prodTcbInfo().get("rtmr0").asText())
-                .isEqualTo(Fixtures.vectors().at("/mpc_prod_0_5_8_8vcpu_64G_qemu_8_2_2/rtmr0").asText());
+                .isEqualTo(Fixtures.vectors().at("/mpc_prod_0_5_8_8vcpu_64G_qemu_8_2_2/rtmr0").asText())
+                .isEqualTo(Fixtures.vectors().at("/mpc_dev_0_5_8_8vcpu_64G_qemu_8_2_2/rtmr0").asText());
         for (Fixtures.Capture c : Fixtures.captures()) assertThat(c.tcbInfo().get("rtmr0").asText()).isEqualTo(rtmr0);
     }
 
