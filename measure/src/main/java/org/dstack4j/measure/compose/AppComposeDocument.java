@@ -39,7 +39,6 @@ public final class AppComposeDocument {
     static final JsonMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .build();
 
     private final ObjectNode json;
@@ -68,6 +67,9 @@ public final class AppComposeDocument {
         } catch (JacksonException e) {
             throw new MeasureInputException("app-compose " + source + " is not valid JSON (" + e.getOriginalMessage()
                     + " at line " + e.getLocation().getLineNr() + "); fix the JSON", e);
+        } catch (NumberFormatException e) {
+            // Jackson reports a number it cannot represent (an exponent of thousands of digits) this way.
+            throw new MeasureInputException("app-compose " + source + " has a number out of range: " + e.getMessage(), e);
         }
         if (tree == null || !tree.isObject()) {
             throw new MeasureInputException("app-compose " + source + " must be a JSON object");

@@ -20,7 +20,8 @@ public final class PythonJson {
     /**
      * The text of {@code node}.
      *
-     * @throws IllegalArgumentException on a string holding a lone UTF-16 surrogate (Python could not encode it)
+     * @throws IllegalArgumentException on a string holding a lone UTF-16 surrogate (Python could not encode it) or a
+     *                                  float beyond the double range (Python would write non-JSON {@code Infinity})
      */
     public static String dumps(JsonNode node) {
         StringBuilder sb = new StringBuilder();
@@ -99,8 +100,8 @@ public final class PythonJson {
 
     /** Python's {@code repr(float)}: shortest round-trip digits, fixed notation for 1e-4 <= |x| < 1e16. */
     static String floatRepr(double d) {
-        if (Double.isNaN(d)) return "NaN";
-        if (Double.isInfinite(d)) return d > 0 ? "Infinity" : "-Infinity";
+        // Python would write NaN / Infinity, which no JSON parser (dstack's serde included) reads back.
+        if (!Double.isFinite(d)) throw new IllegalArgumentException("a number is too large for a 64-bit float (Python would write " + d + ")");
         if (d == 0) return (1 / d < 0) ? "-0.0" : "0.0";
         // Double.toString gives the shortest round-trip digits since JDK 19; only the layout differs.
         BigDecimal bd = new BigDecimal(Double.toString(Math.abs(d))).stripTrailingZeros();

@@ -19,6 +19,8 @@ public final class Tdvf {
     static final UUID TDX_METADATA_OFFSET = UUID.fromString("e47a6535-984a-4798-865e-4685a7bf8ec2");
     static final long PAGE = 0x1000;
     private static final int EXTEND_CHUNK = 0x100;
+    /** Largest section accepted: MRTD hashes a record per page, so this bounds the work a bad file can cause. */
+    static final long MAX_SECTION_BYTES = 1L << 30;
     /** Largest firmware accepted. */
     public static final long MAX_BYTES = 64L << 20;
 
@@ -91,6 +93,7 @@ public final class Tdvf {
             String bad = null;
             if (sec.memoryAddress() % PAGE != 0) bad = "memory address not page aligned";
             else if (sec.memoryDataSize() % PAGE != 0 || sec.memoryDataSize() < 0) bad = "memory size not page aligned";
+            else if (sec.memoryDataSize() > MAX_SECTION_BYTES) bad = "memory size " + sec.memoryDataSize() + " is over 1 GiB (no TDVF has that)";
             else if (sec.memoryDataSize() < sec.rawDataSize()) bad = "memory size smaller than its data";
             else if ((sec.attributes() & TdvfSection.ATTR_MR_EXTEND) != 0 && sec.dataOffset() + sec.memoryDataSize() > fw.length) {
                 bad = "measured data runs past the end of the file (truncated firmware?)";

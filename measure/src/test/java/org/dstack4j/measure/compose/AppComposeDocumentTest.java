@@ -84,6 +84,13 @@ class AppComposeDocumentTest {
     }
 
     @Test
+    void floatsAreParsedAsPythonFloatsAre() throws Exception {
+        // An underflow keeps its sign, as float("-1.5e-498") does in Python.
+        assertThat(AppComposeDocument.normalize("{\"f\":-151.5E-498,\"g\":0.1}".getBytes(StandardCharsets.UTF_8), "t").text())
+                .isEqualTo("{\n    \"f\": -0.0,\n    \"g\": 0.1\n}");
+    }
+
+    @Test
     void pythonFloatRepr() {
         assertThat(PythonJson.floatRepr(0.0001)).isEqualTo("0.0001");
         assertThat(PythonJson.floatRepr(0.00001)).isEqualTo("1e-05");
@@ -147,7 +154,7 @@ class AppComposeDocumentTest {
     }
 
     @Test
-    void badDocumentsAreOneClearError() {
+    void badDocumentsAreOneClearError() throws Exception {
         assertThatThrownBy(() -> AppComposeDocument.normalize("{\"a\":1,\"a\":2}".getBytes(StandardCharsets.UTF_8), "dup.json"))
                 .isInstanceOf(MeasureInputException.class).hasMessageContaining("dup.json").hasMessageContaining("Duplicate");
         assertThatThrownBy(() -> AppComposeDocument.normalize("[1]".getBytes(StandardCharsets.UTF_8), "arr.json"))
@@ -158,6 +165,11 @@ class AppComposeDocumentTest {
                 .isInstanceOf(MeasureInputException.class).hasMessageContaining("surrogate");
         assertThatThrownBy(() -> AppComposeDocument.normalize("{} {}".getBytes(StandardCharsets.UTF_8), "two.json"))
                 .isInstanceOf(MeasureInputException.class).hasMessageContaining("two.json");
+        // An exponent of 80 digits underflows to 0.0, as Python's float() does; one that overflows is refused.
+        assertThat(AppComposeDocument.normalize(("{\"f\":1e-" + "8".repeat(80) + "}").getBytes(StandardCharsets.UTF_8), "exp.json").text())
+                .isEqualTo("{\n    \"f\": 0.0\n}");
+        assertThatThrownBy(() -> AppComposeDocument.normalize("{\"f\":-1e400}".getBytes(StandardCharsets.UTF_8), "inf.json"))
+                .isInstanceOf(MeasureInputException.class).hasMessageContaining("inf.json").hasMessageContaining("too large");
     }
 
     @Test
