@@ -11,9 +11,11 @@ import picocli.CommandLine.Command;
         description = {
             "The trusted code around an MPC node in an Intel TDX confidential VM managed by dstack:",
             "launch the node from an approved image digest recorded in RTMR3, run a dstack-compatible",
-            "guest agent (with a simulator), and verify attestations."
+            "guest agent (with a simulator), verify attestations, and compute what a CVM will measure",
+            "(MRTD, RTMR0-2, os_image_hash, compose-hash) from the operator's files."
         },
-        subcommands = {LaunchCommand.class, AgentCommand.class, QuoteCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {LaunchCommand.class, AgentCommand.class, QuoteCommand.class, VerifyCommand.class, AppComposeCommand.class,
+            ComposeCommand.class, ImageCommand.class, MeasureCommand.class, CommandLine.HelpCommand.class},
         footer = {
             "",
             "Examples:",
@@ -22,6 +24,10 @@ import picocli.CommandLine.Command;
             "  dstack4j quote --dstack-socket /tmp/dstack.sock",
             "  dstack4j verify --public-data public_data.json --allowed-image-hashes image-digest.bin \\",
             "      --allowed-launcher-compose-hashes launchers.txt",
+            "  dstack4j measure --metadata img/metadata.json --cpus 8 --memory 64G --qemu-version 8.2.2 \\",
+            "      --acpi-profile mpc-8vcpu-64g-qemu-8.2.2",
+            "  dstack4j image verify img --release 0.5.8",
+            "  dstack4j app-compose normalize app-compose.json --check",
             "",
             "Run 'dstack4j help <command>' for a command's options."
         })
