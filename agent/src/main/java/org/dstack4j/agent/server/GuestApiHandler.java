@@ -1,11 +1,9 @@
 package org.dstack4j.agent.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
@@ -25,7 +23,7 @@ import org.eclipse.jetty.util.Fields;
 
 /**
  * HTTP framing of the guest API: {@code POST /<Method>} (or {@code /v0/<Method>}) with a JSON object body (an empty body is
- * {@code {}}) or {@code GET /<Method>?field=value}; JSON responses; errors as
+ * {@code {}}; strict UTF-8 and strict JSON, see {@link RequestJson}) or {@code GET /<Method>?field=value}; JSON responses; errors as
  * {@code {"error":"…"}} with 400 (bad input, unknown method), 405 (other HTTP methods),
  * 413 (body over the cap) or 500.
  *
@@ -139,7 +137,7 @@ final class GuestApiHandler extends Handler.Abstract.NonBlocking {
                 if (last) {
                     ObjectNode params;
                     try {
-                        params = parseBody(body.toByteArray());
+                        params = RequestJson.parseBody(body.toByteArray());
                     } catch (GuestApiException e) {
                         send(response, callback, e);
                         return;
@@ -155,33 +153,8 @@ final class GuestApiHandler extends Handler.Abstract.NonBlocking {
         return "request body is larger than " + maxBodyBytes + " bytes";
     }
 
-    private static ObjectNode parseBody(byte[] raw) throws GuestApiException {
-        if (isBlank(raw)) {
-            return JSON.createObjectNode();
-        }
-        JsonNode node;
-        try {
-            node = JSON.readTree(raw);
-        } catch (IOException e) {
-            throw GuestApiException.badRequest("request body is not valid JSON");
-        }
-        if (node == null || !node.isObject()) {
-            throw GuestApiException.badRequest("request body must be a JSON object");
-        }
-        return (ObjectNode) node;
-    }
-
-    private static boolean isBlank(byte[] raw) {
-        for (byte b : raw) {
-            if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private static ObjectNode queryFields(Request request) {
-        ObjectNode out = JSON.createObjectNode();
+        ObjectNode out = RequestJson.emptyObject();
         Fields fields = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
         for (Fields.Field f : fields) {
             out.put(f.getName(), f.getValue());
