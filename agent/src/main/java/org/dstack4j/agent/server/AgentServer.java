@@ -13,14 +13,16 @@ import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * Serves the dstack guest API over HTTP/1.1 on a unix domain socket (Jetty core handlers).
+ * Serves the dstack guest API over HTTP/1.1 on a unix domain socket (Jetty core handlers). The socket
+ * is bound in a private 0700 directory and appears at its path only with its mode set, so no other
+ * user can connect at any moment, whatever the umask.
  * {@link #close()} stops the server and removes the socket.
  */
 public final class AgentServer implements AutoCloseable {
 
     /**
      * @param socketPath   unix socket path (at most 107 bytes)
-     * @param socketMode   permission bits set on the socket after bind
+     * @param socketMode   permission bits of the socket, set before it appears at {@code socketPath}
      * @param idleTimeout  idle connections are closed after this
      * @param maxBodyBytes request body cap in bytes
      */
@@ -62,6 +64,8 @@ public final class AgentServer implements AutoCloseable {
     public static AgentServer start(Config config, GuestApi api) throws AgentServerException {
         Path path = config.socketPath().toAbsolutePath();
         SocketFile.claim(path);
+        // bound in a private 0700 directory, moved to the real path once its mode is set (see SocketFile)
+        Path bindPath = SocketFile.privateBindPath(path);
         QueuedThreadPool threads = new QueuedThreadPool(32, 2);
         threads.setName("dstack4j-agent");
         Server server = new Server(threads);
@@ -69,7 +73,7 @@ public final class AgentServer implements AutoCloseable {
         http.setSendServerVersion(false);
         http.setSendDateHeader(false);
         UnixDomainServerConnector connector = new UnixDomainServerConnector(server, new HttpConnectionFactory(http));
-        connector.setUnixDomainPath(path);
+        connector.setUnixDomainPath(bindPath);
         connector.setIdleTimeout(config.idleTimeout().toMillis());
         server.addConnector(connector);
         server.setHandler(new GuestApiHandler(api, config.maxBodyBytes(), threads));
@@ -78,12 +82,15 @@ public final class AgentServer implements AutoCloseable {
             server.start();
         } catch (Exception e) {
             stopQuietly(server);
+            SocketFile.removePrivateDir(bindPath);
             throw new AgentServerException("cannot serve on " + path + ": " + e.getMessage(), e);
         }
         try {
-            SocketFile.setMode(path, config.socketMode());
+            SocketFile.setMode(bindPath, config.socketMode());
+            SocketFile.publish(bindPath, path);
         } catch (AgentServerException e) {
             stopQuietly(server);
+            SocketFile.removePrivateDir(bindPath);
             SocketFile.release(path);
             throw e;
         }

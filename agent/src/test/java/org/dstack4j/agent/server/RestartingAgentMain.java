@@ -1,0 +1,29 @@
+package org.dstack4j.agent.server;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import org.dstack4j.agent.api.AgentVersion;
+import org.dstack4j.agent.api.GuestApi;
+import org.dstack4j.agent.simulator.AppCompose;
+import org.dstack4j.agent.simulator.MeasurementProfile;
+import org.dstack4j.agent.simulator.SimulatedTdx;
+import org.dstack4j.agent.simulator.SimulatorConfig;
+
+/** Child-process entry of {@link SocketStartupRaceTest}: starts and stops the agent on a socket {@code rounds} times. */
+public final class RestartingAgentMain {
+    private RestartingAgentMain() {}
+
+    public static void main(String[] args) throws Exception {
+        Path socket = Path.of(args[0]);
+        int rounds = Integer.parseInt(args[1]);
+        SimulatedTdx tdx = SimulatedTdx.start(new SimulatorConfig("race-seed", AppCompose.defaults(),
+                MeasurementProfile.defaults(), Optional.empty()));
+        GuestApi api = new GuestApi(tdx, tdx.appKeys(), tdx.appCa(), new AgentVersion("race", "r"));
+        for (int i = 0; i < rounds; i++) {
+            try (AgentServer server = AgentServer.start(AgentServer.Config.of(socket), api)) {
+                Thread.sleep(2); // let a connection that got in be served, as a real agent would
+            }
+        }
+        System.out.println("rounds=" + rounds);
+    }
+}
