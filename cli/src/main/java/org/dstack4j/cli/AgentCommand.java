@@ -164,8 +164,7 @@ public final class AgentCommand implements Callable<Integer> {
                 label = "tdx";
                 rtmr3 = backend::rtmr3Hex;
             }
-            server = AgentServer.start(new AgentServer.Config(socket, mode,
-                    AgentServer.Config.DEFAULT_IDLE_TIMEOUT, AgentServer.Config.DEFAULT_MAX_BODY_BYTES), api);
+            server = AgentServer.start(AgentServer.Config.of(socket, mode), api);
         } catch (ProfileException | TdxStartException | AgentServerException | IOException e) {
             err.println("dstack4j agent: " + e.getMessage());
             err.flush();

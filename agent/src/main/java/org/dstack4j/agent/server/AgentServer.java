@@ -25,26 +25,44 @@ public final class AgentServer implements AutoCloseable {
      * @param socketMode   permission bits of the socket, set before it appears at {@code socketPath}
      * @param idleTimeout  idle connections are closed after this
      * @param maxBodyBytes request body cap in bytes
+     * @param maxConnections most open connections; over it the connection idle the longest is closed
+     * @param requestDeadline a new connection must send a complete request, and a request its whole
+     *                        body, within this
      */
     public record Config(Path socketPath, Set<PosixFilePermission> socketMode, Duration idleTimeout,
-            int maxBodyBytes) {
+            int maxBodyBytes, int maxConnections, Duration requestDeadline) {
         /** Default socket mode 0660: owner and group (the app containers) may connect. */
         public static final Set<PosixFilePermission> DEFAULT_MODE = PosixFilePermissions.fromString("rw-rw----");
         /** Default body cap: 64 KiB. */
         public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
         /** Default idle timeout: 30 s. */
         public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+        /** Default connection cap: 256 (a CVM has a handful of legitimate clients). */
+        public static final int DEFAULT_MAX_CONNECTIONS = 256;
+        /** Default request deadline: 10 s (a request to a local socket takes milliseconds to send). */
+        public static final Duration DEFAULT_REQUEST_DEADLINE = Duration.ofSeconds(10);
 
         public Config {
             socketMode = Set.copyOf(socketMode);
-            if (maxBodyBytes < 1 || idleTimeout.isNegative() || idleTimeout.isZero()) {
-                throw new IllegalArgumentException("maxBodyBytes and idleTimeout must be positive");
+            if (maxBodyBytes < 1 || maxConnections < 1 || !isPositive(idleTimeout) || !isPositive(requestDeadline)) {
+                throw new IllegalArgumentException(
+                        "maxBodyBytes, maxConnections, idleTimeout and requestDeadline must be positive");
             }
         }
 
-        /** Defaults (mode 0660, 30 s idle timeout, 64 KiB bodies) for a socket path. */
+        private static boolean isPositive(Duration d) {
+            return !d.isNegative() && !d.isZero();
+        }
+
+        /** Defaults (mode 0660, 30 s idle timeout, 64 KiB bodies, 256 connections, 10 s deadline) for a socket path. */
         public static Config of(Path socketPath) {
-            return new Config(socketPath, DEFAULT_MODE, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_BYTES);
+            return of(socketPath, DEFAULT_MODE);
+        }
+
+        /** Defaults with the given socket mode. */
+        public static Config of(Path socketPath, Set<PosixFilePermission> socketMode) {
+            return new Config(socketPath, socketMode, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
+                    DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_DEADLINE);
         }
     }
 
@@ -75,8 +93,10 @@ public final class AgentServer implements AutoCloseable {
         UnixDomainServerConnector connector = new UnixDomainServerConnector(server, new HttpConnectionFactory(http));
         connector.setUnixDomainPath(bindPath);
         connector.setIdleTimeout(config.idleTimeout().toMillis());
+        connector.addBean(new ConnectionGuard(config.maxConnections(), config.requestDeadline(),
+                connector.getScheduler()));
         server.addConnector(connector);
-        server.setHandler(new GuestApiHandler(api, config.maxBodyBytes(), threads));
+        server.setHandler(new GuestApiHandler(api, config.maxBodyBytes(), config.requestDeadline(), threads));
         server.setStopTimeout(5_000);
         try {
             server.start();
