@@ -100,7 +100,7 @@ public final class AgentCommand implements Callable<Integer> {
     String socketMode;
 
     @Option(names = "--state-dir", paramLabel = "DIR",
-            description = "Directory keeping the event log (events.json) across restarts; a restart replays it "
+            description = "Directory keeping the event log (events.jsonl, append-only) across restarts; a restart replays it "
                     + "and does not re-emit boot events. Default: state in memory only.")
     Path stateDir;
 
