@@ -96,4 +96,16 @@ class SimulatorEventStorageTest {
                 .isInstanceOf(ProfileException.class).hasMessageContaining("events.json")
                 .hasMessageContaining("fresh --state-dir");
     }
+
+    @Test
+    void theSimulatedBootLogReplaysToTheQuotedRtmr0To2() throws Exception {
+        // verifiers replay RTMR0-2 from the log (issue 16 item 9): the simulator's log must pass that too
+        SimulatedTdx tdx = SimulatedTdx.start(config(Optional.empty()));
+        var m = tdx.measurements();
+        org.dstack4j.sdk.EventLog log = org.dstack4j.sdk.EventLog.of(m.eventLog());
+        assertThat(log.forRegister(0)).isNotEmpty();
+        assertThat(log.replay(0)).isEqualTo(m.rtmr0());
+        assertThat(log.replay(1)).isEqualTo(m.rtmr1());
+        assertThat(log.replay(2)).isEqualTo(m.rtmr2());
+    }
 }
