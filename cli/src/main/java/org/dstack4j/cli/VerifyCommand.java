@@ -203,10 +203,10 @@ public final class VerifyCommand implements Callable<Integer> {
             out.flush();
             return valid ? 0 : 1;
         } catch (BadInput e) {
-            err.println("dstack4j verify: " + e.getMessage());
+            err.println("dstack4j verify: " + TerminalText.escape(String.valueOf(e.getMessage())));
             return 2;
         } catch (IOException e) {
-            err.println("dstack4j verify: " + e.getMessage());
+            err.println("dstack4j verify: " + TerminalText.escape(String.valueOf(e.getMessage())));
             return 2;
         }
     }

@@ -12,13 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import org.dstack4j.agent.api.AgentVersion;
-import org.dstack4j.agent.api.GuestApi;
-import org.dstack4j.agent.simulator.AppCompose;
-import org.dstack4j.agent.simulator.MeasurementProfile;
-import org.dstack4j.agent.simulator.SimulatedTdx;
-import org.dstack4j.agent.simulator.SimulatorConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,11 +35,9 @@ class ConnectionLimitsTest {
     @BeforeEach
     void start() throws Exception {
         socket = dir.resolve("dstack.sock");
-        SimulatedTdx tdx = SimulatedTdx.start(new SimulatorConfig("cap-seed", AppCompose.defaults(),
-                MeasurementProfile.defaults(), Optional.empty()));
         server = AgentServer.start(new AgentServer.Config(socket, AgentServer.Config.DEFAULT_MODE,
                         Duration.ofSeconds(30), AgentServer.Config.DEFAULT_MAX_BODY_BYTES, CAP, DEADLINE),
-                new GuestApi(tdx, tdx.appKeys(), tdx.appCa(), new AgentVersion("dstack4j-test", "abc123")));
+                SimulatorApis.fresh("cap-seed"));
         client = new AgentClient(socket);
     }
 

@@ -1,13 +1,7 @@
 package org.dstack4j.agent.server;
 
 import java.nio.file.Path;
-import java.util.Optional;
-import org.dstack4j.agent.api.AgentVersion;
 import org.dstack4j.agent.api.GuestApi;
-import org.dstack4j.agent.simulator.AppCompose;
-import org.dstack4j.agent.simulator.MeasurementProfile;
-import org.dstack4j.agent.simulator.SimulatedTdx;
-import org.dstack4j.agent.simulator.SimulatorConfig;
 
 /** Child-process entry of {@link SocketStartupRaceTest}: starts and stops the agent on a socket {@code rounds} times. */
 public final class RestartingAgentMain {
@@ -16,9 +10,7 @@ public final class RestartingAgentMain {
     public static void main(String[] args) throws Exception {
         Path socket = Path.of(args[0]);
         int rounds = Integer.parseInt(args[1]);
-        SimulatedTdx tdx = SimulatedTdx.start(new SimulatorConfig("race-seed", AppCompose.defaults(),
-                MeasurementProfile.defaults(), Optional.empty()));
-        GuestApi api = new GuestApi(tdx, tdx.appKeys(), tdx.appCa(), new AgentVersion("race", "r"));
+        GuestApi api = SimulatorApis.fresh("race-seed");
         for (int i = 0; i < rounds; i++) {
             try (AgentServer server = AgentServer.start(AgentServer.Config.of(socket), api)) {
                 Thread.sleep(2); // let a connection that got in be served, as a real agent would

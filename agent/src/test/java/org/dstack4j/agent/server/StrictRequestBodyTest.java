@@ -5,14 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HexFormat;
-import java.util.Optional;
 import java.util.stream.Stream;
-import org.dstack4j.agent.api.AgentVersion;
-import org.dstack4j.agent.api.GuestApi;
-import org.dstack4j.agent.simulator.AppCompose;
-import org.dstack4j.agent.simulator.MeasurementProfile;
-import org.dstack4j.agent.simulator.SimulatedTdx;
-import org.dstack4j.agent.simulator.SimulatorConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,11 +26,8 @@ class StrictRequestBodyTest {
 
     @BeforeEach
     void start() throws Exception {
-        SimulatedTdx tdx = SimulatedTdx.start(new SimulatorConfig("strict-seed", AppCompose.defaults(),
-                MeasurementProfile.defaults(), Optional.empty()));
         Path socket = dir.resolve("dstack.sock");
-        server = AgentServer.start(AgentServer.Config.of(socket),
-                new GuestApi(tdx, tdx.appKeys(), tdx.appCa(), new AgentVersion("dstack4j-test", "abc123")));
+        server = AgentServer.start(AgentServer.Config.of(socket), SimulatorApis.fresh("strict-seed"));
         client = new AgentClient(socket);
     }
 
