@@ -72,7 +72,18 @@ final class GuestApiHandler extends Handler.Abstract.NonBlocking {
                     reader.run();
                 }
             }
-            case "GET" -> dispatch(method, queryFields(request), response, callback);
+            case "GET" -> {
+                ObjectNode query;
+                try {
+                    query = queryFields(request);
+                } catch (RuntimeException badEncoding) {
+                    // Jetty refuses malformed UTF-8 in %-escapes; answer in the API's error shape
+                    send(response, callback, GuestApiException.badRequest(
+                            "query string is not valid UTF-8 percent-encoding"));
+                    return true;
+                }
+                dispatch(method, query, response, callback);
+            }
             default -> {
                 response.getHeaders().put(HttpHeader.ALLOW, HttpMethod.GET + ", " + HttpMethod.POST);
                 send(response, callback, 405,

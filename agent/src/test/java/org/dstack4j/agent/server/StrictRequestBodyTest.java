@@ -94,6 +94,17 @@ class StrictRequestBodyTest {
         assertThat(client.postBytes("EmitEvent", utf8("{\"event\":\"app-ünï\"}")).status()).isEqualTo(200);
     }
 
+    @Test
+    void malformedUtf8InAQueryStringIsA400InTheApisErrorShape() throws Exception {
+        for (String q : new String[] {"%ED%A0%80", "%C1%AD", "%FF"}) {
+            var reply = client.get("GetKey?path=" + q);
+            assertThat(reply.status()).as(q).isEqualTo(400);
+            assertThat(reply.body().get("error").asText()).contains("UTF-8");
+        }
+        assertThat(client.get("GetKey?path=%F0%9F%98%80").body().get("key"))
+                .isEqualTo(client.postBytes("GetKey", utf8("{\"path\":\"😀\"}")).body().get("key"));
+    }
+
     private String rtmr3() throws Exception {
         var reply = client.post("GetQuote", "{\"report_data\":\"\"}");
         assertThat(reply.status()).isEqualTo(200);
