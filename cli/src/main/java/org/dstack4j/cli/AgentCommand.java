@@ -100,7 +100,7 @@ public final class AgentCommand implements Callable<Integer> {
     String socketMode;
 
     @Option(names = "--state-dir", paramLabel = "DIR",
-            description = "Directory keeping the event log (events.json) across restarts; a restart replays it "
+            description = "Directory keeping the event log (events.jsonl, append-only) across restarts; a restart replays it "
                     + "and does not re-emit boot events. Default: state in memory only.")
     Path stateDir;
 
@@ -169,8 +169,7 @@ public final class AgentCommand implements Callable<Integer> {
                 label = "tdx";
                 rtmr3 = backend::rtmr3Hex;
             }
-            server = AgentServer.start(new AgentServer.Config(socket, mode,
-                    AgentServer.Config.DEFAULT_IDLE_TIMEOUT, AgentServer.Config.DEFAULT_MAX_BODY_BYTES), api);
+            server = AgentServer.start(AgentServer.Config.of(socket, mode), api);
         } catch (ProfileException | TdxStartException | AgentServerException | IOException e) {
             err.println("dstack4j agent: " + e.getMessage());
             err.flush();

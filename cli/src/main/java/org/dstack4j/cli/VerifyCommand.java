@@ -53,6 +53,7 @@ import org.dstack4j.sdk.EventLog;
 import org.dstack4j.sdk.GetQuoteResponse;
 import org.dstack4j.sdk.Hex;
 import org.dstack4j.sdk.InfoResponse;
+import org.dstack4j.sdk.TerminalText;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -214,10 +215,10 @@ public final class VerifyCommand implements Callable<Integer> {
             out.flush();
             return valid ? 0 : 1;
         } catch (BadInput e) {
-            err.println("dstack4j verify: " + e.getMessage());
+            err.println("dstack4j verify: " + TerminalText.escape(String.valueOf(e.getMessage())));
             return 2;
         } catch (IOException e) {
-            err.println("dstack4j verify: " + e.getMessage());
+            err.println("dstack4j verify: " + TerminalText.escape(String.valueOf(e.getMessage())));
             return 2;
         }
     }
@@ -416,13 +417,16 @@ public final class VerifyCommand implements Callable<Integer> {
 
     private static String text(boolean valid, DcapVerification dcap, AppVerification app, List<Check> checks, Instant at) {
         StringBuilder s = new StringBuilder();
+        // every value below may come from the evidence or collateral: escaped so it cannot forge a line
         for (Check c : checks) {
-            s.append(c.ok() ? "  ok    " : "  FAIL  ").append(String.format("%-26s", c.name())).append(' ').append(c.detail()).append('\n');
+            s.append(c.ok() ? "  ok    " : "  FAIL  ").append(String.format("%-26s", TerminalText.escape(c.name())))
+                    .append(' ').append(TerminalText.escape(c.detail())).append('\n');
         }
-        s.append("TCB status        ").append(dcap.status()).append('\n');
-        s.append("advisory IDs      ").append(dcap.advisoryIds().isEmpty() ? "(none)" : String.join(" ", dcap.advisoryIds())).append('\n');
-        s.append("mpc-image-digest  ").append(app.mpcImageDigest().orElse("(none)")).append('\n');
-        s.append("compose-hash      ").append(app.composeHash().orElse("(none)")).append('\n');
+        s.append("TCB status        ").append(TerminalText.escape(dcap.status())).append('\n');
+        s.append("advisory IDs      ").append(dcap.advisoryIds().isEmpty() ? "(none)"
+                : TerminalText.escape(String.join(" ", dcap.advisoryIds()))).append('\n');
+        s.append("mpc-image-digest  ").append(TerminalText.escape(app.mpcImageDigest().orElse("(none)"))).append('\n');
+        s.append("compose-hash      ").append(TerminalText.escape(app.composeHash().orElse("(none)"))).append('\n');
         s.append("verified at       ").append(at).append('\n');
         long failed = checks.stream().filter(c -> !c.ok()).count();
         s.append(valid ? "VALID: every check passed\n" : "INVALID: " + failed + " check(s) failed\n");

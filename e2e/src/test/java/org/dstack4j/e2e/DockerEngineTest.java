@@ -340,8 +340,33 @@ class DockerEngineTest {
     }
 
     @Test
-    void pingAnswersForARunningEngine() throws Exception {
-        engine.ping();
+    void pingAnswersForARunningEngineAndNeedsAnAnswer(@TempDir Path dir) throws Exception {
+        engine.ping(); // the private dockerd answers _ping
+        // a socket that accepts and hangs up without an HTTP answer is not an engine: ping must fail, naming it.
+        // (A socket that accepts and then stays silent is not tested: the response timeout is not applied over
+        // unix sockets by the engine client, so such a ping would wait for ever; see the hardening report.)
+        Path mute = dir.resolve("mute.sock");
+        try (var listener = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            listener.bind(java.net.UnixDomainSocketAddress.of(mute));
+            Thread hangUp = Thread.ofVirtual().start(() -> {
+                while (listener.isOpen()) {
+                    try (var ch = listener.accept()) {
+                        ch.read(java.nio.ByteBuffer.allocate(4096)); // read the request, answer nothing
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            });
+            try (DockerEngine notAnEngine = DockerEngine.connect("unix://" + mute, Duration.ofSeconds(2), Duration.ofSeconds(2))) {
+                assertThatThrownBy(notAnEngine::ping).isInstanceOfSatisfying(EngineException.class, e -> {
+                    assertThat(e.step()).isEqualTo(LaunchStep.PULL);
+                    assertThat(e.getMessage()).contains(mute.toString());
+                });
+            } finally {
+                listener.close();
+                hangUp.join(5_000);
+            }
+        }
     }
 
     private static void push(String repository, String tag) throws InterruptedException {

@@ -278,7 +278,13 @@ class LaunchEndToEndTest {
         Cli.Result r = launch("TEE", "--output", "json");
 
         assertThat(r.exit()).as(r.stderr()).isZero();
-        assertThat(fleet.tokenServer().requestCount()).isPositive();
+        // tokens were really issued for a pull of the repository, for the registry's service
+        assertThat(fleet.tokenServer().requests()).as("token requests").anySatisfy(q -> {
+            assertThat(q.status()).isEqualTo(200);
+            assertThat(q.service()).isEqualTo("dstack4j-registry");
+            assertThat(q.scopes()).anyMatch(sc -> sc.startsWith("repository:") && sc.endsWith(":pull"));
+        });
+        assertThat(fleet.tokenServer().requests()).noneMatch(q -> q.status() >= 500);
         assertThat(docker.inspectContainerCmd("mpc-node").exec().getImageId()).isEqualTo(v3.imageId());
     }
 

@@ -40,7 +40,8 @@ public record EventLog(List<EventLogEntry> entries) {
     /**
      * Parses the JSON text form: an array of {@code {"imr","event_type","digest","event","event_payload"}}
      * objects, as in {@code GetQuote.event_log}. {@code imr} and {@code event_type} are required;
-     * missing strings read as {@code ""}; unknown fields are ignored.
+     * missing strings read as {@code ""}; unknown fields are ignored. An {@code event} name holding a
+     * control, format or line-separator character or a lone surrogate is refused ({@link TerminalText}).
      *
      * @throws EventLogFormatException naming the entry and field when the text is not such an array
      */
@@ -76,6 +77,12 @@ public record EventLog(List<EventLogEntry> entries) {
         String digest = string(n, i, "digest");
         String event = string(n, i, "event");
         String payload = string(n, i, "event_payload");
+        if (TerminalText.hasUnprintable(event)) {
+            // no dstack event name holds one; such a name could forge printed output, and a lone
+            // surrogate hashes as '?' so two names would share a digest
+            throw new EventLogFormatException("event_log[" + i + "].event holds a control, format or line-separator"
+                    + " character or a lone surrogate; such names are refused");
+        }
         if (!digest.isEmpty() && hexLength(digest) != RuntimeEvents.RTMR_SIZE) {
             throw new EventLogFormatException("event_log[" + i + "].digest must be 96 hex chars or empty");
         }

@@ -51,6 +51,21 @@ class EventLogTest {
         assertThatThrownBy(() -> EventLog.parse("[{\"imr\":3,\"event_type\":1,\"event\":7}]")).hasMessageContaining("event must be a string");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"a\\nVALID", "esc\\u001b[8m", "cr\\r", "nul\\u0000",
+            "bidi\\u202e", "zwj\\u200d", "bom\\ufeff", "ls\\u2028", "ps\\u2029", "lone\\ud800", "lone\\udfff"})
+    void rejectsEventNamesThatCouldForgeOutputOrCollide(String escapedName) {
+        String json = "[{\"imr\":3,\"event_type\":134217729,\"event\":\"" + escapedName + "\",\"event_payload\":\"\"}]";
+        assertThatThrownBy(() -> EventLog.parse(json)).isInstanceOf(EventLogFormatException.class)
+                .hasMessageContaining("event_log[0].event holds a control, format or line-separator character");
+    }
+
+    @Test
+    void acceptsOrdinaryUnicodeEventNames() throws Exception {
+        assertThat(EventLog.parse("[{\"imr\":3,\"event_type\":1,\"event\":\"app-ünï-😀 x\\\\y\"}]").entries().getFirst().event())
+                .isEqualTo("app-ünï-😀 x\\y");
+    }
+
     @Test
     void replayRefusesNonRuntimeEntriesWithoutDigest() throws Exception {
         EventLog log = EventLog.parse("[{\"imr\":0,\"event_type\":1,\"digest\":\"\"}]");

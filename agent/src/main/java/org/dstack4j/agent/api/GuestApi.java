@@ -15,6 +15,7 @@ import org.dstack4j.agent.keys.AppKeys;
 import org.dstack4j.agent.pki.AppCa;
 import org.dstack4j.sdk.EventLogEntry;
 import org.dstack4j.sdk.Hex;
+import org.dstack4j.sdk.TerminalText;
 
 /**
  * The dstack guest agent API (docs/guest-api.md), independent of transport: a method name
@@ -22,7 +23,8 @@ import org.dstack4j.sdk.Hex;
  * EmitEvent, Info, Version, GetKey, GetTlsKey, Sign, Verify); a new method is one more entry.
  *
  * <p>Input rules: {@code report_data} ≤ 64 bytes; event names 1..{@value #MAX_EVENT_NAME_BYTES}
- * bytes of UTF-8 without control characters or {@code ':'} (a colon would make two different
+ * bytes of UTF-8 without control, format or line-separator characters (verifiers refuse them) or
+ * {@code ':'} (a colon would make two different
  * name/payload pairs hash to the same digest preimage), and not one of dstack's boot event names;
  * event payloads ≤ {@value #MAX_EVENT_PAYLOAD_BYTES} bytes.
  */
@@ -130,8 +132,9 @@ public final class GuestApi {
         if (event.getBytes(StandardCharsets.UTF_8).length > MAX_EVENT_NAME_BYTES) {
             throw GuestApiException.badRequest("event is longer than " + MAX_EVENT_NAME_BYTES + " bytes of UTF-8");
         }
-        if (event.codePoints().anyMatch(c -> Character.isISOControl(c) || c == ':')) {
-            throw GuestApiException.badRequest("event must not contain control characters or ':'");
+        // verifiers refuse such names (sdk EventLog): a log holding one could not be verified any more
+        if (event.indexOf(':') >= 0 || TerminalText.hasUnprintable(event)) {
+            throw GuestApiException.badRequest("event must not contain control, format or line-separator characters or ':'");
         }
         if (RESERVED_EVENT_NAMES.contains(event)) {
             throw GuestApiException.badRequest("event " + event + " is reserved for dstack's boot sequence");

@@ -13,36 +13,56 @@ import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * Serves the dstack guest API over HTTP/1.1 on a unix domain socket (Jetty core handlers).
+ * Serves the dstack guest API over HTTP/1.1 on a unix domain socket (Jetty core handlers). The socket
+ * is bound in a private 0700 directory and appears at its path only with its mode set, so no other
+ * user can connect at any moment, whatever the umask.
  * {@link #close()} stops the server and removes the socket.
  */
 public final class AgentServer implements AutoCloseable {
 
     /**
      * @param socketPath   unix socket path (at most 107 bytes)
-     * @param socketMode   permission bits set on the socket after bind
+     * @param socketMode   permission bits of the socket, set before it appears at {@code socketPath}
      * @param idleTimeout  idle connections are closed after this
      * @param maxBodyBytes request body cap in bytes
+     * @param maxConnections most open connections; over it the connection idle the longest is closed
+     * @param requestDeadline a new connection must send a complete request, and a request its whole
+     *                        body, within this
      */
     public record Config(Path socketPath, Set<PosixFilePermission> socketMode, Duration idleTimeout,
-            int maxBodyBytes) {
+            int maxBodyBytes, int maxConnections, Duration requestDeadline) {
         /** Default socket mode 0660: owner and group (the app containers) may connect. */
         public static final Set<PosixFilePermission> DEFAULT_MODE = PosixFilePermissions.fromString("rw-rw----");
         /** Default body cap: 64 KiB. */
         public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
         /** Default idle timeout: 30 s. */
         public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+        /** Default connection cap: 256 (a CVM has a handful of legitimate clients). */
+        public static final int DEFAULT_MAX_CONNECTIONS = 256;
+        /** Default request deadline: 10 s (a request to a local socket takes milliseconds to send). */
+        public static final Duration DEFAULT_REQUEST_DEADLINE = Duration.ofSeconds(10);
 
         public Config {
             socketMode = Set.copyOf(socketMode);
-            if (maxBodyBytes < 1 || idleTimeout.isNegative() || idleTimeout.isZero()) {
-                throw new IllegalArgumentException("maxBodyBytes and idleTimeout must be positive");
+            if (maxBodyBytes < 1 || maxConnections < 1 || !isPositive(idleTimeout) || !isPositive(requestDeadline)) {
+                throw new IllegalArgumentException(
+                        "maxBodyBytes, maxConnections, idleTimeout and requestDeadline must be positive");
             }
         }
 
-        /** Defaults (mode 0660, 30 s idle timeout, 64 KiB bodies) for a socket path. */
+        private static boolean isPositive(Duration d) {
+            return !d.isNegative() && !d.isZero();
+        }
+
+        /** Defaults (mode 0660, 30 s idle timeout, 64 KiB bodies, 256 connections, 10 s deadline) for a socket path. */
         public static Config of(Path socketPath) {
-            return new Config(socketPath, DEFAULT_MODE, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_BYTES);
+            return of(socketPath, DEFAULT_MODE);
+        }
+
+        /** Defaults with the given socket mode. */
+        public static Config of(Path socketPath, Set<PosixFilePermission> socketMode) {
+            return new Config(socketPath, socketMode, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
+                    DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_DEADLINE);
         }
     }
 
@@ -62,6 +82,8 @@ public final class AgentServer implements AutoCloseable {
     public static AgentServer start(Config config, GuestApi api) throws AgentServerException {
         Path path = config.socketPath().toAbsolutePath();
         SocketFile.claim(path);
+        // bound in a private 0700 directory, moved to the real path once its mode is set (see SocketFile)
+        Path bindPath = SocketFile.privateBindPath(path);
         QueuedThreadPool threads = new QueuedThreadPool(32, 2);
         threads.setName("dstack4j-agent");
         Server server = new Server(threads);
@@ -69,21 +91,26 @@ public final class AgentServer implements AutoCloseable {
         http.setSendServerVersion(false);
         http.setSendDateHeader(false);
         UnixDomainServerConnector connector = new UnixDomainServerConnector(server, new HttpConnectionFactory(http));
-        connector.setUnixDomainPath(path);
+        connector.setUnixDomainPath(bindPath);
         connector.setIdleTimeout(config.idleTimeout().toMillis());
+        connector.addBean(new ConnectionGuard(config.maxConnections(), config.requestDeadline(),
+                connector.getScheduler()));
         server.addConnector(connector);
-        server.setHandler(new GuestApiHandler(api, config.maxBodyBytes(), threads));
+        server.setHandler(new GuestApiHandler(api, config.maxBodyBytes(), config.requestDeadline(), threads));
         server.setStopTimeout(5_000);
         try {
             server.start();
         } catch (Exception e) {
             stopQuietly(server);
+            SocketFile.removePrivateDir(bindPath);
             throw new AgentServerException("cannot serve on " + path + ": " + e.getMessage(), e);
         }
         try {
-            SocketFile.setMode(path, config.socketMode());
+            SocketFile.setMode(bindPath, config.socketMode());
+            SocketFile.publish(bindPath, path);
         } catch (AgentServerException e) {
             stopQuietly(server);
+            SocketFile.removePrivateDir(bindPath);
             SocketFile.release(path);
             throw e;
         }

@@ -1,14 +1,15 @@
 package org.dstack4j.agent.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.dstack4j.agent.api.GuestApi;
@@ -22,12 +23,13 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * HTTP framing of the guest API: {@code POST /<Method>} (or {@code /v0/<Method>}) with a JSON object body (an empty body is
- * {@code {}}) or {@code GET /<Method>?field=value}; JSON responses; errors as
+ * {@code {}}; strict UTF-8 and strict JSON, see {@link RequestJson}) or {@code GET /<Method>?field=value}; JSON responses; errors as
  * {@code {"error":"…"}} with 400 (bad input, unknown method), 405 (other HTTP methods),
- * 413 (body over the cap) or 500.
+ * 408 (body not received within the deadline), 413 (body over the cap) or 500.
  *
  * <p>Non-blocking: the body is read without blocking, and methods that only compute for a short
  * while ({@link #INLINE_METHODS}) answer on the I/O thread that parsed the request, which saves
@@ -43,11 +45,13 @@ final class GuestApiHandler extends Handler.Abstract.NonBlocking {
 
     private final GuestApi api;
     private final int maxBodyBytes;
+    private final Duration bodyDeadline;
     private final Executor workers;
 
-    GuestApiHandler(GuestApi api, int maxBodyBytes, Executor workers) {
+    GuestApiHandler(GuestApi api, int maxBodyBytes, Duration bodyDeadline, Executor workers) {
         this.api = api;
         this.maxBodyBytes = maxBodyBytes;
+        this.bodyDeadline = bodyDeadline;
         this.workers = workers;
     }
 
@@ -61,10 +65,25 @@ final class GuestApiHandler extends Handler.Abstract.NonBlocking {
                 if (request.getLength() > maxBodyBytes) {
                     send(response, callback, GuestApiException.tooLarge(tooLarge()));
                 } else {
-                    new BodyReader(request, response, callback, method).run();
+                    BodyReader reader = new BodyReader(request, response, callback, method);
+                    // a body trickled byte by byte would otherwise hold the request for ever
+                    reader.deadline = request.getComponents().getScheduler().schedule(reader::expire,
+                            bodyDeadline.toMillis(), TimeUnit.MILLISECONDS);
+                    reader.run();
                 }
             }
-            case "GET" -> dispatch(method, queryFields(request), response, callback);
+            case "GET" -> {
+                ObjectNode query;
+                try {
+                    query = queryFields(request);
+                } catch (RuntimeException badEncoding) {
+                    // Jetty refuses malformed UTF-8 in %-escapes; answer in the API's error shape
+                    send(response, callback, GuestApiException.badRequest(
+                            "query string is not valid UTF-8 percent-encoding"));
+                    return true;
+                }
+                dispatch(method, query, response, callback);
+            }
             default -> {
                 response.getHeaders().put(HttpHeader.ALLOW, HttpMethod.GET + ", " + HttpMethod.POST);
                 send(response, callback, 405,
@@ -96,8 +115,13 @@ final class GuestApiHandler extends Handler.Abstract.NonBlocking {
         }
     }
 
-    /** Reads the body chunk by chunk as it arrives, capped at {@code maxBodyBytes}, then dispatches. */
+    /**
+     * Reads the body chunk by chunk as it arrives, capped at {@code maxBodyBytes} and {@code bodyDeadline},
+     * then dispatches.
+     */
     private final class BodyReader implements Runnable {
+        private final AtomicBoolean finished = new AtomicBoolean();
+        private volatile Scheduler.Task deadline;
         private final Request request;
         private final Response response;
         private final Callback callback;
@@ -111,15 +135,39 @@ final class GuestApiHandler extends Handler.Abstract.NonBlocking {
             this.method = method;
         }
 
+        /** True for the one caller that ends this body read; cancels the deadline. */
+        private boolean finish() {
+            if (!finished.compareAndSet(false, true)) {
+                return false;
+            }
+            Scheduler.Task task = deadline;
+            if (task != null) {
+                task.cancel();
+            }
+            return true;
+        }
+
+        /** Answers 408 unless the body was read (or refused) already; Jetty then closes the connection. */
+        void expire() {
+            if (finish()) {
+                send(response, callback, 408, error("request body not received within " + bodyDeadline.toSeconds()
+                        + " s"));
+            }
+        }
+
         @Override
         public void run() {
             while (true) {
+                if (finished.get()) {
+                    return;
+                }
                 Content.Chunk chunk = request.read();
                 if (chunk == null) {
                     request.demand(this);
                     return;
                 }
                 if (Content.Chunk.isFailure(chunk)) {
+                    if (!finish()) return;
                     send(response, callback, GuestApiException.badRequest("cannot read request body: "
                             + chunk.getFailure().getMessage()));
                     return;
@@ -128,6 +176,7 @@ final class GuestApiHandler extends Handler.Abstract.NonBlocking {
                 int n = buf.remaining();
                 if (body.size() + n > maxBodyBytes) {
                     chunk.release();
+                    if (!finish()) return;
                     send(response, callback, GuestApiException.tooLarge(tooLarge()));
                     return;
                 }
@@ -137,9 +186,10 @@ final class GuestApiHandler extends Handler.Abstract.NonBlocking {
                 boolean last = chunk.isLast();
                 chunk.release();
                 if (last) {
+                    if (!finish()) return;
                     ObjectNode params;
                     try {
-                        params = parseBody(body.toByteArray());
+                        params = RequestJson.parseBody(body.toByteArray());
                     } catch (GuestApiException e) {
                         send(response, callback, e);
                         return;
@@ -155,33 +205,8 @@ final class GuestApiHandler extends Handler.Abstract.NonBlocking {
         return "request body is larger than " + maxBodyBytes + " bytes";
     }
 
-    private static ObjectNode parseBody(byte[] raw) throws GuestApiException {
-        if (isBlank(raw)) {
-            return JSON.createObjectNode();
-        }
-        JsonNode node;
-        try {
-            node = JSON.readTree(raw);
-        } catch (IOException e) {
-            throw GuestApiException.badRequest("request body is not valid JSON");
-        }
-        if (node == null || !node.isObject()) {
-            throw GuestApiException.badRequest("request body must be a JSON object");
-        }
-        return (ObjectNode) node;
-    }
-
-    private static boolean isBlank(byte[] raw) {
-        for (byte b : raw) {
-            if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private static ObjectNode queryFields(Request request) {
-        ObjectNode out = JSON.createObjectNode();
+        ObjectNode out = RequestJson.emptyObject();
         Fields fields = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
         for (Fields.Field f : fields) {
             out.put(f.getName(), f.getValue());

@@ -7,8 +7,10 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
 /** Claims and releases the unix socket path of the agent. */
@@ -53,6 +55,59 @@ final class SocketFile {
             } catch (IOException e) {
                 throw new AgentServerException("cannot remove stale socket " + path + ": " + e.getMessage(), e);
             }
+        }
+    }
+
+    /**
+     * A private directory, mode 0700, created next to {@code path} (same file system, so the socket can
+     * later be renamed into place), and the path to bind inside it.
+     *
+     * <p>Why: bind(2) creates the socket file with {@code 0777 & ~umask}; with a permissive umask any
+     * user could connect between bind and chmod, and keep that connection. Inside a 0700 directory
+     * nobody else can reach the socket; it appears at {@code path} only by a rename, with its mode set.
+     *
+     * @throws AgentServerException when the directory cannot be created or the bind path is too long
+     */
+    static Path privateBindPath(Path path) throws AgentServerException {
+        Path parent = path.toAbsolutePath().getParent();
+        Path dir;
+        try {
+            dir = Files.createTempDirectory(parent, ".dstack4j-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new AgentServerException("cannot create a private directory in " + parent
+                    + " to bind the socket in: " + e.getMessage() + " (the socket's directory must be writable)", e);
+        }
+        Path bindPath = dir.resolve("s");
+        if (bindPath.toString().getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
+            removePrivateDir(bindPath);
+            throw new AgentServerException("socket directory " + parent + " is too long: the private bind path "
+                    + bindPath + " exceeds the " + MAX_PATH_BYTES + "-byte unix socket limit; choose a shorter path");
+        }
+        return bindPath;
+    }
+
+    /**
+     * Renames the bound socket (its mode already set) from its private directory to {@code path},
+     * then removes the directory.
+     */
+    static void publish(Path bindPath, Path path) throws AgentServerException {
+        try {
+            Files.move(bindPath, path, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new AgentServerException("cannot move the socket to " + path + ": " + e.getMessage(), e);
+        } finally {
+            removePrivateDir(bindPath);
+        }
+    }
+
+    /** Removes the bind path (if still there) and its private directory; best effort. */
+    static void removePrivateDir(Path bindPath) {
+        try {
+            Files.deleteIfExists(bindPath);
+            Files.deleteIfExists(bindPath.getParent());
+        } catch (IOException e) {
+            // best effort: a leftover empty 0700 directory grants nothing
         }
     }
 

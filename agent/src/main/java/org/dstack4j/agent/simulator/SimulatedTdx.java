@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import org.dstack4j.agent.api.TeeBackend;
 import org.dstack4j.agent.api.TeeException;
+import org.dstack4j.agent.eventlog.EventLogCap;
 import org.dstack4j.agent.keys.AppKeys;
 import org.dstack4j.agent.pki.AppCa;
 import org.dstack4j.agent.pki.P256Key;
@@ -29,8 +30,8 @@ import org.dstack4j.sdk.RuntimeEvents;
  * MRCONFIGID = {@code 0x01 ‖ compose-hash ‖ zeros}, as dstack's VMM sets it.
  */
 public final class SimulatedTdx implements TeeBackend {
-    /** Most RTMR3 events kept; further EmitEvent calls are refused (bounds memory and the state file). */
-    public static final int MAX_EVENTS = 10_000;
+    /** Most RTMR3 events kept ({@link EventLogCap}); further EmitEvent calls are refused. */
+    public static final int MAX_EVENTS = EventLogCap.MAX_EVENTS;
 
     private final MeasurementProfile profile;
     private final AppCompose compose;
@@ -44,6 +45,7 @@ public final class SimulatedTdx implements TeeBackend {
     private final Object lock = new Object();
     private final List<EventLogEntry> rtmr3Log = new ArrayList<>(); // guarded by lock
     private byte[] rtmr3 = new byte[RuntimeEvents.RTMR_SIZE]; // guarded by lock
+    private final EventLogCap cap = new EventLogCap(); // guarded by lock
 
     private SimulatedTdx(SimulatorConfig config, SeedKdf kdf, Optional<EventLogStore> store) {
         this.profile = config.profile();
@@ -82,21 +84,23 @@ public final class SimulatedTdx implements TeeBackend {
             }
             synchronized (tdx.lock) {
                 for (EventLogEntry e : log) {
+                    tdx.cap.count(e);
                     tdx.append(e);
                 }
             }
         } else {
             synchronized (tdx.lock) {
                 for (EventLogEntry e : boot) {
-                    tdx.append(e);
-                }
-                if (store.isPresent()) {
-                    try {
-                        store.get().save(tdx.rtmr3Log, tdx.rtmr3);
-                    } catch (IOException e) {
-                        throw new ProfileException("cannot write simulator state " + store.get().file() + ": "
-                                + e.getMessage(), e);
+                    tdx.cap.count(e);
+                    if (store.isPresent()) {
+                        try {
+                            store.get().append(e);
+                        } catch (IOException ex) {
+                            throw new ProfileException("cannot write simulator state " + store.get().file() + ": "
+                                    + ex.getMessage(), ex);
+                        }
                     }
+                    tdx.append(e);
                 }
             }
         }
@@ -125,21 +129,17 @@ public final class SimulatedTdx implements TeeBackend {
     public void emitEvent(String event, byte[] payload) throws TeeException {
         EventLogEntry entry = EventLogEntry.runtime(event, payload);
         synchronized (lock) {
-            if (rtmr3Log.size() >= MAX_EVENTS) {
-                throw new TeeException.Rejected("event log is full (" + MAX_EVENTS + " events)");
-            }
-            byte[] before = rtmr3;
-            append(entry);
+            cap.admit(entry);
             if (store.isPresent()) {
                 try {
-                    store.get().save(rtmr3Log, rtmr3);
+                    store.get().append(entry); // durable before the register moves
                 } catch (IOException e) {
-                    // Not durable, so not done: undo, the caller sees a failure and may retry.
-                    rtmr3Log.removeLast();
-                    rtmr3 = before;
+                    // Not durable, so not done: the caller sees a failure and may retry.
+                    cap.release(entry);
                     throw new TeeException.Failed("persisting the event log failed: " + e.getMessage(), e);
                 }
             }
+            append(entry);
         }
     }
 

@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.Optional;
 import org.dstack4j.agent.api.TeeBackend;
 import org.dstack4j.agent.api.TeeException;
+import org.dstack4j.agent.eventlog.EventLogCap;
+import org.dstack4j.agent.eventlog.EventLogFile;
+import org.dstack4j.agent.eventlog.EventLogFileException;
 import org.dstack4j.agent.keys.AppKeys;
 import org.dstack4j.agent.pki.AppCa;
 import org.dstack4j.agent.pki.SeedKdf;
@@ -22,7 +25,7 @@ import org.dstack4j.sdk.RuntimeEvents;
 /**
  * The guest agent's TEE on real Intel TDX under Linux, without dstack: quotes from configfs-tsm
  * ({@link ConfigfsTsm}), RTMR3 extended through sysfs ({@link SysfsRtmr3}), and the runtime event
- * log kept in a JSON-lines file ({@link RuntimeEventLog}).
+ * log kept in a JSON-lines file ({@link EventLogFile}).
  *
  * <p><b>Tested only against a fake configfs/sysfs tree</b> (a test thread plays the kernel), not
  * yet on TDX hardware.
@@ -52,8 +55,8 @@ import org.dstack4j.sdk.RuntimeEvents;
  * {@code os_image_hash} and {@code device_id} are 32 zero bytes (dstack's OS image measures them).
  */
 public final class LinuxTdx implements TeeBackend {
-    /** Most RTMR3 events kept; further EmitEvent calls are refused. */
-    public static final int MAX_EVENTS = 10_000;
+    /** Most RTMR3 events kept ({@link EventLogCap}); further EmitEvent calls are refused. */
+    public static final int MAX_EVENTS = EventLogCap.MAX_EVENTS;
     /** {@code storage-fs} boot payload when the app-compose names none. */
     public static final String DEFAULT_STORAGE_FS = "ext4";
 
@@ -69,13 +72,14 @@ public final class LinuxTdx implements TeeBackend {
     private final AppCa appCa;
     private final PlatformInfo platform;
     private final Object lock = new Object();
-    private final RuntimeEventLog logFile; // guarded by lock
+    private final EventLogFile logFile; // guarded by lock
     private final List<EventLogEntry> rtmr3Log = new ArrayList<>(); // guarded by lock
+    private final EventLogCap cap = new EventLogCap(); // guarded by lock
     private byte[] rtmr3; // guarded by lock: replay of rtmr3Log
     private String broken; // guarded by lock: why the backend stopped, or null
 
     private LinuxTdx(TdxConfig config, ConfigfsTsm tsm, SysfsRtmr3 sysfs, boolean rtmrReadable, TdReport startup,
-            byte[] rootKey, RuntimeEventLog logFile, List<EventLogEntry> events) {
+            byte[] rootKey, EventLogFile logFile, List<EventLogEntry> events) {
         this.config = config;
         this.tsm = tsm;
         this.sysfs = sysfs;
@@ -90,6 +94,7 @@ public final class LinuxTdx implements TeeBackend {
                 Dmi.read("sys_vendor"), Dmi.read("product_name"));
         this.logFile = logFile;
         this.rtmr3Log.addAll(events);
+        events.forEach(cap::count);
         this.rtmr3 = RuntimeEvents.replay(events, 3);
     }
 
@@ -116,7 +121,12 @@ public final class LinuxTdx implements TeeBackend {
             case ConfigfsTsm.Outcome.Failure f -> throw new TdxStartException("cannot take a start-up quote: "
                     + f.reason());
         };
-        RuntimeEventLog.Loaded loaded = RuntimeEventLog.open(config.eventLog());
+        EventLogFile.Loaded loaded;
+        try {
+            loaded = EventLogFile.open(config.eventLog());
+        } catch (EventLogFileException e) {
+            throw new TdxStartException(e.getMessage(), e);
+        }
         List<EventLogEntry> events = loaded.events();
 
         Optional<byte[]> savedKey = LocalKeyFile.read(config.keyFile());
@@ -160,6 +170,7 @@ public final class LinuxTdx implements TeeBackend {
         if (events.isEmpty()) {
             for (EventLogEntry e : boot) {
                 try {
+                    tdx.cap.count(e);
                     tdx.append(e);
                 } catch (TeeException ex) {
                     throw new TdxStartException("emitting boot event " + e.event() + " failed: " + ex.getMessage(), ex);
@@ -203,10 +214,13 @@ public final class LinuxTdx implements TeeBackend {
         EventLogEntry entry = EventLogEntry.runtime(event, payload);
         synchronized (lock) {
             checkUsable();
-            if (rtmr3Log.size() >= MAX_EVENTS) {
-                throw new TeeException.Rejected("event log is full (" + MAX_EVENTS + " events)");
+            cap.admit(entry);
+            try {
+                append(entry);
+            } catch (TeeException e) {
+                cap.release(entry);
+                throw e;
             }
-            append(entry);
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
@@ -33,6 +34,13 @@ final class AgentClient implements AutoCloseable {
             r.body(new StringRequestContent("application/json", json));
         }
         return reply(r.send());
+    }
+
+    /** POSTs raw bytes, for bodies a String cannot spell (malformed UTF-8, UTF-16). */
+    Reply postBytes(String method, byte[] body) throws Exception {
+        return reply(http.newRequest("http://dstack/" + method).transport(new Transport.TCPUnix(socket))
+                .method(HttpMethod.POST).timeout(20, TimeUnit.SECONDS)
+                .body(new BytesRequestContent("application/json", body)).send());
     }
 
     Reply get(String pathAndQuery) throws Exception {

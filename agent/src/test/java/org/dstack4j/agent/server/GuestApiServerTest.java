@@ -219,6 +219,8 @@ class GuestApiServerTest {
                 Arguments.of("EmitEvent", "{\"event\":\"\"}", 400, "empty"),
                 Arguments.of("EmitEvent", "{\"event\":\"a\\nb\"}", 400, "control"),
                 Arguments.of("EmitEvent", "{\"event\":\"a:b\"}", 400, "':'"),
+                Arguments.of("EmitEvent", "{\"event\":\"a\\u202eb\"}", 400, "format"),
+                Arguments.of("EmitEvent", "{\"event\":\"a\\u2028b\"}", 400, "line-separator"),
                 Arguments.of("EmitEvent", "{\"event\":\"" + "x".repeat(257) + "\"}", 400, "256"),
                 Arguments.of("EmitEvent", "{\"event\":\"compose-hash\",\"payload\":\"00\"}", 400, "reserved"),
                 Arguments.of("EmitEvent", "{\"event\":\"ok\",\"payload\":\"0g\"}", 400, "hex"),

@@ -67,23 +67,27 @@ class SimulatedTdxTest {
     void corruptOrTamperedStateFailsClosed() throws Exception {
         Path state = dir.resolve("state");
         SimulatedTdx.start(config("s", AppCompose.defaults(), Optional.of(state))).emitEvent("e", new byte[] {7});
-        Path file = state.resolve("events.json");
+        Path file = state.resolve("events.jsonl");
         String good = Files.readString(file);
 
-        Files.writeString(file, good.substring(0, good.length() / 2));
-        assertThatThrownBy(() -> SimulatedTdx.start(config("s", AppCompose.defaults(), Optional.of(state))))
-                .isInstanceOf(ProfileException.class).hasMessageContaining("not valid JSON");
-
-        Files.writeString(file, good.replace("\"event_payload\" : \"07\"", "\"event_payload\" : \"08\""));
+        Files.writeString(file, good.replace("\"event_payload\":\"07\"", "\"event_payload\":\"08\""));
         assertThatThrownBy(() -> SimulatedTdx.start(config("s", AppCompose.defaults(), Optional.of(state))))
                 .isInstanceOf(ProfileException.class).hasMessageContaining("digest that does not match");
+
+        Files.writeString(file, good.replace("\n{", "\nnot json {"));
+        assertThatThrownBy(() -> SimulatedTdx.start(config("s", AppCompose.defaults(), Optional.of(state))))
+                .isInstanceOf(ProfileException.class).hasMessageContaining("line 2");
 
         Files.writeString(file, good);
         assertThatThrownBy(() -> SimulatedTdx.start(config("other-seed",
                 AppCompose.parse("{\"name\":\"x\"}".getBytes(StandardCharsets.UTF_8), "test"), Optional.of(state))))
                 .isInstanceOf(ProfileException.class).hasMessageContaining("different app-compose");
+
+        // a torn last line (died mid-append, before EmitEvent answered) is dropped, the rest kept
+        Files.writeString(file, good + "{\"imr\":3,\"ev");
         assertThat(SimulatedTdx.start(config("s", AppCompose.defaults(), Optional.of(state))).measurements()
                 .eventLog().getLast().event()).isEqualTo("e");
+        assertThat(Files.readString(file)).isEqualTo(good);
     }
 
     @Test

@@ -207,7 +207,7 @@ final class VerificationRun {
         List<X509Certificate> chain;
         String source;
         if (nested.type() == CertificationData.PCK_CERT_CHAIN) {
-            chain = col.quoteChains.chain("quote PCK certificate chain", nested.pemChain().orElseThrow());
+            chain = quoteChain(nested);
             source = "quote";
             pckFromQuote = true;
         } else {
@@ -220,11 +220,20 @@ final class VerificationRun {
                 + " to the pinned root, not revoked";
     }
 
+    /** The quote's PCK chain; a malformed one (the quote is untrusted input) is a failed check, not a crash. */
+    private List<X509Certificate> quoteChain(CertificationData nested) throws VerifyFailure {
+        try {
+            return col.quoteChains.chain("quote PCK certificate chain", nested.pemChain().orElseThrow(
+                    () -> new VerifyFailure("quote certification data type " + nested.type() + " carries no PEM chain")));
+        } catch (CollateralFormatException | java.security.cert.CertificateException e) {
+            throw new VerifyFailure("quote PCK certificate chain is not a PEM X.509 chain: " + e.getMessage());
+        }
+    }
+
     /** The collateral's pck_certificate_chain, when it has one, must be the quote's chain, certificate for certificate. */
     private String collateralPckChain() throws Exception {
         List<X509Certificate> fromCollateral = col.pckCertificateChain.get().orElseThrow();
-        List<X509Certificate> fromQuote = col.quoteChains.chain("quote PCK certificate chain",
-                qeData().certificationData().pemChain().orElseThrow());
+        List<X509Certificate> fromQuote = quoteChain(qeData().certificationData());
         int n = Math.min(fromCollateral.size(), fromQuote.size());
         for (int i = 0; i < n; i++) {
             if (!Arrays.equals(fromCollateral.get(i).getEncoded(), fromQuote.get(i).getEncoded())) {

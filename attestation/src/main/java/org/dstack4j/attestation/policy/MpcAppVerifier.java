@@ -36,6 +36,8 @@ public final class MpcAppVerifier {
     public static final String RTMR3_EVENT_TYPES = "rtmr3-event-types";
     /** dstack boot events once each and in order before system-ready; app events only after it. */
     public static final String RTMR3_EVENT_ORDER = "rtmr3-event-order";
+    /** Each of RTMR0–2 with entries in the event log replays (logged digests) to the quote's value. */
+    public static final String RTMR0_2_REPLAY = "rtmr0-2-replay";
     /** MRTD and RTMR0–2 match tcb_info and an allowed measurement set. */
     public static final String RTMR0_2_AND_MRTD = "rtmr0-2-and-mrtd";
     /** Exactly one key-provider event, matching the measurement set. */
@@ -61,8 +63,8 @@ public final class MpcAppVerifier {
 
     /** Every check name {@link #verify(TdReport, MpcPublicData, MpcPolicy)} reports, in report order. */
     public static final List<String> CHECK_NAMES = List.of(RTMR3_REPLAY, RTMR3_EVENT_TYPES, RTMR3_EVENT_ORDER,
-            RTMR0_2_AND_MRTD, KEY_PROVIDER, COMPOSE_HASH, APP_ID, INSTANCE_ID, APP_COMPOSE_FIELDS, APP_COMPOSE_SETTINGS,
-            LAUNCHER_COMPOSE_HASH, MPC_IMAGE_DIGEST, REPORT_DATA);
+            RTMR0_2_REPLAY, RTMR0_2_AND_MRTD, KEY_PROVIDER, COMPOSE_HASH, APP_ID, INSTANCE_ID, APP_COMPOSE_FIELDS,
+            APP_COMPOSE_SETTINGS, LAUNCHER_COMPOSE_HASH, MPC_IMAGE_DIGEST, REPORT_DATA);
 
     private MpcAppVerifier() {}
 
@@ -80,6 +82,7 @@ public final class MpcAppVerifier {
         checks.add(EventLogChecks.replay(report, evidence));
         checks.add(EventLogChecks.eventTypes(evidence.eventLog()));
         checks.add(EventLogChecks.order(evidence.eventLog()));
+        checks.add(BootLogChecks.replay(report, evidence.eventLog()));
         checks.add(MeasurementChecks.registers(report, evidence.tcbInfo(), policy));
         checks.add(MeasurementChecks.keyProvider(report, evidence.eventLog(), policy));
         checks.add(compose.composeHashCheck(evidence.eventLog(), evidence.tcbInfo()));

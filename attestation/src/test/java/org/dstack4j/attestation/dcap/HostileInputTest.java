@@ -25,6 +25,7 @@ class HostileInputTest {
             if (at < m.length) m[at] ^= (byte) (1 + rnd.nextInt(255));
             if (Arrays.equals(m, q)) continue;
             DcapVerification v = DcapVerifier.intel().verify(m, c, f.verifyAt(), false);
+            assertNoCatchAll(v, "corrupted byte " + at + " of " + m.length);
             // a flip in the trailing zero padding or the unsigned certification data's PEM whitespace may still verify;
             // everything else must not
             if (v.valid()) assertThat(at).as("valid after corrupting byte %d", at).isGreaterThan(1258);
@@ -37,6 +38,7 @@ class HostileInputTest {
         Collateral garbage = new Collateral("not pem", new byte[] {1, 2, 3}, new byte[0], "-----BEGIN CERTIFICATE-----\nxx\n-----END CERTIFICATE-----",
                 "{", new byte[3], "", "[]", new byte[64], Optional.of("junk"));
         DcapVerification v = DcapVerifier.intel().verify(f.quote(), garbage, f.verifyAt(), false);
+        assertNoCatchAll(v, "garbage collateral");
         assertThat(v.valid()).isFalse();
         assertThat(v.status()).isEqualTo(DcapVerification.UNKNOWN);
         assertThat(v.firstFailure()).map(Check::name).contains("root-ca-crl");
@@ -56,10 +58,21 @@ class HostileInputTest {
                 f.collateral().tcbInfo().replace("UpToDate", "Fine")}) {
             Collateral c = pki.collateral(tcb, f.collateral().qeIdentity(), java.util.Set.of(), java.util.Set.of());
             DcapVerification v = DcapVerifier.withTrustedRoot(pki.root).verify(pki.quote(real.signedData(), real), c, f.verifyAt(), false);
+            assertNoCatchAll(v, tcb);
             assertThat(v.valid()).isFalse();
             assertThat(v.check("tcb-info-signature").orElseThrow().ok()).isTrue();
             assertThat(v.firstFailure()).map(Check::name).as(tcb).contains("tcb-info-validity");
         }
+    }
+
+    /**
+     * The verifier's catch-alls turn a crash into a failed check; a failure must come from a real check
+     * instead, so a crash hidden behind "never throws" fails this test.
+     */
+    static void assertNoCatchAll(DcapVerification v, String input) {
+        assertThat(v.checks()).as(input).noneMatch(c -> c.name().equals("internal-error"));
+        assertThat(v.checks()).extracting(Check::detail).as(input)
+                .noneMatch(d -> d.startsWith("unexpected ") || d.contains("unparseable"));
     }
 
     @Test

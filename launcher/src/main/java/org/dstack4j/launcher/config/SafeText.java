@@ -1,5 +1,7 @@
 package org.dstack4j.launcher.config;
 
+import org.dstack4j.sdk.TerminalText;
+
 /**
  * Makes untrusted text safe to put in an error message or a log line: control characters are
  * escaped and long text is cut. Only for values that are not secrets (keys, image names, tags,
@@ -17,26 +19,10 @@ public final class SafeText {
      * and the line and paragraph separators U+2028/U+2029 written as {@code \\uXXXX}, and
      * backslashes doubled so escapes cannot be forged. Format characters are invisible or reorder
      * what a reader sees: a key with a hidden BOM would otherwise look exactly like an allowed key.
+     * Lone surrogates are escaped too. See {@link TerminalText#escape}.
      */
     public static String escape(String text) {
-        StringBuilder out = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '\\') {
-                out.append("\\\\");
-            } else if (needsEscape(c)) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
-    }
-
-    private static boolean needsEscape(char c) {
-        int type = Character.getType(c);
-        return type == Character.CONTROL || type == Character.FORMAT
-                || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
+        return TerminalText.escape(text); // one set of rules for every module (sdk)
     }
 
     /**

@@ -7,6 +7,7 @@ import org.dstack4j.launcher.EngineException;
 import org.dstack4j.launcher.LaunchStep;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class DockerHostTest {
@@ -34,11 +35,25 @@ class DockerHostTest {
                 });
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"", "  ", "/var/run/docker.sock", "unix://relative.sock", "unix:relative.sock",
-        "https://127.0.0.1:2376", "ssh://user@host", "npipe:////./pipe/docker_engine", "tcp://127.0.0.1", "unix:///a b"})
-    void refusesEverythingElse(String text) {
-        assertThatThrownBy(() -> DockerHost.parse(text)).isInstanceOf(EngineException.class);
+    @ParameterizedTest(name = "[{0}] {1}")
+    @CsvSource(delimiter = '|', value = {
+        "''|the docker host is empty",
+        "'  '|the docker host is empty",
+        "/var/run/docker.sock|unsupported docker host scheme '' in /var/run/docker.sock",
+        "unix://relative.sock|needs an absolute socket path",
+        "unix:relative.sock|needs an absolute socket path",
+        "https://127.0.0.1:2376|unsupported docker host scheme 'https'",
+        "ssh://user@host|unsupported docker host scheme 'ssh'",
+        "npipe:////./pipe/docker_engine|unsupported docker host scheme 'npipe'",
+        "tcp://127.0.0.1|needs host and port",
+        "unix:///a b|not a URI: unix:///a b"})
+    void refusesEverythingElseSayingWhy(String text, String why) {
+        assertThatThrownBy(() -> DockerHost.parse(text))
+                .isInstanceOfSatisfying(EngineException.class, e -> {
+                    assertThat(e.step()).isEqualTo(LaunchStep.PULL);
+                    assertThat(e.input()).isEqualTo("--docker-host");
+                    assertThat(e.getMessage()).contains(why);
+                });
     }
 
     @Test
@@ -51,6 +66,7 @@ class DockerHostTest {
 
     @Test
     void refusesNull() {
-        assertThatThrownBy(() -> DockerHost.parse(null)).isInstanceOf(EngineException.class);
+        assertThatThrownBy(() -> DockerHost.parse(null)).isInstanceOf(EngineException.class)
+                .hasMessageContaining("the docker host is empty");
     }
 }

@@ -1,4 +1,4 @@
-package org.dstack4j.agent.tdx;
+package org.dstack4j.agent.eventlog;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -22,8 +22,11 @@ import org.dstack4j.sdk.RuntimeEvents;
  * <p>Loading is strict: every line must be an RTMR3 runtime event whose digest matches its name
  * and payload. A last line without its newline is a torn append (the process died before fsync
  * returned, so the register was never extended for it) and is reported as such, not loaded.
+ *
+ * <p>Shared by both backends (the Linux TDX event log and the simulator's state directory): each emit
+ * costs one append and one fsync, whatever the log's length.
  */
-final class RuntimeEventLog {
+public final class EventLogFile {
     /** Largest log accepted, in bytes. */
     static final long MAX_FILE_BYTES = 64L << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,7 +34,7 @@ final class RuntimeEventLog {
     private final Path file;
     private long length; // bytes of complete lines in the file
 
-    private RuntimeEventLog(Path file, long length) {
+    private EventLogFile(Path file, long length) {
         this.file = file;
         this.length = length;
     }
@@ -43,8 +46,8 @@ final class RuntimeEventLog {
      * @param tornTail bytes after the last newline (an interrupted append), 0 normally
      * @param file     the opened log, positioned to append after the complete lines
      */
-    record Loaded(List<EventLogEntry> events, long tornTail, RuntimeEventLog file) {
-        Loaded {
+    public record Loaded(List<EventLogEntry> events, long tornTail, EventLogFile file) {
+        public Loaded {
             events = List.copyOf(events);
         }
     }
@@ -52,9 +55,9 @@ final class RuntimeEventLog {
     /**
      * Opens the log, creating an empty one (and its directory) if absent.
      *
-     * @throws TdxStartException if it is unreadable, too large or holds an invalid line
+     * @throws EventLogFileException if it is unreadable, too large or holds an invalid line
      */
-    static Loaded open(Path file) throws TdxStartException {
+    public static Loaded open(Path file) throws EventLogFileException {
         byte[] bytes;
         try {
             Path dir = file.toAbsolutePath().getParent();
@@ -64,11 +67,11 @@ final class RuntimeEventLog {
                 fsyncDir(dir);
             }
             if (Files.size(file) > MAX_FILE_BYTES) {
-                throw new TdxStartException("event log " + file + " is larger than 64 MiB; refusing to start");
+                throw new EventLogFileException("event log " + file + " is larger than 64 MiB; refusing to start");
             }
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new TdxStartException("cannot read event log " + file + ": " + e.getMessage(), e);
+            throw new EventLogFileException("cannot read event log " + file + ": " + e.getMessage(), e);
         }
         List<EventLogEntry> events = new ArrayList<>();
         int start = 0;
@@ -85,10 +88,10 @@ final class RuntimeEventLog {
             }
             events.add(parseLine(file, lineNo, line));
         }
-        return new Loaded(events, bytes.length - start, new RuntimeEventLog(file, start));
+        return new Loaded(events, bytes.length - start, new EventLogFile(file, start));
     }
 
-    private static EventLogEntry parseLine(Path file, int lineNo, String line) throws TdxStartException {
+    private static EventLogEntry parseLine(Path file, int lineNo, String line) throws EventLogFileException {
         EventLogEntry e;
         try {
             e = JSON.readValue(line, EventLogEntry.class);
@@ -111,22 +114,23 @@ final class RuntimeEventLog {
         return e;
     }
 
-    private static TdxStartException corrupt(Path file, int lineNo, String why) {
-        return new TdxStartException("event log " + file + " line " + lineNo + " " + why
+    private static EventLogFileException corrupt(Path file, int lineNo, String why) {
+        return new EventLogFileException("event log " + file + " line " + lineNo + " " + why
                 + "; refusing to start (the log no longer proves RTMR3)");
     }
 
-    Path path() {
+    /** The log's path. */
+    public Path path() {
         return file;
     }
 
     /** Cuts the file back to its complete lines (drops a torn tail) and syncs. */
-    void dropTornTail() throws IOException {
+    public void dropTornTail() throws IOException {
         truncate(length);
     }
 
     /** Current length in bytes; pass to {@link #truncate} to undo later appends. */
-    long length() {
+    public long length() {
         return length;
     }
 
@@ -135,7 +139,7 @@ final class RuntimeEventLog {
      *
      * @throws IOException if writing or syncing fails (the file may hold a partial line)
      */
-    void append(EventLogEntry entry) throws IOException {
+    public void append(EventLogEntry entry) throws IOException {
         byte[] line = (JSON.writeValueAsString(entry) + "\n").getBytes(StandardCharsets.UTF_8);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.position(length);
@@ -149,7 +153,7 @@ final class RuntimeEventLog {
     }
 
     /** Cuts the file to {@code newLength} bytes and syncs: undoes appends whose extension failed. */
-    void truncate(long newLength) throws IOException {
+    public void truncate(long newLength) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.truncate(newLength);
             ch.force(false);
