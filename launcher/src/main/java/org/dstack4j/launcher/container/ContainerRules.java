@@ -30,8 +30,9 @@ import org.dstack4j.launcher.selection.ImageDigest;
  *
  * <p>user_config entries, in order:
  * <ul>
- *   <li>{@code PORTS}: comma-separated {@code H:C} items, each exactly {@code \d{1,5}:\d{1,5}} with
- *       both ports in 1..65535; any other item (empty, spaces, ranges, IPv6, extra colons, flags)
+ *   <li>{@code PORTS}: comma-separated {@code H:C} items, each trimmed and then exactly
+ *       {@code \d{1,5}:\d{1,5}} with both ports in 1..65535; any other item (empty, spaces inside,
+ *       ranges, IPv6, extra colons, flags)
  *       and a host port already mapped are rejected as {@code PORTS[i]} (0-based) and skipped. An
  *       empty {@code PORTS} value means no ports.</li>
  *   <li>launcher-only keys ({@link LauncherSettings#KEYS}): consumed by the launcher, never passed,
@@ -172,7 +173,8 @@ public final class ContainerRules {
         String[] items = value.split(",", -1);
         for (int i = 0; i < items.length; i++) {
             String key = PORTS + "[" + i + "]";
-            var m = PORT_ITEM.matcher(items[i]);
+            // Items are trimmed, as the reference launcher does: "80:80, 81:81" publishes both.
+            var m = PORT_ITEM.matcher(items[i].strip());
             if (!m.matches()) {
                 rejected.add(new Rejection(key, "not H:C with decimal ports (e.g. 8080:8080)"));
                 continue;
