@@ -46,6 +46,7 @@ final class ReportJson {
         o.put("selected_digest", r.selection().digest().toString());
         o.put("selection_reason", r.selection().reason());
         o.set("image", image(r.validated().reference()));
+        o.put("digest_kind", r.validated().kind().label());
         o.put("tag", r.validated().tag());
         o.put("manifest_digest", r.validated().manifestDigest().toString());
         o.put("manifest_media_type", r.validated().mediaType());

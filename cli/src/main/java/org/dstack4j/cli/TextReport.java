@@ -29,8 +29,12 @@ final class TextReport {
         s.add("launched " + r.container().name() + " " + r.containerId());
         s.add("selected digest   " + r.selection().digest());
         s.add("why               " + r.selection().reason());
-        s.add("registry proof    " + r.validated().reference().repository() + ":" + r.validated().tag()
-                + " -> manifest " + r.validated().manifestDigest());
+        s.add("registry proof    " + switch (r.validated().kind()) {
+            case MANIFEST -> r.validated().reference().repository() + "@" + r.validated().manifestDigest()
+                    + " (the approved digest is a manifest digest)";
+            case IMAGE_ID -> r.validated().reference().repository() + ":" + r.validated().tag()
+                    + " -> manifest " + r.validated().manifestDigest() + " (the approved digest is an image ID)";
+        });
         s.add("local image ID    " + r.localImageId());
         r.measurement().ifPresentOrElse(m -> {
             s.add("RTMR3 before      " + m.rtmr3Before());

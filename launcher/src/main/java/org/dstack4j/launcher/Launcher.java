@@ -2,6 +2,7 @@ package org.dstack4j.launcher;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -9,6 +10,7 @@ import org.dstack4j.launcher.config.Platform;
 import org.dstack4j.launcher.engine.ContainerEngine;
 import org.dstack4j.launcher.measurement.Measurement;
 import org.dstack4j.launcher.measurement.Measurer;
+import org.dstack4j.launcher.registry.DigestKind;
 import org.dstack4j.launcher.registry.ImageReference;
 import org.dstack4j.launcher.registry.RegistryCredentials;
 import org.dstack4j.launcher.registry.ValidatedImage;
@@ -98,25 +100,40 @@ public final class Launcher {
 
         long t0 = System.nanoTime();
         ValidatedImage validated = registry.validate(plan.image(), selected, line -> listener.progress(LaunchStep.REGISTRY, line));
-        if (!validated.imageId().equals(selected)) {
+        if (!validated.approvedDigest().equals(selected)) {
             // Defence in depth: the validator must only return a match.
             throw new RegistryException(LaunchStep.REGISTRY, plan.image().repository(),
-                    "registry validation returned image " + validated.imageId() + " instead of " + selected,
+                    "registry validation returned " + validated.kind().label() + " " + validated.approvedDigest()
+                            + " instead of " + selected,
                     "report this as a bug; nothing was started");
         }
-        done(timings, LaunchStep.REGISTRY, t0, "tag " + validated.tag() + " serves manifest " + validated.manifestDigest()
-                + " (" + validated.mediaType() + ") whose config is " + selected);
+        done(timings, LaunchStep.REGISTRY, t0, switch (validated.kind()) {
+            case MANIFEST -> "the registry serves manifest " + selected + " (" + validated.mediaType()
+                    + ") by digest: the approved digest is a manifest digest; linux/amd64 image " + validated.imageId();
+            case IMAGE_ID -> "tag " + validated.tag() + " serves manifest " + validated.manifestDigest() + " ("
+                    + validated.mediaType() + ") whose config is " + selected + ": the approved digest is an image ID";
+        });
 
         t0 = System.nanoTime();
         listener.progress(LaunchStep.PULL, "pulling " + validated.pullReference());
         ContainerEngine engine = this.engine.get();
-        ImageDigest localId = engine.pull(validated, credentials, line -> listener.progress(LaunchStep.PULL, line));
-        if (!localId.equals(selected)) {
+        ImageDigest localId = pull(engine, plan, validated);
+        if (!localId.equals(validated.imageId())) {
             throw new EngineException(LaunchStep.PULL, validated.pullReference(),
-                    "the engine's image ID " + localId + " differs from the selected digest " + selected,
+                    "the engine's image ID " + localId + " differs from the " + validated.imageId() + " the registry proved",
                     "the engine or registry is not serving the validated image; nothing was started");
         }
-        done(timings, LaunchStep.PULL, t0, "local image ID " + localId + " equals the selected digest");
+        if (validated.kind() == DigestKind.MANIFEST) {
+            List<String> repoDigests = engine.repoDigests(localId.toString());
+            if (repoDigests.stream().noneMatch(d -> d.endsWith("@" + selected))) {
+                throw new EngineException(LaunchStep.PULL, validated.pullReference(),
+                        "the pulled image's RepoDigests " + repoDigests + " do not contain the approved " + selected,
+                        "the engine did not pull by the approved manifest digest; nothing was started");
+            }
+        }
+        done(timings, LaunchStep.PULL, t0, "local image ID " + localId + (validated.kind() == DigestKind.MANIFEST
+                ? ", pulled by manifest digest " + selected + " (in RepoDigests)"
+                : " equals the selected digest"));
 
         Optional<Measurement> measurement = Optional.empty();
         if (tee) {
@@ -131,12 +148,16 @@ public final class Launcher {
         String name = plan.container().name();
         boolean replaced = engine.removeContainer(name);
         if (replaced) listener.progress(LaunchStep.START, "removed the previous " + name + " container");
-        String id = engine.createAndStart(plan.container());
+        String id = engine.createAndStart(plan.container().withImage(localId.toString()));
         done(timings, LaunchStep.START, t0, "container " + name + " " + id.substring(0, Math.min(12, id.length()))
                 + " started from " + selected + " (restart policy " + plan.container().restartPolicy() + ")");
 
         return new LaunchReport(startedAt, plan.platform().name(), plan.selection(), validated, localId.toString(),
-                measurement, id, replaced, plan.container(), plan.rejected(), timings.snapshot());
+                measurement, id, replaced, plan.container().withImage(localId.toString()), plan.rejected(), timings.snapshot());
+    }
+
+    private ImageDigest pull(ContainerEngine engine, LaunchPlan plan, ValidatedImage validated) throws LaunchException {
+        return engine.pull(validated, credentials, line -> listener.progress(LaunchStep.PULL, line));
     }
 
     private void done(StepTimings timings, LaunchStep step, long startNanos, String summary) {

@@ -29,6 +29,11 @@ public record ContainerSpec(
         securityOpt = List.copyOf(securityOpt);
     }
 
+    /** The same spec started from {@code imageId} (the engine's image ID once the pull proved it). */
+    public ContainerSpec withImage(String imageId) {
+        return new ContainerSpec(name, imageId, env, ports, mounts, securityOpt, restartPolicy);
+    }
+
     /** {@code KEY=VALUE} strings with secret values replaced by {@code ***}. */
     public List<String> redactedEnv() {
         return env.stream().map(EnvVar::redacted).toList();

@@ -28,6 +28,16 @@ public interface ContainerEngine extends AutoCloseable {
     Optional<ImageDigest> imageId(String reference) throws EngineException;
 
     /**
+     * The {@code RepoDigests} of a local image ({@code name@sha256:<manifest or index digest>}
+     * entries): the manifest digests the engine pulled it by.
+     *
+     * @return empty when the engine has no such image or records none
+     */
+    default java.util.List<String> repoDigests(String reference) throws EngineException {
+        return java.util.List.of();
+    }
+
+    /**
      * Removes the container named {@code name} (running or not, forcefully).
      *
      * @return true if one existed

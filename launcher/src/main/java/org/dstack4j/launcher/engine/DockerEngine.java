@@ -222,6 +222,23 @@ public final class DockerEngine implements ContainerEngine {
     }
 
     /**
+     * {@code RepoDigests} of {@code reference}, each cleaned to one line.
+     *
+     * @throws EngineException (step {@link LaunchStep#PULL}) when the engine is unreachable
+     */
+    @Override
+    public List<String> repoDigests(String reference) throws EngineException {
+        try {
+            List<String> digests = client.inspectImageCmd(reference).exec().getRepoDigests();
+            return digests == null ? List.of() : digests.stream().map(PullProgress::clean).toList();
+        } catch (NotFoundException e) {
+            return List.of();
+        } catch (RuntimeException e) {
+            throw translate(LaunchStep.PULL, reference, "inspect image", e, List.of());
+        }
+    }
+
+    /**
      * Force-removes the container {@code name} (stopping it if running). Named volumes are kept
      * ({@code v=false}): they hold the node's data.
      *
