@@ -141,7 +141,18 @@ public record LauncherSettings(
         return new ImageReference(registry, imageName, tags);
     }
 
-    private static boolean validRegistry(String value) {
+    /** An OCI repository name of at most {@value #MAX_IMAGE_NAME_LENGTH} characters. */
+    public static boolean validImageName(String name) {
+        return name.length() <= MAX_IMAGE_NAME_LENGTH && IMAGE_NAME_PATTERN.matcher(name).matches();
+    }
+
+    /** A tag, {@code [A-Za-z0-9_][A-Za-z0-9._-]{0,127}}. */
+    public static boolean validTag(String tag) {
+        return TAG_PATTERN.matcher(tag).matches();
+    }
+
+    /** {@code host[:port]}: a DNS name, IPv4 or {@code [IPv6]}, port 1..65535. */
+    public static boolean validRegistry(String value) {
         var m = REGISTRY_PATTERN.matcher(value);
         if (!m.matches() || m.group("host").length() > MAX_HOST_LENGTH) return false;
         String port = m.group("port");

@@ -131,17 +131,40 @@ public final class ContainerRules {
         }
         env.add(new EnvVar(IMAGE_HASH, image.bareHex(), false));
         env.add(new EnvVar(LATEST_ALLOWED_HASH_FILE, APPROVED_HASHES_IN_CONTAINER, false));
+        if (platform == Platform.TEE) env.add(new EnvVar(DSTACK_ENDPOINT, DSTACK_SOCKET_TARGET, false));
+        ContainerSpec spec = new ContainerSpec(NAME, image.toString(), env, ports, mounts(platform, dstackSocket, tappDir),
+                List.of(NO_NEW_PRIVILEGES), RestartPolicy.ON_FAILURE);
+        return new ContainerPlan(spec, rejected);
+    }
+
+    /**
+     * The node container of TOML mode, as production's compose template runs it: the command
+     * {@code /app/mpc-node start-with-config-file /mnt/shared/mpc-config.toml}, env only
+     * {@code DSTACK_ENDPOINT} (TEE; none in NONTEE: the node's settings are in its config file),
+     * the same mounts, {@code no-new-privileges}, restart {@code on-failure}.
+     *
+     * @param ports   {@code port_mappings}
+     * @param image   the selected digest (replaced by the engine's image ID once the pull proved it)
+     * @param command the node's command
+     */
+    public static ContainerSpec node(List<PortMapping> ports, ImageDigest image, Platform platform, Path dstackSocket,
+                                     Path tappDir, List<String> command) {
+        List<EnvVar> env = platform == Platform.TEE
+                ? List.of(new EnvVar(DSTACK_ENDPOINT, DSTACK_SOCKET_TARGET, false))
+                : List.of();
+        return new ContainerSpec(NAME, image.toString(), env, ports, mounts(platform, dstackSocket, tappDir),
+                List.of(NO_NEW_PRIVILEGES), RestartPolicy.ON_FAILURE, command, java.util.Map.of());
+    }
+
+    private static List<Mount> mounts(Platform platform, Path dstackSocket, Path tappDir) {
         List<Mount> mounts = new ArrayList<>(List.of(
                 Mount.bind(tappDir.toAbsolutePath().toString(), TAPP_TARGET, true),
                 Mount.volume(SHARED_VOLUME, SHARED_TARGET),
                 Mount.volume(DATA_VOLUME, DATA_TARGET)));
         if (platform == Platform.TEE) {
-            env.add(new EnvVar(DSTACK_ENDPOINT, DSTACK_SOCKET_TARGET, false));
             mounts.add(Mount.bind(dstackSocket.toAbsolutePath().toString(), DSTACK_SOCKET_TARGET, false));
         }
-        ContainerSpec spec = new ContainerSpec(NAME, image.toString(), env, ports, mounts,
-                List.of(NO_NEW_PRIVILEGES), RestartPolicy.ON_FAILURE);
-        return new ContainerPlan(spec, rejected);
+        return mounts;
     }
 
     /** True if the variable's value must never be logged. */
