@@ -107,6 +107,117 @@ class ImageValidatorTest {
         assertThat(log).anyMatch(l -> l.contains("tag latest") && l.contains(manifestDigest.toString()) && l.contains(MediaTypes.OCI_MANIFEST));
     }
 
+    // ---- approved digest = manifest digest (today's MPC network)
+
+    private ValidatedImage validateDigest(ImageDigest approved, ImageReference ref) throws RegistryException {
+        return new ImageValidator(options(), delays::add).validateManifestFirst(ref, approved, log::add);
+    }
+
+    @Test
+    void approvedManifestDigestIsProvedByFetchingItByDigest() throws Exception {
+        byte[] body = image(MediaTypes.OCI_MANIFEST, selected);
+        ImageDigest manifest = registry.serveManifest(NAME, null, MediaTypes.OCI_MANIFEST, body);
+
+        ValidatedImage result = validateDigest(manifest, ref("latest"));
+
+        assertThat(result.kind()).isEqualTo(DigestKind.MANIFEST);
+        assertThat(result.manifestDigest()).isEqualTo(manifest);
+        assertThat(result.approvedDigest()).isEqualTo(manifest);
+        assertThat(result.imageId()).isEqualTo(selected);
+        assertThat(result.pullReference()).isEqualTo(registry.authority() + "/" + NAME + "@" + manifest);
+        // proved by digest alone: no tag was consulted
+        assertThat(registry.requests()).extracting(FakeRegistry.Request::path).containsExactly(MANIFESTS + manifest);
+        assertThat(log).anyMatch(l -> l.contains("is a manifest digest"));
+    }
+
+    @Test
+    void approvedIndexDigestResolvesLinuxAmd64() throws Exception {
+        ImageDigest armConfig = randomDigest();
+        byte[] amd64 = image(MediaTypes.OCI_MANIFEST, selected);
+        byte[] arm64 = image(MediaTypes.OCI_MANIFEST, armConfig);
+        registry.serveManifest(NAME, null, MediaTypes.OCI_MANIFEST, amd64);
+        registry.serveManifest(NAME, null, MediaTypes.OCI_MANIFEST, arm64);
+        byte[] indexBody = index(MediaTypes.OCI_INDEX, List.of(
+                Manifests.Entry.of(MediaTypes.OCI_MANIFEST, arm64, "linux", "arm64"),
+                Manifests.Entry.of(MediaTypes.OCI_MANIFEST, amd64, "linux", "amd64")));
+        ImageDigest indexDigest = registry.serveManifest(NAME, null, MediaTypes.OCI_INDEX, indexBody);
+
+        ValidatedImage result = validateDigest(indexDigest, ref("latest"));
+
+        assertThat(result.kind()).isEqualTo(DigestKind.MANIFEST);
+        assertThat(result.manifestDigest()).isEqualTo(indexDigest); // the engine pulls the index by its digest
+        assertThat(result.imageId()).isEqualTo(selected);           // and must end with the amd64 image
+        assertThat(result.mediaType()).isEqualTo(MediaTypes.OCI_INDEX);
+    }
+
+    @Test
+    void approvedIndexWithoutLinuxAmd64FailsClosed() {
+        byte[] arm64 = image(MediaTypes.OCI_MANIFEST, selected);
+        registry.serveManifest(NAME, null, MediaTypes.OCI_MANIFEST, arm64);
+        ImageDigest indexDigest = registry.serveManifest(NAME, "latest", MediaTypes.OCI_INDEX,
+                index(MediaTypes.OCI_INDEX, List.of(Manifests.Entry.of(MediaTypes.OCI_MANIFEST, arm64, "linux", "arm64"))));
+
+        RegistryException e = assertThrowsRegistry(() -> validateDigest(indexDigest, ref("latest")));
+
+        assertThat(e.getMessage()).contains("manifest " + indexDigest).contains("no linux/amd64 entry");
+    }
+
+    @Test
+    void bytesServedByDigestThatHashElsewhereAreAnAttack() {
+        ImageDigest approved = randomDigest();
+        byte[] other = image(MediaTypes.OCI_MANIFEST, selected);
+        registry.route(MANIFESTS + approved, ex -> FakeRegistry.respond(ex, 200, MediaTypes.OCI_MANIFEST, other, null));
+
+        RegistryException e = assertThrowsRegistry(() -> validateDigest(approved, ref("latest")));
+
+        assertThat(e.getMessage()).contains("hash to " + ImageDigest.of(other)).contains("not the requested " + approved);
+        assertThat(registry.count(MANIFESTS + "latest")).isZero(); // an attack: no fallback to the tag search
+    }
+
+    @Test
+    void digestServedNeitherAsManifestNorUnderATagIsNotFound() {
+        registry.serveManifest(NAME, "latest", MediaTypes.OCI_MANIFEST, image(MediaTypes.OCI_MANIFEST, randomDigest()));
+
+        RegistryException e = failure(ref("latest"));
+
+        assertThat(e.getMessage()).contains("Image hash not found among tags").contains("serves no manifest " + selected);
+        // tags first (.env), then the digest itself
+        assertThat(registry.requests()).extracting(FakeRegistry.Request::path).containsExactly(MANIFESTS + "latest", MANIFESTS + selected);
+    }
+
+    @Test
+    void envOrderFindsAManifestDigestAfterTheTags() throws Exception {
+        ImageDigest manifest = registry.serveManifest(NAME, null, MediaTypes.OCI_MANIFEST, image(MediaTypes.OCI_MANIFEST, selected));
+
+        ValidatedImage result = new ImageValidator(options(), delays::add).validate(ref("latest"), manifest, log::add);
+
+        assertThat(result.kind()).isEqualTo(DigestKind.MANIFEST);
+        assertThat(registry.requests()).extracting(FakeRegistry.Request::path).containsExactly(MANIFESTS + "latest", MANIFESTS + manifest);
+    }
+
+    @Test
+    void manifestFirstOrderFallsBackToTheTagsWhenTheRegistryFailsTheProbe() throws Exception {
+        // docker-registry answers 500 for manifests/<a config blob's digest>
+        registry.route(MANIFESTS + selected, ex -> FakeRegistry.respondJson(ex, 500, "{}"));
+        registry.serveManifest(NAME, "latest", MediaTypes.OCI_MANIFEST, image(MediaTypes.OCI_MANIFEST, selected));
+
+        ValidatedImage result = validateDigest(selected, ref("latest"));
+
+        assertThat(result.kind()).isEqualTo(DigestKind.IMAGE_ID);
+        assertThat(result.tag()).isEqualTo("latest");
+    }
+
+    private static RegistryException assertThrowsRegistry(org.junit.jupiter.api.function.ThrowingSupplier<ValidatedImage> call) {
+        try {
+            ValidatedImage unexpected = call.get();
+            throw new AssertionError("expected a RegistryException, got " + unexpected);
+        } catch (RegistryException e) {
+            return e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
     @Test
     void dockerV2ManifestMatches() throws Exception {
         ImageDigest manifestDigest = registry.serveManifest(NAME, "v1", MediaTypes.DOCKER_MANIFEST, image(MediaTypes.DOCKER_MANIFEST, selected));
