@@ -134,7 +134,7 @@ class LauncherImageTest {
         String release = null;
         try (InputStream in = new GZIPInputStream(Files.newInputStream(built.blob(built.layerDigest())));
                 TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
-            for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+            for (TarArchiveEntry e = tar.getNextTarEntry(); e != null; e = tar.getNextTarEntry()) {
                 names.add(e.getName());
                 assertThat(e.getModTime().getTime()).as(e.getName()).isZero();
                 assertThat(e.getLongUserId()).as(e.getName()).isZero();
