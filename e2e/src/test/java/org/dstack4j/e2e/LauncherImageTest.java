@@ -63,6 +63,7 @@ class LauncherImageTest {
     static final Duration BUILD_TIMEOUT = Duration.ofMinutes(8);
     static final Duration COMPOSE_TIMEOUT = Duration.ofMinutes(5);
     static final ObjectMapper JSON = new ObjectMapper();
+    static final String SECRET = LaunchOutputs.plant("img-s3cr3t-" + Long.toHexString(System.nanoTime()));
     /** glibc, exactly: what the jlinked runtime's native code needs (docs/launcher-image.md). */
     static final List<String> HOST_LIBS = List.of("ld-linux-x86-64.so.2", "libc.so.6", "libdl.so.2", "libm.so.6",
             "libpthread.so.0", "librt.so.1");
@@ -169,7 +170,7 @@ class LauncherImageTest {
         Path tapp = Files.createDirectories(dir.resolve("tapp"));
         Files.writeString(tapp.resolve("user_config"), String.join("\n", "# e2e: the launcher inside its image",
                 "MPC_IMAGE_NAME=" + NODE_REPO, "MPC_REGISTRY=" + registry.hostPort(), "MPC_IMAGE_TAGS=latest",
-                "MPC_ACCOUNT_ID=node1.testnet", "RPC_MAX_ATTEMPTS=3", "RPC_REQUEST_INTERVAL_SECS=0.1") + "\n");
+                "MPC_ACCOUNT_ID=node1.testnet", "MPC_SECRET_STORE_KEY=" + SECRET, "RPC_MAX_ATTEMPTS=3", "RPC_REQUEST_INTERVAL_SECS=0.1") + "\n");
         String rendered = Files.readString(TEMPLATE)
                 .replace("{{LAUNCHER_IMAGE_HASH}}", built.manifestHex())
                 .replace("{{DEFAULT_IMAGE_DIGEST_HASH}}", node.imageIdHex());
@@ -190,9 +191,10 @@ class LauncherImageTest {
         HostCommand.Run up = HostCommand.run(List.of("docker-compose", "--ansi", "never", "-p", "d4jlauncher", "-f", compose.toString(),
                         "-f", override.toString(), "up", "--exit-code-from", "launcher"),
                 Map.of("DOCKER_HOST", dockerd.dockerHost()), COMPOSE_TIMEOUT, "Debian: apt-get install docker-compose");
+        LaunchOutputs.record("docker-compose up (launcher in its image)", up.output()); // read by the secret-leak checks
 
         assertThat(up.exit()).as(up.output()).isZero();
-        assertThat(up.output()).contains("[start] ok in ");
+        assertThat(up.output()).contains("[start] ok in ").doesNotContain(SECRET);
 
         InspectContainerResponse launcher = docker.inspectContainerCmd("launcher").exec();
         assertThat(launcher.getConfig().getImage()).isEqualTo(LAUNCHER_REPO + "@" + built.manifestDigest());
@@ -217,6 +219,8 @@ class LauncherImageTest {
         assertThat(mpcNode.getImageId()).isEqualTo(node.imageId());
         assertThat(mpcNode.getConfig().getImage()).isEqualTo(node.imageId());
         assertThat(mpcNode.getHostConfig().getSecurityOpts()).contains("no-new-privileges:true");
+        assertThat(mpcNode.getConfig().getEnv()).contains("MPC_SECRET_STORE_KEY=" + SECRET, "MPC_ACCOUNT_ID=node1.testnet",
+                "MPC_IMAGE_HASH=" + node.imageIdHex(), "DSTACK_ENDPOINT=/var/run/dstack.sock");
         assertThat(mounts(mpcNode)).contains("bind /var/run/dstack.sock -> /var/run/dstack.sock rw",
                 "bind " + tapp + " -> /tapp ro", "volume shared-volume -> /mnt/shared rw");
 
