@@ -26,6 +26,7 @@ import org.dstack4j.launcher.LaunchReport;
 import org.dstack4j.launcher.Launcher;
 import org.dstack4j.launcher.StepTimings;
 import org.dstack4j.launcher.config.Platform;
+import org.dstack4j.launcher.config.UserConfigFormat;
 import org.dstack4j.launcher.engine.DockerEngine;
 import org.dstack4j.launcher.measurement.AgentMeasurer;
 import org.dstack4j.launcher.registry.ImageValidator;
@@ -51,8 +52,11 @@ import picocli.CommandLine.Spec;
             "  DOCKER_CONTENT_TRUST  must be 1",
             "  PLATFORM              TEE or NONTEE (--platform overrides)",
             "  DEFAULT_IMAGE_DIGEST  used when the approved hashes file is absent (sha256: optional)",
-            "user_config (untrusted) chooses MPC_REGISTRY, MPC_IMAGE_NAME, MPC_IMAGE_TAGS,",
+            "user_config (untrusted), .env format (2025): MPC_REGISTRY, MPC_IMAGE_NAME, MPC_IMAGE_TAGS,",
             "MPC_HASH_OVERRIDE, RPC_* retry timing, the node's own MPC_* settings and PORTS.",
+            "TOML format (production since 2026): [launcher_config] image_reference, mpc_hash_override,",
+            "port_mappings, pull_* retries; [mpc_node_config] is written with an injected [tee] table to",
+            "--node-config-file and the node runs /app/mpc-node start-with-config-file /mnt/shared/mpc-config.toml.",
             ""
         },
         footer = {
@@ -63,7 +67,9 @@ import picocli.CommandLine.Spec;
             "Examples:",
             "  DOCKER_CONTENT_TRUST=1 PLATFORM=TEE dstack4j launch",
             "  DOCKER_CONTENT_TRUST=1 dstack4j launch --platform NONTEE --dry-run --output json \\",
-            "      --user-config ./user_config --approved-hashes ./image-digest.bin"
+            "      --user-config ./user_config --approved-hashes ./image-digest.bin",
+            "  DOCKER_CONTENT_TRUST=1 PLATFORM=TEE DEFAULT_IMAGE_DIGEST=sha256:<hex> dstack4j launch \\",
+            "      --user-config-format toml --node-config-file /mnt/shared/mpc-config.toml"
         })
 public final class LaunchCommand implements Callable<Integer> {
 
@@ -75,6 +81,17 @@ public final class LaunchCommand implements Callable<Integer> {
     @Option(names = "--user-config", paramLabel = "PATH", defaultValue = "/tapp/user_config",
             description = "dstack user config (.env format; missing = empty). Default: ${DEFAULT-VALUE}")
     Path userConfig;
+
+    @Option(names = "--user-config-format", paramLabel = "auto|toml|env", defaultValue = "auto",
+            converter = FormatConverter.class,
+            description = "how to read user_config: toml (missing file = error), env (missing = empty), or auto "
+                    + "(TOML when it has [launcher_config]/[mpc_node_config], else .env). Default: ${DEFAULT-VALUE}")
+    UserConfigFormat userConfigFormat;
+
+    @Option(names = "--node-config-file", paramLabel = "PATH", defaultValue = "/mnt/shared/mpc-config.toml",
+            description = "TOML mode: where to write the node's config (the shared-volume file the node reads at "
+                    + "/mnt/shared/mpc-config.toml). Default: ${DEFAULT-VALUE}")
+    Path nodeConfigFile;
 
     @Option(names = "--approved-hashes", paramLabel = "PATH", defaultValue = "/mnt/shared/image-digest.bin",
             description = "approved image IDs, JSON {\"approved_hashes\": [...]} newest first. Default: ${DEFAULT-VALUE}")
@@ -120,6 +137,15 @@ public final class LaunchCommand implements Callable<Integer> {
     @Option(names = "--agent-timeout", paramLabel = "SECONDS", defaultValue = "30",
             description = "timeout of each guest agent call, in seconds. Default: ${DEFAULT-VALUE}")
     long agentTimeoutSeconds;
+
+    /** {@code auto|toml|env}, any case. */
+    static final class FormatConverter implements picocli.CommandLine.ITypeConverter<UserConfigFormat> {
+        @Override
+        public UserConfigFormat convert(String value) {
+            return UserConfigFormat.parse(value).orElseThrow(() ->
+                    new picocli.CommandLine.TypeConversionException("expected auto, toml or env, not '" + value + "'"));
+        }
+    }
 
     /** Environment of the process; tests replace it. */
     Map<String, String> environment = System.getenv();
@@ -167,7 +193,8 @@ public final class LaunchCommand implements Callable<Integer> {
     }
 
     private LaunchInputs inputs() {
-        return new LaunchInputs(environment, Optional.ofNullable(platform), userConfig, approvedHashes, dstackSocket, tappDir);
+        return new LaunchInputs(environment, Optional.ofNullable(platform), userConfig, approvedHashes, dstackSocket, tappDir,
+                userConfigFormat, nodeConfigFile);
     }
 
     private LaunchReport launch(LaunchPlan plan, StepTimings timings, Instant startedAt, LaunchListener progress)

@@ -34,6 +34,14 @@ final class ReportJson {
         o.set("image", image(plan.image()));
         o.set("container", container(plan.container()));
         o.set("rejected", rejected(plan.rejected()));
+        o.put("user_config_format", plan.format().label());
+        plan.toml().ifPresent(t -> {
+            o.put("node_config_file", t.file().toString());
+            o.put("node_config_sha256", t.nodeConfig().digest().toString());
+            o.set("node_config", t.nodeConfig().masked());
+            o.put("node_config_toml", t.nodeConfig().maskedToml());
+            o.set("pull_retry", pullRetry(t.pull()));
+        });
         return o;
     }
 
@@ -46,6 +54,7 @@ final class ReportJson {
         o.put("selected_digest", r.selection().digest().toString());
         o.put("selection_reason", r.selection().reason());
         o.set("image", image(r.validated().reference()));
+        o.put("digest_kind", r.validated().kind().label());
         o.put("tag", r.validated().tag());
         o.put("manifest_digest", r.validated().manifestDigest().toString());
         o.put("manifest_media_type", r.validated().mediaType());
@@ -53,6 +62,12 @@ final class ReportJson {
         o.put("container_name", r.container().name());
         o.put("container_id", r.containerId());
         o.put("replaced_container", r.replacedContainer());
+        o.put("reused_container", r.reusedContainer());
+        r.toml().ifPresent(t -> {
+            o.put("node_config_file", t.file().toString());
+            o.put("node_config_sha256", t.nodeConfig().digest().toString());
+            o.set("node_config", t.nodeConfig().masked());
+        });
         if (r.measurement().isPresent()) {
             var m = r.measurement().get();
             o.put("rtmr3_before", m.rtmr3Before());
@@ -102,7 +117,17 @@ final class ReportJson {
         ArrayNode sec = c.putArray("security_opt");
         spec.securityOpt().forEach(sec::add);
         c.put("restart_policy", spec.restartPolicy().toString());
+        ArrayNode cmd = c.putArray("command");
+        spec.command().forEach(cmd::add);
         return c;
+    }
+
+    private static ObjectNode pullRetry(org.dstack4j.launcher.nodeconfig.PullRetry p) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("max_retries", p.maxRetries());
+        n.put("interval_secs", p.interval().toSeconds());
+        n.put("max_delay_secs", p.maxDelay().toSeconds());
+        return n;
     }
 
     private static ArrayNode rejected(java.util.List<Rejection> rejected) {

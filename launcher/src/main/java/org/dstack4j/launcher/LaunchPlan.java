@@ -3,6 +3,9 @@ package org.dstack4j.launcher;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import org.dstack4j.launcher.config.UserConfigFormat;
+import org.dstack4j.launcher.nodeconfig.TomlLaunch;
 import org.dstack4j.launcher.config.LauncherSettings;
 import org.dstack4j.launcher.config.Platform;
 import org.dstack4j.launcher.container.ContainerSpec;
@@ -25,6 +28,8 @@ import org.dstack4j.launcher.selection.Selection;
  * @param rejected          user_config entries skipped, by key
  * @param userConfig        the user_config path
  * @param userConfigPresent whether that file existed (absent = empty config)
+ * @param format            the format user_config was read in ({@code toml} or {@code env})
+ * @param toml              TOML mode: the node config to write and the pull retries; empty in .env mode
  */
 public record LaunchPlan(
         Platform platform,
@@ -35,7 +40,9 @@ public record LaunchPlan(
         ContainerSpec container,
         List<Rejection> rejected,
         Path userConfig,
-        boolean userConfigPresent) {
+        boolean userConfigPresent,
+        UserConfigFormat format,
+        Optional<TomlLaunch> toml) {
 
     public LaunchPlan {
         Objects.requireNonNull(platform, "platform");
@@ -46,5 +53,15 @@ public record LaunchPlan(
         Objects.requireNonNull(container, "container");
         rejected = List.copyOf(rejected);
         Objects.requireNonNull(userConfig, "userConfig");
+        Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(toml, "toml");
+    }
+
+    /** A plan of the 2025 {@code .env} mode. */
+    public LaunchPlan(Platform platform, LauncherSettings settings, ApprovedHashes approved, Selection selection,
+                      ImageReference image, ContainerSpec container, List<Rejection> rejected, Path userConfig,
+                      boolean userConfigPresent) {
+        this(platform, settings, approved, selection, image, container, rejected, userConfig, userConfigPresent,
+                UserConfigFormat.ENV, Optional.empty());
     }
 }

@@ -24,9 +24,11 @@ import org.dstack4j.launcher.selection.Selection;
  * @param measurement        RTMR3 before/after; empty in {@code NONTEE} mode
  * @param containerId        the started container's ID (64 hex)
  * @param replacedContainer  an earlier {@code mpc-node} was removed
+ * @param reusedContainer    TOML mode: the existing {@code mpc-node} was unchanged and kept (its logs survive)
  * @param container          the container spec (env redacted when serialised)
  * @param rejected           user_config entries skipped, by key
  * @param timings            duration of each step
+ * @param toml               TOML mode: the node config written (masked forms only for output) and where
  */
 public record LaunchReport(
         Instant startedAt,
@@ -37,9 +39,11 @@ public record LaunchReport(
         Optional<Measurement> measurement,
         String containerId,
         boolean replacedContainer,
+        boolean reusedContainer,
         ContainerSpec container,
         List<Rejection> rejected,
-        Map<LaunchStep, Duration> timings) {
+        Map<LaunchStep, Duration> timings,
+        Optional<org.dstack4j.launcher.nodeconfig.TomlLaunch> toml) {
 
     public LaunchReport {
         rejected = List.copyOf(rejected);

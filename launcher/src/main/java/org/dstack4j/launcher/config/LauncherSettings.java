@@ -25,8 +25,8 @@ import org.dstack4j.launcher.registry.RetryPolicy;
  * @param imageName    OCI repository name, e.g. {@code nearone/mpc-node}
  * @param registry     registry {@code host[:port]}, no scheme, path or userinfo
  * @param tags         tags to search in order; non-empty, no duplicates, at most {@value #MAX_TAGS}
- * @param hashOverride raw {@code MPC_HASH_OVERRIDE} value when the key is present (validated by the
- *                     digest selector, which owns the selection rules)
+ * @param hashOverride raw {@code MPC_HASH_OVERRIDE} value when the key is present and non-empty
+ *                     (validated by the digest selector, which owns the selection rules)
  * @param retry        per-request timeout, first retry delay and attempts for registry requests
  */
 public record LauncherSettings(
@@ -103,7 +103,8 @@ public record LauncherSettings(
      *   <li>{@code RPC_REQUEST_TIMEOUT_SECS}: decimal seconds in 0.001..300 (millisecond resolution);</li>
      *   <li>{@code RPC_REQUEST_INTERVAL_SECS}: decimal seconds in 0..60 (millisecond resolution);</li>
      *   <li>{@code RPC_MAX_ATTEMPTS}: integer 1..100;</li>
-     *   <li>{@code MPC_HASH_OVERRIDE}: kept raw, checked by the digest selector.</li>
+     *   <li>{@code MPC_HASH_OVERRIDE}: kept raw, checked by the digest selector; an empty value means no
+     *       override (as the reference launcher reads it).</li>
      * </ul>
      *
      * @throws InputException at {@link LaunchStep#USER_CONFIG}, input = the key, for any invalid value
@@ -130,7 +131,8 @@ public record LauncherSettings(
         int attempts = config.get(MAX_ATTEMPTS).isPresent()
                 ? attempts(config.get(MAX_ATTEMPTS).get())
                 : DEFAULT_MAX_ATTEMPTS;
-        return new LauncherSettings(imageName, registry, tags, config.get(HASH_OVERRIDE),
+        // An empty MPC_HASH_OVERRIDE= means no override, as the reference launcher reads it.
+        return new LauncherSettings(imageName, registry, tags, config.get(HASH_OVERRIDE).filter(v -> !v.isEmpty()),
                 new RetryPolicy(timeout, interval, attempts));
     }
 
@@ -139,7 +141,18 @@ public record LauncherSettings(
         return new ImageReference(registry, imageName, tags);
     }
 
-    private static boolean validRegistry(String value) {
+    /** An OCI repository name of at most {@value #MAX_IMAGE_NAME_LENGTH} characters. */
+    public static boolean validImageName(String name) {
+        return name.length() <= MAX_IMAGE_NAME_LENGTH && IMAGE_NAME_PATTERN.matcher(name).matches();
+    }
+
+    /** A tag, {@code [A-Za-z0-9_][A-Za-z0-9._-]{0,127}}. */
+    public static boolean validTag(String tag) {
+        return TAG_PATTERN.matcher(tag).matches();
+    }
+
+    /** {@code host[:port]}: a DNS name, IPv4 or {@code [IPv6]}, port 1..65535. */
+    public static boolean validRegistry(String value) {
         var m = REGISTRY_PATTERN.matcher(value);
         if (!m.matches() || m.group("host").length() > MAX_HOST_LENGTH) return false;
         String port = m.group("port");

@@ -49,6 +49,11 @@ public final class UserConfig {
         return new UserConfig(parseEntries(text), Optional.empty());
     }
 
+    /** Parses user_config text read from {@code source} (see the class comment for the rules). Never fails. */
+    public static UserConfig parse(String text, Path source) {
+        return new UserConfig(parseEntries(text), Optional.of(source));
+    }
+
     /**
      * Reads and parses the user_config file; a missing file is an empty config.
      *

@@ -30,8 +30,9 @@ import org.dstack4j.launcher.selection.ImageDigest;
  *
  * <p>user_config entries, in order:
  * <ul>
- *   <li>{@code PORTS}: comma-separated {@code H:C} items, each exactly {@code \d{1,5}:\d{1,5}} with
- *       both ports in 1..65535; any other item (empty, spaces, ranges, IPv6, extra colons, flags)
+ *   <li>{@code PORTS}: comma-separated {@code H:C} items, each trimmed and then exactly
+ *       {@code \d{1,5}:\d{1,5}} with both ports in 1..65535; any other item (empty, spaces inside,
+ *       ranges, IPv6, extra colons, flags)
  *       and a host port already mapped are rejected as {@code PORTS[i]} (0-based) and skipped. An
  *       empty {@code PORTS} value means no ports.</li>
  *   <li>launcher-only keys ({@link LauncherSettings#KEYS}): consumed by the launcher, never passed,
@@ -130,17 +131,40 @@ public final class ContainerRules {
         }
         env.add(new EnvVar(IMAGE_HASH, image.bareHex(), false));
         env.add(new EnvVar(LATEST_ALLOWED_HASH_FILE, APPROVED_HASHES_IN_CONTAINER, false));
+        if (platform == Platform.TEE) env.add(new EnvVar(DSTACK_ENDPOINT, DSTACK_SOCKET_TARGET, false));
+        ContainerSpec spec = new ContainerSpec(NAME, image.toString(), env, ports, mounts(platform, dstackSocket, tappDir),
+                List.of(NO_NEW_PRIVILEGES), RestartPolicy.ON_FAILURE);
+        return new ContainerPlan(spec, rejected);
+    }
+
+    /**
+     * The node container of TOML mode, as production's compose template runs it: the command
+     * {@code /app/mpc-node start-with-config-file /mnt/shared/mpc-config.toml}, env only
+     * {@code DSTACK_ENDPOINT} (TEE; none in NONTEE: the node's settings are in its config file),
+     * the same mounts, {@code no-new-privileges}, restart {@code on-failure}.
+     *
+     * @param ports   {@code port_mappings}
+     * @param image   the selected digest (replaced by the engine's image ID once the pull proved it)
+     * @param command the node's command
+     */
+    public static ContainerSpec node(List<PortMapping> ports, ImageDigest image, Platform platform, Path dstackSocket,
+                                     Path tappDir, List<String> command) {
+        List<EnvVar> env = platform == Platform.TEE
+                ? List.of(new EnvVar(DSTACK_ENDPOINT, DSTACK_SOCKET_TARGET, false))
+                : List.of();
+        return new ContainerSpec(NAME, image.toString(), env, ports, mounts(platform, dstackSocket, tappDir),
+                List.of(NO_NEW_PRIVILEGES), RestartPolicy.ON_FAILURE, command, java.util.Map.of());
+    }
+
+    private static List<Mount> mounts(Platform platform, Path dstackSocket, Path tappDir) {
         List<Mount> mounts = new ArrayList<>(List.of(
                 Mount.bind(tappDir.toAbsolutePath().toString(), TAPP_TARGET, true),
                 Mount.volume(SHARED_VOLUME, SHARED_TARGET),
                 Mount.volume(DATA_VOLUME, DATA_TARGET)));
         if (platform == Platform.TEE) {
-            env.add(new EnvVar(DSTACK_ENDPOINT, DSTACK_SOCKET_TARGET, false));
             mounts.add(Mount.bind(dstackSocket.toAbsolutePath().toString(), DSTACK_SOCKET_TARGET, false));
         }
-        ContainerSpec spec = new ContainerSpec(NAME, image.toString(), env, ports, mounts,
-                List.of(NO_NEW_PRIVILEGES), RestartPolicy.ON_FAILURE);
-        return new ContainerPlan(spec, rejected);
+        return mounts;
     }
 
     /** True if the variable's value must never be logged. */
@@ -172,7 +196,8 @@ public final class ContainerRules {
         String[] items = value.split(",", -1);
         for (int i = 0; i < items.length; i++) {
             String key = PORTS + "[" + i + "]";
-            var m = PORT_ITEM.matcher(items[i]);
+            // Items are trimmed, as the reference launcher does: "80:80, 81:81" publishes both.
+            var m = PORT_ITEM.matcher(items[i].strip());
             if (!m.matches()) {
                 rejected.add(new Rejection(key, "not H:C with decimal ports (e.g. 8080:8080)"));
                 continue;

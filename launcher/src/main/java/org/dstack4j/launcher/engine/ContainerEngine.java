@@ -28,6 +28,34 @@ public interface ContainerEngine extends AutoCloseable {
     Optional<ImageDigest> imageId(String reference) throws EngineException;
 
     /**
+     * The {@code RepoDigests} of a local image ({@code name@sha256:<manifest or index digest>}
+     * entries): the manifest digests the engine pulled it by.
+     *
+     * @return empty when the engine has no such image or records none
+     */
+    default java.util.List<String> repoDigests(String reference) throws EngineException {
+        return java.util.List.of();
+    }
+
+    /**
+     * The container named {@code name}, if the engine has one.
+     *
+     * @throws EngineException when the engine is unreachable or refuses
+     */
+    default Optional<ExistingContainer> container(String name) throws EngineException {
+        return Optional.empty();
+    }
+
+    /**
+     * Starts an existing container; one already running is left as it is.
+     *
+     * @throws EngineException when the engine is unreachable, refuses, or the container is gone
+     */
+    default void start(String id) throws EngineException {
+        throw new UnsupportedOperationException("this engine cannot start an existing container");
+    }
+
+    /**
      * Removes the container named {@code name} (running or not, forcefully).
      *
      * @return true if one existed

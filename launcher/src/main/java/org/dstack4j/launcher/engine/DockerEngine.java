@@ -72,6 +72,11 @@ public final class DockerEngine implements ContainerEngine {
     public static final String LAUNCHER_LABEL = "org.dstack4j.launcher";
     /** Label holding the image ID the container was started from. */
     public static final String IMAGE_ID_LABEL = "org.dstack4j.image-id";
+    /**
+     * Label holding {@link ContainerSpec#fingerprint()}: an existing container with the same value
+     * was created from the same spec and may be reused.
+     */
+    public static final String SPEC_LABEL = "org.dstack4j.spec";
 
     private static final String UNREACHABLE_FIX = "start dockerd or pass --docker-host";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -222,6 +227,61 @@ public final class DockerEngine implements ContainerEngine {
     }
 
     /**
+     * {@code RepoDigests} of {@code reference}, each cleaned to one line.
+     *
+     * @throws EngineException (step {@link LaunchStep#PULL}) when the engine is unreachable
+     */
+    @Override
+    public List<String> repoDigests(String reference) throws EngineException {
+        try {
+            List<String> digests = client.inspectImageCmd(reference).exec().getRepoDigests();
+            return digests == null ? List.of() : digests.stream().map(PullProgress::clean).toList();
+        } catch (NotFoundException e) {
+            return List.of();
+        } catch (RuntimeException e) {
+            throw translate(LaunchStep.PULL, reference, "inspect image", e, List.of());
+        }
+    }
+
+    /**
+     * Inspects the container {@code name}.
+     *
+     * @return its ID, labels and whether it runs; empty when the engine answers 404
+     * @throws EngineException (step {@link LaunchStep#START}) when the engine is unreachable or refuses
+     */
+    @Override
+    public Optional<ExistingContainer> container(String name) throws EngineException {
+        try {
+            var inspect = client.inspectContainerCmd(name).exec();
+            Map<String, String> labels = inspect.getConfig() == null || inspect.getConfig().getLabels() == null
+                    ? Map.of() : inspect.getConfig().getLabels();
+            boolean running = inspect.getState() != null && Boolean.TRUE.equals(inspect.getState().getRunning());
+            return Optional.of(new ExistingContainer(inspect.getId(), labels, running));
+        } catch (NotFoundException e) {
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            throw translate(LaunchStep.START, name, "inspect container", e, List.of());
+        }
+    }
+
+    /**
+     * Starts the existing container {@code id}; one already running (HTTP 304) is fine.
+     *
+     * @throws EngineException (step {@link LaunchStep#START}) when the engine is unreachable, refuses
+     *     or the container is gone
+     */
+    @Override
+    public void start(String id) throws EngineException {
+        try {
+            client.startContainerCmd(id).exec();
+        } catch (com.github.dockerjava.api.exception.NotModifiedException alreadyRunning) {
+            // started by its restart policy or never stopped
+        } catch (RuntimeException e) {
+            throw translate(LaunchStep.START, id, "start container", e, List.of());
+        }
+    }
+
+    /**
      * Force-removes the container {@code name} (stopping it if running). Named volumes are kept
      * ({@code v=false}): they hold the node's data.
      *
@@ -271,10 +331,14 @@ public final class DockerEngine implements ContainerEngine {
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put(LAUNCHER_LABEL, "1");
         labels.put(IMAGE_ID_LABEL, imageId.toString());
+        labels.putAll(spec.labels());
+        labels.put(SPEC_LABEL, spec.fingerprint().toString());
 
         String containerId;
         try {
-            CreateContainerResponse created = client.createContainerCmd(imageId.toString())
+            var create = client.createContainerCmd(imageId.toString());
+            if (!spec.command().isEmpty()) create.withCmd(spec.command());
+            CreateContainerResponse created = create
                     .withName(name)
                     .withEnv(spec.env().stream().map(EnvVar::toEngine).toList())
                     .withExposedPorts(exposedPorts(spec.ports()))

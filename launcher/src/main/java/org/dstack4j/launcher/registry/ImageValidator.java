@@ -16,6 +16,12 @@ import org.dstack4j.launcher.selection.ImageDigest;
  * Step 4a of the launch (spec/launcher.md): proves that a registry serves exactly the selected
  * image, speaking the OCI distribution API over the JDK's {@link HttpClient}.
  *
+ * <p>First, the selected digest as a manifest digest (today's MPC network): fetch
+ * {@code manifests/<selected>} by digest; when served, its bytes must hash to the selected digest,
+ * and an index is resolved to its first {@code linux/amd64} image manifest (see
+ * {@link DigestKind#MANIFEST}). A 404 there means it is not a manifest digest in this repository,
+ * and the selected digest is looked for as an image ID (2025 seed), as follows.
+ *
  * <p>For each tag in order: fetch the manifest ({@code Accept} all four {@link MediaTypes}). An
  * image manifest matches when its {@code config.digest} equals the selected digest. For an OCI
  * index or Docker manifest list every {@code linux/amd64} entry (any variant) is fetched by digest
@@ -50,14 +56,15 @@ public final class ImageValidator {
     }
 
     /**
-     * Finds the first tag of {@code ref} that serves {@code selected}.
+     * Proves what {@code selected} names: a manifest (or index) served by digest, else an image ID
+     * under the first tag of {@code ref} that serves it.
      *
      * @param ref      registry, repository name and tags to search in order
-     * @param selected the selected image ID (config digest)
+     * @param selected the selected approved digest (a manifest digest or an image ID)
      * @param log      receives progress lines: tag, manifest digest and media type, auth scheme;
      *                 never tokens or passwords
-     * @return the tag, the linux/amd64 image manifest digest to pull, and its media type; the
-     *         reference's name is normalised (Docker Hub {@code library/} prefix)
+     * @return which kind the digest is, the digest to pull by, the image ID the pull must give, and
+     *         (image ID kind) the tag; the reference's name is normalised (Docker Hub {@code library/} prefix)
      * @throws RegistryException "Image hash not found among tags." when no tag matches, or the first
      *                           protocol, auth, content or transport failure
      */
@@ -82,8 +89,10 @@ public final class ImageValidator {
     private ValidatedImage search(RegistryEndpoint endpoint, RegistryClient client, ImageDigest selected, Consumer<String> log)
             throws RegistryException {
         String repo = endpoint.registry() + "/" + endpoint.reference().name();
-        log.accept("registry: looking for image " + selected + " in " + repo + " (" + endpoint.base() + "), tags "
-                + endpoint.reference().tags());
+        log.accept("registry: looking for " + selected + " in " + repo + " (" + endpoint.base() + "): as a manifest digest, "
+                + "else as an image ID under tags " + endpoint.reference().tags());
+        Optional<ValidatedImage> asManifest = byDigest(endpoint, client, selected, log);
+        if (asManifest.isPresent()) return asManifest.get();
         List<String> tried = new ArrayList<>();
         for (String tag : endpoint.reference().tags()) {
             tried.add(tag);
@@ -104,10 +113,10 @@ public final class ImageValidator {
             }
         }
         throw new RegistryException(LaunchStep.REGISTRY, repo,
-                "Image hash not found among tags. No linux/amd64 image with config digest " + selected + " under tags "
-                        + tried + " of " + repo,
-                "push the approved image to " + repo + " under one of the tags, or set MPC_IMAGE_TAGS (and MPC_REGISTRY, "
-                        + "MPC_IMAGE_NAME) to where it is published");
+                "Image hash not found among tags. " + repo + " serves no manifest " + selected
+                        + ", and no linux/amd64 image with that config digest under tags " + tried,
+                "push the approved image to " + repo + " (by digest, or under one of the tags), or point the launcher at "
+                        + "where it is published (image_reference in TOML mode; MPC_REGISTRY, MPC_IMAGE_NAME, MPC_IMAGE_TAGS in .env mode)");
     }
 
     private static Optional<ValidatedImage> matchImage(RegistryEndpoint endpoint, String tag, FetchedManifest fetched,
@@ -120,6 +129,37 @@ public final class ImageValidator {
         return Optional.empty();
     }
 
+    /**
+     * The selected digest as a manifest digest: {@code manifests/<selected>} fetched by digest (the
+     * bytes must hash to it). Empty when the registry answers 404. An index is resolved to its first
+     * {@code linux/amd64} image manifest, whose config digest the pulled image must have; an index
+     * without one is an error (the approved digest names nothing this launcher can run).
+     */
+    private static Optional<ValidatedImage> byDigest(RegistryEndpoint endpoint, RegistryClient client, ImageDigest selected,
+                                                     Consumer<String> log) throws RegistryException {
+        Optional<FetchedManifest> fetched = client.manifestByDigestIfServed(selected);
+        if (fetched.isEmpty()) {
+            log.accept("manifest " + selected + ": not served (404), so not a manifest digest here; looking for it as an image ID");
+            return Optional.empty();
+        }
+        FetchedManifest top = fetched.get();
+        String where = "manifest " + selected;
+        log.accept(where + ": served, " + top.size() + " bytes hashing to it (" + top.manifest().mediaType() + ")");
+        ImageDigest imageId = switch (top.manifest()) {
+            case Manifest.Image image -> image.configDigest();
+            case Manifest.Index index -> {
+                List<Manifest.Entry> amd64 = index.linuxAmd64();
+                if (amd64.isEmpty()) {
+                    throw invalidIndex(endpoint, where, "no linux/amd64 entry (this launcher runs linux/amd64 images only)");
+                }
+                yield platformImage(endpoint, client, where, amd64.getFirst(), log).configDigest();
+            }
+        };
+        log.accept(where + ": the approved digest is a manifest digest; linux/amd64 image ID " + imageId);
+        return Optional.of(new ValidatedImage(endpoint.reference(), "", selected, imageId, top.manifest().mediaType(),
+                DigestKind.MANIFEST));
+    }
+
     private static Optional<ValidatedImage> matchIndex(RegistryEndpoint endpoint, RegistryClient client, String tag,
                                                        Manifest.Index index, ImageDigest selected, Consumer<String> log)
             throws RegistryException {
@@ -129,31 +169,43 @@ public final class ImageValidator {
             return Optional.empty();
         }
         for (Manifest.Entry entry : amd64) {
-            ImageDigest digest = ImageDigest.parse(entry.digest()).orElseThrow(() -> invalidIndex(endpoint, tag,
-                    "linux/amd64 entry digest is not sha256:<64 hex>: " + SafeText.excerpt(entry.digest())));
-            FetchedManifest child = client.manifestByDigest(digest);
-            String variant = entry.variant().isEmpty() ? "" : "/" + SafeText.excerpt(entry.variant());
-            log.accept("tag " + tag + ": linux/amd64" + variant + " manifest " + child.digest() + " (" + child.manifest().mediaType() + ")");
-            if (!(child.manifest() instanceof Manifest.Image image)) {
-                throw invalidIndex(endpoint, tag, "linux/amd64 entry " + digest + " is itself an index (nested indexes are not followed)");
-            }
-            if (!entry.mediaType().isEmpty() && !entry.mediaType().toLowerCase(Locale.ROOT).equals(image.mediaType())) {
-                throw invalidIndex(endpoint, tag, "entry " + digest + " declares " + SafeText.excerpt(entry.mediaType()) + " but the registry served " + image.mediaType());
-            }
-            if (entry.size().isPresent() && entry.size().getAsLong() != child.size()) {
-                throw invalidIndex(endpoint, tag, "entry " + digest + " declares " + entry.size().getAsLong() + " bytes but "
-                        + child.size() + " were served");
-            }
-            Optional<ValidatedImage> match = matchImage(endpoint, tag, child, image, selected, log);
+            FetchedManifest child = platformFetch(endpoint, client, "tag " + tag, entry, log);
+            Optional<ValidatedImage> match = matchImage(endpoint, tag, child, (Manifest.Image) child.manifest(), selected, log);
             if (match.isPresent()) return match;
         }
         return Optional.empty();
     }
 
-    private static RegistryException invalidIndex(RegistryEndpoint endpoint, String tag, String problem) {
+    private static Manifest.Image platformImage(RegistryEndpoint endpoint, RegistryClient client, String where,
+                                                Manifest.Entry entry, Consumer<String> log) throws RegistryException {
+        return (Manifest.Image) platformFetch(endpoint, client, where, entry, log).manifest();
+    }
+
+    /** Fetches one linux/amd64 index entry by digest and checks it against the entry; always an image manifest. */
+    private static FetchedManifest platformFetch(RegistryEndpoint endpoint, RegistryClient client, String where,
+                                                 Manifest.Entry entry, Consumer<String> log) throws RegistryException {
+        ImageDigest digest = ImageDigest.parse(entry.digest()).orElseThrow(() -> invalidIndex(endpoint, where,
+                "linux/amd64 entry digest is not sha256:<64 hex>: " + SafeText.excerpt(entry.digest())));
+        FetchedManifest child = client.manifestByDigest(digest);
+        String variant = entry.variant().isEmpty() ? "" : "/" + SafeText.excerpt(entry.variant());
+        log.accept(where + ": linux/amd64" + variant + " manifest " + child.digest() + " (" + child.manifest().mediaType() + ")");
+        if (!(child.manifest() instanceof Manifest.Image image)) {
+            throw invalidIndex(endpoint, where, "linux/amd64 entry " + digest + " is itself an index (nested indexes are not followed)");
+        }
+        if (!entry.mediaType().isEmpty() && !entry.mediaType().toLowerCase(Locale.ROOT).equals(image.mediaType())) {
+            throw invalidIndex(endpoint, where, "entry " + digest + " declares " + SafeText.excerpt(entry.mediaType()) + " but the registry served " + image.mediaType());
+        }
+        if (entry.size().isPresent() && entry.size().getAsLong() != child.size()) {
+            throw invalidIndex(endpoint, where, "entry " + digest + " declares " + entry.size().getAsLong() + " bytes but "
+                    + child.size() + " were served");
+        }
+        return child;
+    }
+
+    private static RegistryException invalidIndex(RegistryEndpoint endpoint, String where, String problem) {
         return new RegistryException(LaunchStep.REGISTRY, endpoint.registry(),
-                "tag " + tag + " of " + endpoint.reference().name() + ": invalid index, " + problem,
-                "republish the image index for this tag");
+                where + " of " + endpoint.reference().name() + ": invalid index, " + problem,
+                "republish the image index (with a linux/amd64 image manifest)");
     }
 
     private Optional<RegistryCredentials> credentialsFor(RegistryEndpoint endpoint) {

@@ -56,6 +56,20 @@ final class RegistryClient {
         return verify(response, Optional.of(digest), "manifest " + digest);
     }
 
+    /**
+     * The manifest with {@code digest}, or empty when the registry answers 404 (it serves no
+     * manifest with that digest, e.g. because the digest is an image config's).
+     *
+     * @throws RegistryException for any other non-200 answer, bytes that do not hash to
+     *                           {@code digest}, a digest header mismatch or an invalid manifest
+     */
+    Optional<FetchedManifest> manifestByDigestIfServed(ImageDigest digest) throws RegistryException {
+        FetchedResponse response = getAuthorized(endpoint.manifestUri(digest.toString()), "manifest " + digest);
+        if (response.status() == 404) return Optional.empty();
+        requireOk(response, "manifest " + digest);
+        return Optional.of(verify(response, Optional.of(digest), "manifest " + digest));
+    }
+
     private FetchedResponse getAuthorized(URI uri, String what) throws RegistryException {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Accept", MediaTypes.acceptHeader());

@@ -27,6 +27,15 @@ public final class DigestSelector {
      *                        in the approved list
      */
     public static Selection select(ApprovedHashes approved, Optional<String> hashOverride) throws InputException {
+        return select(approved, hashOverride, OVERRIDE);
+    }
+
+    /**
+     * As {@link #select(ApprovedHashes, Optional)}, naming the override {@code overrideName} in
+     * reasons and errors ({@code mpc_hash_override} in TOML mode).
+     */
+    public static Selection select(ApprovedHashes approved, Optional<String> hashOverride, String overrideName)
+            throws InputException {
         int of = approved.digests().size();
         if (hashOverride.isEmpty()) {
             ImageDigest newest = approved.digests().getFirst();
@@ -39,16 +48,16 @@ public final class DigestSelector {
             return new Selection(newest, reason, 1, of);
         }
         String raw = hashOverride.get();
-        ImageDigest wanted = ImageDigest.parse(raw).orElseThrow(() -> new InputException(LaunchStep.SELECTION, OVERRIDE,
-                OVERRIDE + " invalid: " + SafeText.excerpt(raw),
-                "set " + OVERRIDE + " to sha256:<64 lowercase hex> from the approved list, or remove it from user_config"));
+        ImageDigest wanted = ImageDigest.parse(raw).orElseThrow(() -> new InputException(LaunchStep.SELECTION, overrideName,
+                overrideName + " invalid: " + SafeText.excerpt(raw),
+                "set " + overrideName + " to sha256:<64 lowercase hex> from the approved list, or remove it from user_config"));
         int index = approved.digests().indexOf(wanted);
         if (index < 0) {
-            throw new InputException(LaunchStep.SELECTION, OVERRIDE,
-                    OVERRIDE + " " + wanted + " is not among the " + of + " approved hashes (" + approved.source().describe() + ")",
-                    "set " + OVERRIDE + " to one of the approved hashes, or remove it from user_config");
+            throw new InputException(LaunchStep.SELECTION, overrideName,
+                    overrideName + " " + wanted + " is not among the " + of + " approved hashes (" + approved.source().describe() + ")",
+                    "set " + overrideName + " to one of the approved hashes, or remove it from user_config");
         }
-        String reason = OVERRIDE + ", approved hash " + (index + 1) + " of " + of + " (" + approved.source().describe() + ")";
+        String reason = overrideName + ", approved hash " + (index + 1) + " of " + of + " (" + approved.source().describe() + ")";
         return new Selection(wanted, reason, index + 1, of);
     }
 }

@@ -70,8 +70,10 @@ class LauncherSettingsTest {
     }
 
     @Test
-    void emptyHashOverrideIsKeptForTheSelectorToReject() throws Exception {
-        assertThat(settings("MPC_HASH_OVERRIDE=").hashOverride()).contains("");
+    void emptyHashOverrideMeansNoOverride() throws Exception {
+        // the seed's reference launcher: `MPC_HASH_OVERRIDE=` is no override, not a bad one
+        assertThat(settings("MPC_HASH_OVERRIDE=").hashOverride()).isEmpty();
+        assertThat(settings("MPC_HASH_OVERRIDE=   ").hashOverride()).isEmpty();
     }
 
     @ParameterizedTest

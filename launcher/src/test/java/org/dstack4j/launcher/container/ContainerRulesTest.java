@@ -329,7 +329,7 @@ class ContainerRulesTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "' 80:80'", "'80:80 '", "'80 :80'", "'80: 80'", "0:80", "80:0", "65536:80", "80:65536", "99999:1",
+            "'80 :80'", "'80: 80'", "0:80", "80:0", "65536:80", "80:65536", "99999:1",
             "80-90:80-90", "[::1]:80:80", "127.0.0.1:80:80", "80:80:80", "--volume /:/mnt", "-p", "80", ":80", "80:",
             "123456:80", "80:123456", "80/tcp:80", "80:80/udp", "٨٠:٨٠", "+80:80", "-1:80", "0x50:80", "''"})
     void rejectsBadPortItems(String item) throws Exception {
@@ -337,6 +337,14 @@ class ContainerRulesTest {
         var p = ContainerRules.build(configOf("PORTS", "10:10," + item + ",20:20"), IMAGE, Platform.NONTEE, SOCKET, TAPP);
         assertThat(p.spec().ports()).containsExactly(new PortMapping(10, 10), new PortMapping(20, 20));
         assertThat(rejectedKeys(p)).containsExactly("PORTS[1]");
+    }
+
+    @Test
+    void trimsEachPortItemAsTheReferenceLauncherDoes() throws Exception {
+        // issue: "PORTS=80:80, 24567:24567" used to drop the second item
+        var p = ContainerRules.build(configOf("PORTS", "80:80, 24567:24567 ,\t3030:3030"), IMAGE, Platform.NONTEE, SOCKET, TAPP);
+        assertThat(p.spec().ports()).containsExactly(new PortMapping(80, 80), new PortMapping(24567, 24567), new PortMapping(3030, 3030));
+        assertThat(p.rejected()).isEmpty();
     }
 
     @Test

@@ -53,12 +53,14 @@ class HostilePortsTest {
         PortMapping p80 = new PortMapping(80, 80);
         PortMapping p81 = new PortMapping(81, 81);
         return Stream.of(
-                lines("space after a comma", "PORTS=80:80, 81:81", plans(rejects("PORTS[1]", NOT_HC), ports(p80))),
+                lines("space after a comma: items are trimmed (reference launcher)", "PORTS=80:80, 24567:24567",
+                        plans(rejectedKeys(), ports(p80, new PortMapping(24567, 24567)))),
+                lines("space inside an item", "PORTS=80:80,81 :81", plans(rejects("PORTS[1]", NOT_HC), ports(p80))),
                 lines("empty middle item", "PORTS=80:80,,81:81", plans(rejects("PORTS[1]", NOT_HC), ports(p80, p81))),
                 lines("only a comma", "PORTS=,", plans(rejectedKeys("PORTS[0]", "PORTS[1]"), ports())),
                 lines("trailing comma", "PORTS=80:80,", plans(rejectedKeys("PORTS[1]"), ports(p80))),
                 lines("leading comma", "PORTS=,80:80", plans(rejectedKeys("PORTS[0]"), ports(p80))),
-                lines("tab inside the list", "PORTS=80:80\t,81:81", plans(rejectedKeys("PORTS[0]"), ports(p81))),
+                lines("tab around an item is trimmed", "PORTS=80:80\t,81:81", plans(rejectedKeys(), ports(p80, p81))),
                 lines("semicolon separator", "PORTS=80:80;81:81", plans(rejectedKeys("PORTS[0]"), ports())),
                 lines("the same host port twice", "PORTS=80:80,80:81", plans(rejects("PORTS[1]", "host port already mapped by PORTS[0]"), ports(p80))),
                 lines("boundaries 1 and 65535 are accepted", "PORTS=1:65535,65535:1",

@@ -47,7 +47,6 @@ class HostileSelectionTest {
                         new String[] {"63 hex", "sha256:" + HEX.substring(1)},
                         new String[] {"Cyrillic а in the hex", "sha256:" + HEX.substring(0, 63) + "\u0430"},
                         new String[] {"sha384 digest", "sha384:" + HEX + HEX.substring(0, 32)},
-                        new String[] {"empty value", ""},
                         new String[] {"quoted", "\"" + Workspace.OLDER + "\""})
                 .map(a -> lines("override " + a[0], OVERRIDE + "=" + a[1], fails(LaunchStep.SELECTION, OVERRIDE, "MPC_HASH_OVERRIDE invalid")));
         Stream<HostileCase> others = Stream.of(
@@ -67,6 +66,7 @@ class HostileSelectionTest {
                         fails(LaunchStep.SELECTION, OVERRIDE, "MPC_HASH_OVERRIDE invalid: \\u001b[2J")),
                 lines("override of 60000 characters is cut in the message", OVERRIDE + "=" + "f".repeat(60000),
                         fails(LaunchStep.SELECTION, OVERRIDE, "MPC_HASH_OVERRIDE invalid: " + "f".repeat(80) + "…")),
+                lines("empty override means no override: the newest is selected", OVERRIDE + "=", plans(selects(Workspace.NEWEST))),
                 lines("valid override of the older digest", OVERRIDE + "=" + Workspace.OLDER, plans(selects(Workspace.OLDER))));
         return Stream.concat(malformed, others);
     }

@@ -49,6 +49,7 @@ class LauncherFaultsTest {
     /** Records every engine call; answers as configured. */
     final class FakeEngine implements ContainerEngine {
         ImageDigest pulledId = SELECTED;
+        List<String> repoDigests = List.of();
         EngineException pullFailure;
         EngineException createFailure;
 
@@ -63,6 +64,11 @@ class LauncherFaultsTest {
         @Override
         public Optional<ImageDigest> imageId(String reference) {
             return Optional.of(pulledId);
+        }
+
+        @Override
+        public List<String> repoDigests(String reference) {
+            return repoDigests;
         }
 
         @Override
@@ -132,8 +138,40 @@ class LauncherFaultsTest {
         LaunchException e = failure(launcher(registryAnswering(Workspace.NOT_APPROVED), true), plan("TEE"));
         assertThat(e).isInstanceOf(RegistryException.class);
         assertThat(e.step()).isEqualTo(LaunchStep.REGISTRY);
-        assertThat(e.getMessage()).contains("returned image " + Workspace.NOT_APPROVED + " instead of " + SELECTED);
+        assertThat(e.getMessage()).contains("returned image-id " + Workspace.NOT_APPROVED + " instead of " + SELECTED);
         assertThat(effects).containsExactly("validate " + SELECTED);
+    }
+
+    /** The approved digest is a manifest digest; the registry proved it names image {@code CONFIG}. */
+    private Launcher.RegistryValidation registryProvingManifest() {
+        return (ref, selected, log) -> {
+            effects.add("validate " + selected);
+            return new ValidatedImage(ref, "", selected, CONFIG, "application/vnd.oci.image.index.v1+json",
+                    org.dstack4j.launcher.registry.DigestKind.MANIFEST);
+        };
+    }
+
+    static final ImageDigest CONFIG = ImageDigest.of("config".getBytes());
+
+    @Test
+    void manifestDigestIsMeasuredAndTheContainerStartsFromTheImageId() throws Exception {
+        engine.pulledId = CONFIG;
+        engine.repoDigests = List.of("registry.hub.docker.com/nearone/mpc-node@" + SELECTED);
+        var report = launcher(registryProvingManifest(), true).launch(plan("TEE"), new StepTimings(), Instant.now());
+        assertThat(effects).containsExactly("validate " + SELECTED, "pull registry.hub.docker.com/nearone/mpc-node@" + SELECTED,
+                "measure " + SELECTED, "remove mpc-node", "create " + CONFIG);
+        assertThat(report.validated().kind()).isEqualTo(org.dstack4j.launcher.registry.DigestKind.MANIFEST);
+        assertThat(report.container().image()).isEqualTo(CONFIG.toString());
+    }
+
+    @Test
+    void manifestDigestMissingFromRepoDigestsStopsBeforeMeasuring() throws Exception {
+        engine.pulledId = CONFIG;
+        engine.repoDigests = List.of("registry.hub.docker.com/nearone/mpc-node@" + MANIFEST);
+        LaunchException e = failure(launcher(registryProvingManifest(), true), plan("TEE"));
+        assertThat(e.step()).isEqualTo(LaunchStep.PULL);
+        assertThat(e.getMessage()).contains("do not contain the approved " + SELECTED);
+        assertThat(effects).noneMatch(s -> s.startsWith("measure") || s.startsWith("remove") || s.startsWith("create"));
     }
 
     @Test
@@ -154,7 +192,7 @@ class LauncherFaultsTest {
         assertThat(e).isInstanceOf(EngineException.class);
         assertThat(e.step()).isEqualTo(LaunchStep.PULL);
         assertThat(e.input()).isEqualTo("registry.hub.docker.com/nearone/mpc-node@" + MANIFEST);
-        assertThat(e.getMessage()).contains("the engine's image ID " + Workspace.NOT_APPROVED + " differs from the selected digest " + SELECTED);
+        assertThat(e.getMessage()).contains("the engine's image ID " + Workspace.NOT_APPROVED + " differs from the " + SELECTED + " the registry proved");
         assertThat(effects).noneMatch(s -> s.startsWith("measure") || s.startsWith("remove") || s.startsWith("create"));
     }
 

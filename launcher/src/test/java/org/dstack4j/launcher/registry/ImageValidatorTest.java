@@ -107,6 +107,93 @@ class ImageValidatorTest {
         assertThat(log).anyMatch(l -> l.contains("tag latest") && l.contains(manifestDigest.toString()) && l.contains(MediaTypes.OCI_MANIFEST));
     }
 
+    // ---- approved digest = manifest digest (today's MPC network)
+
+    private ValidatedImage validateDigest(ImageDigest approved, ImageReference ref) throws RegistryException {
+        return new ImageValidator(options(), delays::add).validate(ref, approved, log::add);
+    }
+
+    @Test
+    void approvedManifestDigestIsProvedByFetchingItByDigest() throws Exception {
+        byte[] body = image(MediaTypes.OCI_MANIFEST, selected);
+        ImageDigest manifest = registry.serveManifest(NAME, null, MediaTypes.OCI_MANIFEST, body);
+
+        ValidatedImage result = validateDigest(manifest, ref("latest"));
+
+        assertThat(result.kind()).isEqualTo(DigestKind.MANIFEST);
+        assertThat(result.manifestDigest()).isEqualTo(manifest);
+        assertThat(result.approvedDigest()).isEqualTo(manifest);
+        assertThat(result.imageId()).isEqualTo(selected);
+        assertThat(result.pullReference()).isEqualTo(registry.authority() + "/" + NAME + "@" + manifest);
+        // proved by digest alone: no tag was consulted
+        assertThat(registry.requests()).extracting(FakeRegistry.Request::path).containsExactly(MANIFESTS + manifest);
+        assertThat(log).anyMatch(l -> l.contains("is a manifest digest"));
+    }
+
+    @Test
+    void approvedIndexDigestResolvesLinuxAmd64() throws Exception {
+        ImageDigest armConfig = randomDigest();
+        byte[] amd64 = image(MediaTypes.OCI_MANIFEST, selected);
+        byte[] arm64 = image(MediaTypes.OCI_MANIFEST, armConfig);
+        registry.serveManifest(NAME, null, MediaTypes.OCI_MANIFEST, amd64);
+        registry.serveManifest(NAME, null, MediaTypes.OCI_MANIFEST, arm64);
+        byte[] indexBody = index(MediaTypes.OCI_INDEX, List.of(
+                Manifests.Entry.of(MediaTypes.OCI_MANIFEST, arm64, "linux", "arm64"),
+                Manifests.Entry.of(MediaTypes.OCI_MANIFEST, amd64, "linux", "amd64")));
+        ImageDigest indexDigest = registry.serveManifest(NAME, null, MediaTypes.OCI_INDEX, indexBody);
+
+        ValidatedImage result = validateDigest(indexDigest, ref("latest"));
+
+        assertThat(result.kind()).isEqualTo(DigestKind.MANIFEST);
+        assertThat(result.manifestDigest()).isEqualTo(indexDigest); // the engine pulls the index by its digest
+        assertThat(result.imageId()).isEqualTo(selected);           // and must end with the amd64 image
+        assertThat(result.mediaType()).isEqualTo(MediaTypes.OCI_INDEX);
+    }
+
+    @Test
+    void approvedIndexWithoutLinuxAmd64FailsClosed() {
+        byte[] arm64 = image(MediaTypes.OCI_MANIFEST, selected);
+        registry.serveManifest(NAME, null, MediaTypes.OCI_MANIFEST, arm64);
+        ImageDigest indexDigest = registry.serveManifest(NAME, "latest", MediaTypes.OCI_INDEX,
+                index(MediaTypes.OCI_INDEX, List.of(Manifests.Entry.of(MediaTypes.OCI_MANIFEST, arm64, "linux", "arm64"))));
+
+        RegistryException e = assertThrowsRegistry(() -> validateDigest(indexDigest, ref("latest")));
+
+        assertThat(e.getMessage()).contains("manifest " + indexDigest).contains("no linux/amd64 entry");
+    }
+
+    @Test
+    void bytesServedByDigestThatHashElsewhereAreAnAttack() {
+        ImageDigest approved = randomDigest();
+        byte[] other = image(MediaTypes.OCI_MANIFEST, selected);
+        registry.route(MANIFESTS + approved, ex -> FakeRegistry.respond(ex, 200, MediaTypes.OCI_MANIFEST, other, null));
+
+        RegistryException e = assertThrowsRegistry(() -> validateDigest(approved, ref("latest")));
+
+        assertThat(e.getMessage()).contains("hash to " + ImageDigest.of(other)).contains("not the requested " + approved);
+        assertThat(registry.count(MANIFESTS + "latest")).isZero(); // no fallback to the tag search
+    }
+
+    @Test
+    void digestServedNeitherAsManifestNorUnderATagIsNotFound() {
+        registry.serveManifest(NAME, "latest", MediaTypes.OCI_MANIFEST, image(MediaTypes.OCI_MANIFEST, randomDigest()));
+
+        RegistryException e = failure(ref("latest"));
+
+        assertThat(e.getMessage()).contains("Image hash not found among tags").contains("serves no manifest " + selected);
+    }
+
+    private static RegistryException assertThrowsRegistry(org.junit.jupiter.api.function.ThrowingSupplier<ValidatedImage> call) {
+        try {
+            ValidatedImage unexpected = call.get();
+            throw new AssertionError("expected a RegistryException, got " + unexpected);
+        } catch (RegistryException e) {
+            return e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
     @Test
     void dockerV2ManifestMatches() throws Exception {
         ImageDigest manifestDigest = registry.serveManifest(NAME, "v1", MediaTypes.DOCKER_MANIFEST, image(MediaTypes.DOCKER_MANIFEST, selected));
@@ -167,7 +254,8 @@ class ImageValidatorTest {
 
         assertThat(result.tag()).isEqualTo("second");
         assertThat(registry.requests()).extracting(FakeRegistry.Request::path)
-                .containsExactly(MANIFESTS + "first", MANIFESTS + "second");
+                .containsExactly(MANIFESTS + selected, MANIFESTS + "first", MANIFESTS + "second");
+        assertThat(result.kind()).isEqualTo(DigestKind.IMAGE_ID);
     }
 
     @Test
@@ -392,7 +480,7 @@ class ImageValidatorTest {
         assertThat(result.tag()).isEqualTo("second");
         assertThat(issued.get()).isEqualTo(2);
         assertThat(registry.requests().stream().filter(r -> r.path().startsWith("/v2/")).map(r -> r.header("Authorization")))
-                .containsExactly(null, "Bearer tok1", "Bearer tok1", "Bearer tok2");
+                .containsExactly(null, "Bearer tok1", "Bearer tok1", "Bearer tok1", "Bearer tok2");
     }
 
     // ---- redirects
@@ -526,7 +614,7 @@ class ImageValidatorTest {
         assertThat(result.tag()).isEqualTo("second");
         assertThat(tokenCalls.get()).isEqualTo(1);
         assertThat(registry.requests().stream().filter(r -> r.path().startsWith("/v2/")).map(r -> r.header("Authorization")))
-                .containsExactly(null, "Bearer " + token, "Bearer " + token);
+                .containsExactly(null, "Bearer " + token, "Bearer " + token, "Bearer " + token);
         assertThat(log).anyMatch(l -> l.contains("Bearer") && l.contains("anonymous"));
         assertThat(log).noneMatch(l -> l.contains(token));
     }
@@ -562,7 +650,8 @@ class ImageValidatorTest {
 
         validate(options, ref("latest"));
 
-        assertThat(registry.requests()).extracting(r -> r.header("Authorization")).containsExactly(null, "Basic " + b64("bob:secret"));
+        assertThat(registry.requests()).extracting(r -> r.header("Authorization"))
+                .containsExactly(null, "Basic " + b64("bob:secret"), "Basic " + b64("bob:secret"));
         assertThat(log).anyMatch(l -> l.contains("Basic"));
         assertThat(log).noneMatch(l -> l.contains("secret"));
     }
@@ -585,7 +674,9 @@ class ImageValidatorTest {
         RegistryException e = failure(options, ref("latest"));
 
         assertThat(e.getMessage()).contains("still answered 401");
-        assertThat(registry.count(MANIFESTS + "latest")).isEqualTo(2);
+        // the first request (the digest) already meets the second 401: it stops there
+        assertThat(registry.count(MANIFESTS + selected)).isEqualTo(2);
+        assertThat(registry.count(MANIFESTS + "latest")).isZero();
     }
 
     @Test

@@ -1,0 +1,39 @@
+package org.dstack4j.launcher.nodeconfig;
+
+import java.time.Duration;
+
+/**
+ * Retries of the engine pull in TOML mode ({@code [launcher_config]} {@code pull_max_retries},
+ * {@code pull_retry_interval_secs}, {@code pull_max_delay_secs}; production defaults 5, 2 s, 60 s):
+ * after a failed pull, wait {@code interval × 1.5^(n-1)} (capped at {@code maxDelay}) before retry
+ * {@code n}, at most {@code maxRetries} retries, so {@code maxRetries + 1} pulls in all.
+ *
+ * @param maxRetries retries after the first pull, 0..{@value #MAX_RETRIES}
+ * @param interval   delay before the first retry
+ * @param maxDelay   cap of one delay
+ */
+public record PullRetry(int maxRetries, Duration interval, Duration maxDelay) {
+    public static final int DEFAULT_MAX_RETRIES = 5;
+    public static final long DEFAULT_INTERVAL_SECS = 2;
+    public static final long DEFAULT_MAX_DELAY_SECS = 60;
+    /** Bounds that keep an untrusted user_config from making the launcher wait for hours. */
+    public static final int MAX_RETRIES = 100;
+    public static final long MAX_SECS = 3600;
+
+    public PullRetry {
+        if (maxRetries < 0 || maxRetries > MAX_RETRIES) throw new IllegalArgumentException("maxRetries out of range");
+        if (interval.isNegative() || maxDelay.isNegative()) throw new IllegalArgumentException("negative delay");
+    }
+
+    /** The production defaults: 5 retries, 2 s, 60 s. */
+    public static PullRetry defaults() {
+        return new PullRetry(DEFAULT_MAX_RETRIES, Duration.ofSeconds(DEFAULT_INTERVAL_SECS), Duration.ofSeconds(DEFAULT_MAX_DELAY_SECS));
+    }
+
+    /** The delay before retry {@code retry} (1-based). */
+    public Duration delayBefore(int retry) {
+        Duration first = interval.compareTo(maxDelay) > 0 ? maxDelay : interval;
+        double millis = first.toMillis() * Math.pow(1.5, Math.max(0, retry - 1));
+        return millis >= maxDelay.toMillis() ? maxDelay : Duration.ofMillis((long) millis);
+    }
+}
