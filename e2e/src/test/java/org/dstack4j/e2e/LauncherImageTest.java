@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Frame;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpClient;
@@ -14,11 +18,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -35,6 +41,7 @@ import org.dstack4j.sdk.DstackClient;
 import org.dstack4j.sdk.EventLog;
 import org.dstack4j.sdk.EventLogEntry;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,8 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The launcher image ({@code scripts/launcher-image}): built twice to the same digests, and run as
  * the launcher under the contract's compose template, by the real {@code docker-compose}, against a
- * dedicated private dockerd, launching a node image from a local {@code docker-registry} and
- * measuring it into our simulator agent.
+ * dedicated private dockerd, launching a node image from a local {@code docker-registry} (with a TOML
+ * and with a {@code .env} user_config) and measuring it into our simulator agent.
  *
  * <p>The template is rendered exactly as the contract does (two {@code {{…}}} substitutions). A
  * compose override file carries this test's deviations, each because the test host is not a CVM:
@@ -63,6 +70,15 @@ class LauncherImageTest {
     static final Duration BUILD_TIMEOUT = Duration.ofMinutes(8);
     static final Duration COMPOSE_TIMEOUT = Duration.ofMinutes(5);
     static final ObjectMapper JSON = new ObjectMapper();
+    /** The node: logs its arguments and the image_hash line of the config file it was given, then stays up. */
+    static final String NODE_SCRIPT = """
+            #!/bin/sh
+            echo "mpc-node started: $*"
+            while IFS= read -r line; do
+              case "$line" in *image_hash*) echo "config: $line";; esac
+            done < "$2"
+            exec sleep 2147483647
+            """;
     static final String SECRET = LaunchOutputs.plant("img-s3cr3t-" + Long.toHexString(System.nanoTime()));
     /** glibc, exactly: what the jlinked runtime's native code needs (docs/launcher-image.md). */
     static final List<String> HOST_LIBS = List.of("ld-linux-x86-64.so.2", "libc.so.6", "libdl.so.2", "libm.so.6",
@@ -94,8 +110,9 @@ class LauncherImageTest {
         registry = RegistryServer.start(RegistryAuth.anonymous());
         built = build(work.resolve("build-1"), "--push", "docker://" + registry.hostPort() + "/" + LAUNCHER_REPO + ":e2e");
         try (ImagePublisher publisher = new ImagePublisher(registry.baseUri())) {
-            node = publisher.publish(NODE_REPO, OciImageBuilder.fromHostBusybox()
-                    .image(OciImage.Format.OCI, OciImageSpec.busybox("node launched by the launcher image")), List.of("latest"));
+            node = publisher.publish(NODE_REPO, OciImageBuilder.fromHostBusybox().image(OciImage.Format.OCI,
+                    OciImageSpec.busybox("node launched by the launcher image"), Map.of("app/mpc-node", NODE_SCRIPT)),
+                    List.of("latest"));
         }
         agent = AgentProcess.start();
         dockerd = PrivateDockerd.start(new PrivateDockerd.Options(List.of(registry.baseUri().toString()), Optional.of(agent.socket)));
@@ -165,15 +182,69 @@ class LauncherImageTest {
     }
 
     @Test
-    void launcherRunsAsItsImageUnderTheContractTemplate() throws Exception {
+    void launcherInItsImageRunsTheNodeFromTomlUserConfig() throws Exception {
+        // production: no approved-hashes file yet, so DEFAULT_IMAGE_DIGEST (a manifest digest) is launched
+        String userConfig = operatorTemplate();
+        int eventsBefore = agentLog().rtmr3Events().size();
+
+        Launched run = runUnderTemplate(userConfig, node.manifestDigest());
+
+        InspectContainerResponse mpcNode = run.node();
+        assertThat(mpcNode.getImageId()).isEqualTo(node.imageId());
+        assertThat(docker.inspectImageCmd(node.imageId()).exec().getRepoDigests())
+                .anyMatch(d -> d.endsWith("@" + node.manifestDigest()));
+        assertThat(mpcNode.getConfig().getCmd())
+                .containsExactly("/app/mpc-node", "start-with-config-file", "/mnt/shared/mpc-config.toml");
+        assertThat(mpcNode.getConfig().getEnv()).contains("DSTACK_ENDPOINT=/var/run/dstack.sock")
+                .noneMatch(e -> e.startsWith("MPC_"));
+        // the launcher wrote the node's config into shared-volume from inside its read-only container
+        Path configFile = Path.of(docker.inspectVolumeCmd("shared-volume").exec().getMountpoint()).resolve("mpc-config.toml");
+        JsonNode config = new TomlMapper().readTree(Files.readString(configFile));
+        assertThat(config.at("/tee/image_hash").asText()).isEqualTo(node.manifestDigest());
+        assertThat(config.at("/tee/authority/type").asText()).isEqualTo("dstack");
+        assertThat(config.at("/tee/authority/dstack_endpoint").asText()).isEqualTo("/var/run/dstack.sock");
+        assertThat(config.at("/secrets/secret_store_key_hex").asText()).isEqualTo(SECRET);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(configFile))).isEqualTo("rw-------");
+        assertThat(awaitLogs(mpcNode.getId(), "image_hash")).contains("mpc-node started: start-with-config-file /mnt/shared/mpc-config.toml")
+                .contains(node.manifestDigest());
+        assertMeasured(eventsBefore, node.manifestDigest());
+    }
+
+    @Test
+    void launcherInItsImageRunsTheNodeFromEnvUserConfig() throws Exception {
+        String userConfig = String.join("\n", "# e2e: the launcher inside its image, .env user_config",
+                "MPC_IMAGE_NAME=" + NODE_REPO, "MPC_REGISTRY=" + registry.hostPort(), "MPC_IMAGE_TAGS=latest",
+                "MPC_ACCOUNT_ID=node1.testnet", "MPC_SECRET_STORE_KEY=" + SECRET, "RPC_MAX_ATTEMPTS=3",
+                "RPC_REQUEST_INTERVAL_SECS=0.1") + "\n";
+        int eventsBefore = agentLog().rtmr3Events().size();
+
+        // DEFAULT_IMAGE_DIGEST as today's network approves it, a manifest digest. (An image ID here fails
+        // against docker-registry 2.8: manifests/<config digest> answers 500, not 404; see the report.)
+        Launched run = runUnderTemplate(userConfig, node.manifestDigest());
+
+        InspectContainerResponse mpcNode = run.node();
+        assertThat(mpcNode.getImageId()).isEqualTo(node.imageId());
+        assertThat(mpcNode.getConfig().getEnv()).contains("MPC_SECRET_STORE_KEY=" + SECRET, "MPC_ACCOUNT_ID=node1.testnet",
+                "MPC_IMAGE_HASH=" + node.manifestDigest().substring("sha256:".length()), "DSTACK_ENDPOINT=/var/run/dstack.sock");
+        assertMeasured(eventsBefore, node.manifestDigest());
+    }
+
+    /** The launcher container and the node it started. */
+    record Launched(InspectContainerResponse launcher, InspectContainerResponse node) {}
+
+    /**
+     * Renders the contract template with the built launcher digest and {@code defaultDigest}, writes
+     * {@code userConfig} to the test's {@code /tapp}, runs {@code docker-compose up} until the launcher
+     * exits, and checks what every run must show: exit 0, no secret in the output, the launcher container
+     * exactly as the template says, and a running {@code mpc-node} with the production mounts.
+     */
+    private Launched runUnderTemplate(String userConfig, String defaultDigest) throws Exception {
         Path dir = Files.createDirectories(work.resolve("compose"));
         Path tapp = Files.createDirectories(dir.resolve("tapp"));
-        Files.writeString(tapp.resolve("user_config"), String.join("\n", "# e2e: the launcher inside its image",
-                "MPC_IMAGE_NAME=" + NODE_REPO, "MPC_REGISTRY=" + registry.hostPort(), "MPC_IMAGE_TAGS=latest",
-                "MPC_ACCOUNT_ID=node1.testnet", "MPC_SECRET_STORE_KEY=" + SECRET, "RPC_MAX_ATTEMPTS=3", "RPC_REQUEST_INTERVAL_SECS=0.1") + "\n");
+        Files.writeString(tapp.resolve("user_config"), userConfig);
         String rendered = Files.readString(TEMPLATE)
                 .replace("{{LAUNCHER_IMAGE_HASH}}", built.manifestHex())
-                .replace("{{DEFAULT_IMAGE_DIGEST_HASH}}", node.imageIdHex());
+                .replace("{{DEFAULT_IMAGE_DIGEST_HASH}}", defaultDigest.substring("sha256:".length()));
         assertThat(rendered).doesNotContain("{{").contains("image: " + LAUNCHER_REPO + "@" + built.manifestDigest());
         Path compose = Files.writeString(dir.resolve("launcher_docker_compose.yaml"), rendered);
         Path override = Files.writeString(dir.resolve("e2e-override.yaml"), """
@@ -186,16 +257,12 @@ class LauncherImageTest {
                       - %1$s:/tapp:ro          # the host has no /tapp
                     command: ["--tapp-dir", "%1$s"]
                 """.formatted(tapp));
-        int eventsBefore = agentLog().rtmr3Events().size();
 
-        HostCommand.Run up = HostCommand.run(List.of("docker-compose", "--ansi", "never", "-p", "d4jlauncher", "-f", compose.toString(),
-                        "-f", override.toString(), "up", "--exit-code-from", "launcher"),
-                Map.of("DOCKER_HOST", dockerd.dockerHost()), COMPOSE_TIMEOUT, "Debian: apt-get install docker-compose");
+        HostCommand.Run up = compose(compose, override, "up", "--exit-code-from", "launcher");
         LaunchOutputs.record("docker-compose up (launcher in its image)", up.output()); // read by the secret-leak checks
 
         assertThat(up.exit()).as(up.output()).isZero();
         assertThat(up.output()).contains("[start] ok in ").doesNotContain(SECRET);
-
         InspectContainerResponse launcher = docker.inspectContainerCmd("launcher").exec();
         assertThat(launcher.getConfig().getImage()).isEqualTo(LAUNCHER_REPO + "@" + built.manifestDigest());
         assertThat(launcher.getImageId()).isEqualTo(built.configDigest());
@@ -207,7 +274,7 @@ class LauncherImageTest {
         assertThat(launcher.getHostConfig().getSecurityOpts()).containsExactly("no-new-privileges:true");
         assertThat(launcher.getHostConfig().getNetworkMode()).isEqualTo("host");
         assertThat(launcher.getConfig().getEnv()).contains("PLATFORM=TEE", "DOCKER_CONTENT_TRUST=1",
-                "DEFAULT_IMAGE_DIGEST=" + node.imageId());
+                "DEFAULT_IMAGE_DIGEST=" + defaultDigest);
         assertThat(mounts(launcher)).containsExactlyInAnyOrder(
                 "bind /var/run/docker.sock -> /var/run/docker.sock rw",
                 "bind /var/run/dstack.sock -> /var/run/dstack.sock rw",
@@ -216,23 +283,84 @@ class LauncherImageTest {
 
         InspectContainerResponse mpcNode = docker.inspectContainerCmd("mpc-node").exec();
         assertThat(mpcNode.getState().getRunning()).isTrue();
-        assertThat(mpcNode.getImageId()).isEqualTo(node.imageId());
-        assertThat(mpcNode.getConfig().getImage()).isEqualTo(node.imageId());
-        assertThat(mpcNode.getHostConfig().getSecurityOpts()).contains("no-new-privileges:true");
-        assertThat(mpcNode.getConfig().getEnv()).contains("MPC_SECRET_STORE_KEY=" + SECRET, "MPC_ACCOUNT_ID=node1.testnet",
-                "MPC_IMAGE_HASH=" + node.imageIdHex(), "DSTACK_ENDPOINT=/var/run/dstack.sock");
+        assertThat(mpcNode.getHostConfig().getSecurityOpts()).containsExactly("no-new-privileges:true");
         assertThat(mounts(mpcNode)).contains("bind /var/run/dstack.sock -> /var/run/dstack.sock rw",
                 "bind " + tapp + " -> /tapp ro", "volume shared-volume -> /mnt/shared rw");
+        return new Launched(launcher, mpcNode);
+    }
 
-        // The launcher measured the image into the agent it reached through the template's socket mount.
+    /** Removes what a run left: the compose project (containers, network, shared-volume) and mpc-node. */
+    @AfterEach
+    void removeContainers() throws Exception {
+        try {
+            docker.removeContainerCmd("mpc-node").withForce(true).withRemoveVolumes(true).exec();
+        } catch (NotFoundException alreadyGone) {
+            // this test did not get as far as starting a node
+        }
+        Path dir = work.resolve("compose");
+        if (Files.exists(dir.resolve("launcher_docker_compose.yaml"))) {
+            HostCommand.Run down = compose(dir.resolve("launcher_docker_compose.yaml"), dir.resolve("e2e-override.yaml"),
+                    "down", "--volumes");
+            assertThat(down.exit()).as(down.output()).isZero();
+            Files.delete(dir.resolve("launcher_docker_compose.yaml"));
+        }
+    }
+
+    private static HostCommand.Run compose(Path file, Path override, String... command) throws Exception {
+        List<String> args = new ArrayList<>(List.of("docker-compose", "--ansi", "never", "-p", "d4jlauncher",
+                "-f", file.toString(), "-f", override.toString()));
+        args.addAll(List.of(command));
+        return HostCommand.run(args, Map.of("DOCKER_HOST", dockerd.dockerHost()), COMPOSE_TIMEOUT,
+                "Debian: apt-get install docker-compose");
+    }
+
+    /** RTMR3 moved by exactly one event, mpc-image-digest = {@code digest}, and the quote replays. */
+    private static void assertMeasured(int eventsBefore, String digest) throws Exception {
         EventLog log = agentLog();
         List<EventLogEntry> events = log.rtmr3Events();
         assertThat(events).hasSize(eventsBefore + 1);
         assertThat(events.getLast().event()).isEqualTo("mpc-image-digest");
-        assertThat(events.getLast().eventPayload()).isEqualTo(node.imageIdHex());
+        assertThat(events.getLast().eventPayload()).isEqualTo(digest.substring("sha256:".length()));
         try (DstackClient c = agent.client()) {
             assertThat(log.replay(3)).isEqualTo(TdxQuote.parse(c.getQuote(new byte[0]).quote()).tdReport().rtmr3());
         }
+    }
+
+    /** The production operator template with this test's registry, no published ports and the planted secret. */
+    private static String operatorTemplate() throws IOException {
+        String text = Files.readString(ROOT.resolve("fixtures/launcher-2026/user-config.toml"));
+        int start = text.indexOf("port_mappings = [");
+        int end = text.indexOf("]\n", text.indexOf("{ host = 24567")) + 2;
+        String edited = text.substring(0, start) + "port_mappings = []\npull_max_retries = 1\npull_retry_interval_secs = 0\n"
+                + text.substring(end);
+        String withRegistry = edited.replace("image_reference = \"nearone/mpc-node\"",
+                "image_reference = \"" + registry.hostPort() + "/" + NODE_REPO + "\"");
+        assertThat(withRegistry).as("the operator template changed shape").contains(registry.hostPort())
+                .contains("REPLACE_ME_WITH_16_BYTE_HEX_KEY_");
+        return withRegistry.replace("REPLACE_ME_WITH_16_BYTE_HEX_KEY_", SECRET);
+    }
+
+    private static String logs(String containerId) throws InterruptedException {
+        StringBuilder out = new StringBuilder();
+        docker.logContainerCmd(containerId).withStdOut(true).withStdErr(true).withTailAll()
+                .exec(new ResultCallback.Adapter<Frame>() {
+                    @Override
+                    public void onNext(Frame frame) {
+                        out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+                    }
+                }).awaitCompletion(10, TimeUnit.SECONDS);
+        return out.toString();
+    }
+
+    /** The container's logs once they contain {@code expected}, or after 20 s whatever they hold. */
+    private static String awaitLogs(String containerId, String expected) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        String logs = logs(containerId);
+        while (!logs.contains(expected) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            logs = logs(containerId);
+        }
+        return logs;
     }
 
     /** Runs the script into a fresh {@code out} and reads the digests back from the layout, checking each blob's name. */
