@@ -189,6 +189,7 @@ class LauncherImageTest {
 
         Launched run = runUnderTemplate(userConfig, node.manifestDigest());
 
+        assertThat(run.output()).contains("TOML format from /tapp/user_config"); // auto-detected: the template passes no format
         InspectContainerResponse mpcNode = run.node();
         assertThat(mpcNode.getImageId()).isEqualTo(node.imageId());
         assertThat(docker.inspectImageCmd(node.imageId()).exec().getRepoDigests())
@@ -222,6 +223,7 @@ class LauncherImageTest {
         // against docker-registry 2.8: manifests/<config digest> answers 500, not 404; see the report.)
         Launched run = runUnderTemplate(userConfig, node.manifestDigest());
 
+        assertThat(run.output()).contains(".env format");
         InspectContainerResponse mpcNode = run.node();
         assertThat(mpcNode.getImageId()).isEqualTo(node.imageId());
         assertThat(mpcNode.getConfig().getEnv()).contains("MPC_SECRET_STORE_KEY=" + SECRET, "MPC_ACCOUNT_ID=node1.testnet",
@@ -229,8 +231,8 @@ class LauncherImageTest {
         assertMeasured(eventsBefore, node.manifestDigest());
     }
 
-    /** The launcher container and the node it started. */
-    record Launched(InspectContainerResponse launcher, InspectContainerResponse node) {}
+    /** What {@code docker-compose up} printed (the launcher's progress), the launcher container and the node it started. */
+    record Launched(String output, InspectContainerResponse launcher, InspectContainerResponse node) {}
 
     /**
      * Renders the contract template with the built launcher digest and {@code defaultDigest}, writes
@@ -286,12 +288,13 @@ class LauncherImageTest {
         assertThat(mpcNode.getHostConfig().getSecurityOpts()).containsExactly("no-new-privileges:true");
         assertThat(mounts(mpcNode)).contains("bind /var/run/dstack.sock -> /var/run/dstack.sock rw",
                 "bind " + tapp + " -> /tapp ro", "volume shared-volume -> /mnt/shared rw");
-        return new Launched(launcher, mpcNode);
+        return new Launched(up.output(), launcher, mpcNode);
     }
 
     /** Removes what a run left: the compose project (containers, network, shared-volume) and mpc-node. */
     @AfterEach
     void removeContainers() throws Exception {
+        if (docker == null) return; // the services did not start; @BeforeAll reported why
         try {
             docker.removeContainerCmd("mpc-node").withForce(true).withRemoveVolumes(true).exec();
         } catch (NotFoundException alreadyGone) {
