@@ -98,6 +98,10 @@ build_node_image() { # WORKDIR VERSION REF: imports a busybox-based sample MPC n
   for c in sh sleep httpd env cat ls; do ln -sf busybox "$w/rootfs/bin/$c"; done
   echo "sample MPC node $version" >"$w/rootfs/www/index.html"
   echo "$version" >"$w/rootfs/etc/mpc-node-version"
+  # today's node command (TOML mode): /app/mpc-node start-with-config-file <file>
+  mkdir -p "$w/rootfs/app"
+  printf '#!/bin/sh\nexec /bin/busybox httpd -f -p 8080 -h /www\n' >"$w/rootfs/app/mpc-node"
+  chmod 755 "$w/rootfs/app/mpc-node"
   tar --sort=name --mtime=@0 --owner=0 --group=0 -C "$w/rootfs" -cf "$w/rootfs.tar" .
   docker import -c 'CMD ["/bin/busybox","httpd","-f","-p","8080","-h","/www"]' \
     -c 'EXPOSE 8080' "$w/rootfs.tar" "$ref" >/dev/null

@@ -51,6 +51,7 @@ public final class UserConfigReader {
             throw new InputException(LaunchStep.USER_CONFIG, path.toString(), "user_config is not valid UTF-8",
                     "save user_config as UTF-8 text", e);
         }
+        String raw = text; // the .env parser skips one BOM itself
         if (text.startsWith("\uFEFF")) text = text.substring(1);
         TomlText.Result toml = TomlText.read(text);
         if (format == UserConfigFormat.TOML) {
@@ -69,7 +70,7 @@ public final class UserConfigReader {
                             + " is not KEY=VALUE)",
                     "write user_config as TOML ([launcher_config], [mpc_node_config]) or as KEY=VALUE lines");
         }
-        return new EnvFormat(UserConfig.parse(text, path));
+        return new EnvFormat(UserConfig.parse(raw, path));
     }
 
     private static InputException notToml(Path path, TomlText.Failed f) {

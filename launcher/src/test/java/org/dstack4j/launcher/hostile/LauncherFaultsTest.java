@@ -3,6 +3,7 @@ package org.dstack4j.launcher.hostile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -50,6 +51,8 @@ class LauncherFaultsTest {
     final class FakeEngine implements ContainerEngine {
         ImageDigest pulledId = SELECTED;
         List<String> repoDigests = List.of();
+        int pullFailures;
+        org.dstack4j.launcher.engine.ExistingContainer existing;
         EngineException pullFailure;
         EngineException createFailure;
 
@@ -58,12 +61,27 @@ class LauncherFaultsTest {
                 throws EngineException {
             effects.add("pull " + image.pullReference());
             if (pullFailure != null) throw pullFailure;
+            if (pullFailures > 0) {
+                pullFailures--;
+                throw new EngineException(LaunchStep.PULL, image.pullReference(), "registry hiccup", "retry");
+            }
             return pulledId;
         }
 
         @Override
         public Optional<ImageDigest> imageId(String reference) {
             return Optional.of(pulledId);
+        }
+
+        @Override
+        public Optional<org.dstack4j.launcher.engine.ExistingContainer> container(String name) {
+            effects.add("inspect " + name);
+            return Optional.ofNullable(existing);
+        }
+
+        @Override
+        public void start(String id) {
+            effects.add("start " + id);
         }
 
         @Override
@@ -172,6 +190,63 @@ class LauncherFaultsTest {
         assertThat(e.step()).isEqualTo(LaunchStep.PULL);
         assertThat(e.getMessage()).contains("do not contain the approved " + SELECTED);
         assertThat(effects).noneMatch(s -> s.startsWith("measure") || s.startsWith("remove") || s.startsWith("create"));
+    }
+
+    private LaunchPlan tomlPlan(String extraLauncher) throws Exception {
+        try (Workspace w = new Workspace(dir)) {
+            w.tee();
+            w.userConfig(Workspace.toml(extraLauncher));
+            return LaunchPlanner.plan(w.tomlInputs());
+        }
+    }
+
+    @Test
+    void tomlModeWritesTheNodeConfigThenCreatesTheNodeAndAnUnchangedRelaunchReusesIt() throws Exception {
+        LaunchPlan plan = tomlPlan("");
+        var first = launcher(registryAnswering(SELECTED), true).launch(plan, new StepTimings(), Instant.now());
+        assertThat(effects).containsExactly("validate " + SELECTED, "pull registry.hub.docker.com/nearone/mpc-node@" + MANIFEST,
+                "measure " + SELECTED, "inspect mpc-node", "remove mpc-node", "create " + SELECTED);
+        assertThat(Files.readString(dir.resolve("mpc-config.toml"))).contains(Workspace.SECRET_STORE_KEY).contains("tee.image_hash");
+        assertThat(first.reusedContainer()).isFalse();
+        assertThat(first.container().command()).containsExactly("/app/mpc-node", "start-with-config-file", "/mnt/shared/mpc-config.toml");
+
+        // the engine now has a stopped mpc-node created from exactly this spec
+        engine.existing = new org.dstack4j.launcher.engine.ExistingContainer("c".repeat(64),
+                java.util.Map.of(org.dstack4j.launcher.engine.DockerEngine.SPEC_LABEL, first.container().fingerprint().toString()), false);
+        effects.clear();
+        var second = launcher(registryAnswering(SELECTED), true).launch(plan, new StepTimings(), Instant.now());
+        assertThat(second.reusedContainer()).isTrue();
+        assertThat(effects).containsExactly("validate " + SELECTED, "pull registry.hub.docker.com/nearone/mpc-node@" + MANIFEST,
+                "measure " + SELECTED, "inspect mpc-node", "start " + "c".repeat(64));
+
+        // a container from another spec (image, config or settings) is replaced
+        engine.existing = new org.dstack4j.launcher.engine.ExistingContainer("d".repeat(64),
+                java.util.Map.of(org.dstack4j.launcher.engine.DockerEngine.SPEC_LABEL, "sha256:" + "0".repeat(64)), true);
+        effects.clear();
+        var third = launcher(registryAnswering(SELECTED), true).launch(plan, new StepTimings(), Instant.now());
+        assertThat(third.reusedContainer()).isFalse();
+        assertThat(effects).containsSubsequence("inspect mpc-node", "remove mpc-node", "create " + SELECTED);
+    }
+
+    @Test
+    void tomlModeRetriesAFailedPullWithTheConfiguredBackOff() throws Exception {
+        LaunchPlan plan = tomlPlan("pull_max_retries = 3\npull_retry_interval_secs = 2\npull_max_delay_secs = 3");
+        engine.pullFailures = 3;
+        List<java.time.Duration> slept = new java.util.ArrayList<>();
+        launcher(registryAnswering(SELECTED), true).withSleeper(slept::add).launch(plan, new StepTimings(), Instant.now());
+        assertThat(slept).containsExactly(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(3), java.time.Duration.ofSeconds(3));
+        assertThat(effects.stream().filter(s -> s.startsWith("pull "))).hasSize(4);
+    }
+
+    @Test
+    void tomlModeGivesUpAfterTheRetriesWithoutMeasuring() throws Exception {
+        LaunchPlan plan = tomlPlan("pull_max_retries = 1\npull_retry_interval_secs = 0");
+        engine.pullFailures = 2;
+        LaunchException e = failure(launcher(registryAnswering(SELECTED), true), plan);
+        assertThat(e.step()).isEqualTo(LaunchStep.PULL);
+        assertThat(effects.stream().filter(s -> s.startsWith("pull "))).hasSize(2);
+        assertThat(effects).noneMatch(s -> s.startsWith("measure") || s.startsWith("create"));
+        assertThat(Files.exists(dir.resolve("mpc-config.toml"))).isFalse();
     }
 
     @Test

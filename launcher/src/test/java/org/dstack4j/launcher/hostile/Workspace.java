@@ -107,6 +107,24 @@ final class Workspace implements AutoCloseable {
         return new LaunchInputs(env, Optional.empty(), userConfig, approved, socket, tapp);
     }
 
+    /** Where TOML-mode cases write the node config. */
+    Path nodeConfigFile() {
+        return dir.resolve("mpc-config.toml");
+    }
+
+    /** TOML mode: {@code --user-config-format toml}, the node config in this directory. */
+    LaunchInputs tomlInputs() {
+        return new LaunchInputs(env, Optional.empty(), userConfig, approved, socket, tapp,
+                org.dstack4j.launcher.config.UserConfigFormat.TOML, nodeConfigFile());
+    }
+
+    /** A minimal TOML user_config with {@code extraLauncher} lines in [launcher_config] and a secret in the node's table. */
+    static String toml(String extraLauncher) {
+        return "[launcher_config]\nimage_reference = \"nearone/mpc-node\"\nport_mappings = [{ host = 8080, container = 8080 }]\n"
+                + extraLauncher + "\n[mpc_node_config]\nhome_dir = \"/data\"\n[mpc_node_config.secrets]\nsecret_store_key_hex = \""
+                + SECRET_STORE_KEY + "\"\n";
+    }
+
     @Override
     public void close() throws Exception {
         for (AutoCloseable c : open) c.close();
