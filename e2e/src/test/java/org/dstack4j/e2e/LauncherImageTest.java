@@ -6,10 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
-import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Frame;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpClient;
@@ -24,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -206,7 +203,7 @@ class LauncherImageTest {
         assertThat(config.at("/tee/authority/dstack_endpoint").asText()).isEqualTo("/var/run/dstack.sock");
         assertThat(config.at("/secrets/secret_store_key_hex").asText()).isEqualTo(SECRET);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(configFile))).isEqualTo("rw-------");
-        assertThat(awaitLogs(mpcNode.getId(), "image_hash")).contains("mpc-node started: start-with-config-file /mnt/shared/mpc-config.toml")
+        assertThat(ContainerLogs.await(docker, mpcNode.getId(), "image_hash")).contains("mpc-node started: start-with-config-file /mnt/shared/mpc-config.toml")
                 .contains(node.manifestDigest());
         assertMeasured(eventsBefore, node.manifestDigest());
     }
@@ -343,28 +340,6 @@ class LauncherImageTest {
         return withRegistry.replace("REPLACE_ME_WITH_16_BYTE_HEX_KEY_", SECRET);
     }
 
-    private static String logs(String containerId) throws InterruptedException {
-        StringBuilder out = new StringBuilder();
-        docker.logContainerCmd(containerId).withStdOut(true).withStdErr(true).withTailAll()
-                .exec(new ResultCallback.Adapter<Frame>() {
-                    @Override
-                    public void onNext(Frame frame) {
-                        out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
-                    }
-                }).awaitCompletion(10, TimeUnit.SECONDS);
-        return out.toString();
-    }
-
-    /** The container's logs once they contain {@code expected}, or after 20 s whatever they hold. */
-    private static String awaitLogs(String containerId, String expected) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        String logs = logs(containerId);
-        while (!logs.contains(expected) && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            logs = logs(containerId);
-        }
-        return logs;
-    }
 
     /** Runs the script into a fresh {@code out} and reads the digests back from the layout, checking each blob's name. */
     static BuiltImage build(Path out, String... extra) throws Exception {
