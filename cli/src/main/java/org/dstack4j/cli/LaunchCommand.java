@@ -229,7 +229,10 @@ public final class LaunchCommand implements Callable<Integer> {
                 : Optional.empty();
         starter.shutdown();
         try {
-            return new Launcher(validator::validate, () -> await(engine), measurer.map(f -> () -> await(f)), forImage, progress)
+            // TOML mode (today's network) approves manifest digests: try the digest itself first.
+            Launcher.RegistryValidation registry = plan.format() == UserConfigFormat.TOML
+                    ? validator::validateManifestFirst : validator::validate;
+            return new Launcher(registry, () -> await(engine), measurer.map(f -> () -> await(f)), forImage, progress)
                     .launch(plan, timings, startedAt);
         } finally {
             engine.thenAccept(DockerEngine::close);

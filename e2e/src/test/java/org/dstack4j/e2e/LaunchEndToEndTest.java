@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Ports;
 import java.io.IOException;
@@ -435,9 +434,7 @@ class LaunchEndToEndTest {
     }
 
     private static EventLog agentLog() throws Exception {
-        try (DstackClient c = agent.client()) {
-            return c.info().tcbInfo().log();
-        }
+        return LaunchFixtures.agentLog(agent);
     }
 
     private static byte[] quoteRtmr3() throws Exception {
@@ -473,19 +470,10 @@ class LaunchEndToEndTest {
     }
 
     private static boolean nodeExists() {
-        try {
-            docker.inspectContainerCmd("mpc-node").exec();
-            return true;
-        } catch (NotFoundException e) {
-            return false;
-        }
+        return LaunchFixtures.nodeExists(docker);
     }
 
     private static void removeNode() {
-        try {
-            docker.removeContainerCmd("mpc-node").withForce(true).exec();
-        } catch (NotFoundException e) {
-            // nothing to remove
-        }
+        LaunchFixtures.removeNode(docker);
     }
 }

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.ExposedPort;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,7 +26,6 @@ import org.dstack4j.e2e.fixtures.PrivateDockerdExtension;
 import org.dstack4j.e2e.fixtures.PublishedImage;
 import org.dstack4j.e2e.fixtures.RegistryFleet;
 import org.dstack4j.e2e.fixtures.TokenServer;
-import org.dstack4j.sdk.DstackClient;
 import org.dstack4j.sdk.EventLog;
 import org.dstack4j.sdk.EventLogEntry;
 import org.junit.jupiter.api.AfterAll;
@@ -278,9 +276,7 @@ class LaunchTomlEndToEndTest {
     }
 
     private static EventLog agentLog() throws Exception {
-        try (DstackClient c = agent.client()) {
-            return c.info().tcbInfo().log();
-        }
+        return LaunchFixtures.agentLog(agent);
     }
 
     private static String logs(String containerId) throws InterruptedException {
@@ -304,19 +300,10 @@ class LaunchTomlEndToEndTest {
     }
 
     private static boolean nodeExists() {
-        try {
-            docker.inspectContainerCmd("mpc-node").exec();
-            return true;
-        } catch (NotFoundException e) {
-            return false;
-        }
+        return LaunchFixtures.nodeExists(docker);
     }
 
     private static void removeNode() {
-        try {
-            docker.removeContainerCmd("mpc-node").withForce(true).exec();
-        } catch (NotFoundException e) {
-            // nothing to remove
-        }
+        LaunchFixtures.removeNode(docker);
     }
 }

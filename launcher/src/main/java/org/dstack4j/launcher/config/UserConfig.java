@@ -65,14 +65,21 @@ public final class UserConfig {
     public static UserConfig load(Path path) throws InputException {
         Optional<byte[]> bytes = InputFile.readIfPresent(path, MAX_BYTES, LaunchStep.USER_CONFIG, "user_config");
         if (bytes.isEmpty()) return EMPTY;
-        String text;
+        return new UserConfig(parseEntries(decode(bytes.get(), path)), Optional.of(path));
+    }
+
+    /**
+     * user_config bytes as text, decoded strictly (a leading BOM is kept: the parsers skip it).
+     *
+     * @throws InputException at {@link LaunchStep#USER_CONFIG}, input = the path, for invalid UTF-8
+     */
+    public static String decode(byte[] bytes, Path path) throws InputException {
         try {
-            text = Utf8.decodeStrict(bytes.get());
+            return Utf8.decodeStrict(bytes);
         } catch (CharacterCodingException e) {
             throw new InputException(LaunchStep.USER_CONFIG, path.toString(), "user_config is not valid UTF-8",
                     "save user_config as UTF-8 text", e);
         }
-        return new UserConfig(parseEntries(text), Optional.of(path));
     }
 
     private static Map<String, String> parseEntries(String text) {

@@ -48,9 +48,8 @@ import org.dstack4j.launcher.selection.ImageDigest;
  * {@code KEY=VALUE} (UTF-8, summed over passed variables; the launcher's own variables do not
  * count): exceeding either is an {@link InputException}, never a truncation.
  *
- * <p>Secret variables ({@code MPC_SECRET_STORE_KEY}, {@code MPC_BACKUP_ENCRYPTION_KEY_HEX}, any key
- * containing {@code SECRET}, {@code KEY}, {@code TOKEN} or {@code PASSWORD}) are flagged so that
- * {@link EnvVar#redacted()} prints {@code ***}.
+ * <p>Every variable's value is secret ({@link EnvVar#redacted()} prints {@code ***}) except those of
+ * {@link #NON_SECRET_KEYS}, an allow-list of known non-secret keys.
  */
 public final class ContainerRules {
     public static final String NAME = "mpc-node";
@@ -74,9 +73,17 @@ public final class ContainerRules {
     public static final Set<String> DENIED_KEYS = Set.of("MPC_P2P_PRIVATE_KEY", "MPC_ACCOUNT_SK");
     /** Passed although not {@code MPC_*}. */
     public static final Set<String> EXTRA_KEYS = Set.of("NEAR_BOOT_NODES", "RUST_BACKTRACE", "RUST_LOG");
-    /** Always secret, whatever the name rule says. */
+    /**
+     * The only keys whose values are printed (logs, dry runs, reports): known non-secret node
+     * settings and the launcher's own variables. Every other value is printed as {@code ***}: secret
+     * names are too many to list ({@code MPC_PWD}, {@code MPC_SIGN_SK}, {@code MPC_MNEMONIC}, a
+     * {@code MPC_DB_URL} with a password, a {@code RUST_LOG} filter holding a token...).
+     */
+    public static final Set<String> NON_SECRET_KEYS = Set.of("MPC_ACCOUNT_ID", "MPC_LOCAL_ADDRESS", "MPC_CONTRACT_ID",
+            "MPC_ENV", "MPC_HOME_DIR", "MPC_RESPONDER_ID", "NEAR_BOOT_NODES", "RUST_BACKTRACE",
+            IMAGE_HASH, LATEST_ALLOWED_HASH_FILE, DSTACK_ENDPOINT);
+    /** Always secret (kept for reference: every key outside {@link #NON_SECRET_KEYS} is). */
     public static final Set<String> SECRET_KEYS = Set.of("MPC_SECRET_STORE_KEY", "MPC_BACKUP_ENCRYPTION_KEY_HEX");
-    private static final List<String> SECRET_WORDS = List.of("SECRET", "KEY", "TOKEN", "PASSWORD");
 
     public static final int MAX_VALUE_BYTES = 1024;
     public static final int MAX_PASSED = 64;
@@ -167,11 +174,9 @@ public final class ContainerRules {
         return mounts;
     }
 
-    /** True if the variable's value must never be logged. */
+    /** True if the variable's value must never be logged: every key outside {@link #NON_SECRET_KEYS}. */
     public static boolean isSecret(String key) {
-        if (SECRET_KEYS.contains(key)) return true;
-        String upper = key.toUpperCase(Locale.ROOT);
-        return SECRET_WORDS.stream().anyMatch(upper::contains);
+        return !NON_SECRET_KEYS.contains(key);
     }
 
     /** Why the entry is not passed, without its value; null when it is passed. */

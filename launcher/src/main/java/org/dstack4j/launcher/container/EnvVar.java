@@ -1,5 +1,7 @@
 package org.dstack4j.launcher.container;
 
+import org.dstack4j.launcher.config.SafeText;
+
 /**
  * One environment variable passed to the node container.
  *
@@ -13,9 +15,13 @@ public record EnvVar(String key, String value, boolean secret) {
         return key + "=" + value;
     }
 
-    /** {@code KEY=VALUE}, or {@code KEY=***} for a secret: safe to log and report. */
+    /**
+     * {@code KEY=VALUE}, or {@code KEY=***} for a secret: safe to log and report. Control, format
+     * (e.g. U+202E) and line-separator (U+2028/2029) characters are escaped, so a value cannot
+     * start a fake log line.
+     */
     public String redacted() {
-        return key + "=" + (secret ? "***" : value);
+        return SafeText.escape(key) + "=" + (secret ? "***" : SafeText.escape(value));
     }
 
     /** Redacted, so that an accidental log of the record cannot leak a secret. */

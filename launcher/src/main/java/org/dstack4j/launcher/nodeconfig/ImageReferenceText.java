@@ -1,7 +1,6 @@
 package org.dstack4j.launcher.nodeconfig;
 
 import java.util.List;
-import java.util.Optional;
 import org.dstack4j.launcher.InputException;
 import org.dstack4j.launcher.LaunchStep;
 import org.dstack4j.launcher.config.LauncherSettings;
@@ -82,14 +81,5 @@ public final class ImageReferenceText {
                 KEY + " invalid: " + SafeText.excerpt(text) + " (" + expected + ")",
                 "set [launcher_config] " + KEY + " to [registry[:port]/]name[:tag], e.g. nearone/mpc-node or "
                         + "ghcr.io/nearone/mpc-node:3.8.1");
-    }
-
-    /** For callers that only want to know. */
-    public static Optional<ImageReference> tryParse(String text) {
-        try {
-            return Optional.of(parse(text));
-        } catch (InputException e) {
-            return Optional.empty();
-        }
     }
 }

@@ -1,6 +1,5 @@
 package org.dstack4j.launcher.nodeconfig;
 
-import java.nio.charset.CharacterCodingException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -9,7 +8,6 @@ import org.dstack4j.launcher.LaunchStep;
 import org.dstack4j.launcher.config.InputFile;
 import org.dstack4j.launcher.config.UserConfig;
 import org.dstack4j.launcher.config.UserConfigFormat;
-import org.dstack4j.sdk.Utf8;
 
 /**
  * Reads {@code user_config} in the format the command line chose (see {@link UserConfigFormat}):
@@ -44,13 +42,7 @@ public final class UserConfigReader {
             }
             return new EnvFormat(UserConfig.empty());
         }
-        String text;
-        try {
-            text = Utf8.decodeStrict(bytes.get());
-        } catch (CharacterCodingException e) {
-            throw new InputException(LaunchStep.USER_CONFIG, path.toString(), "user_config is not valid UTF-8",
-                    "save user_config as UTF-8 text", e);
-        }
+        String text = UserConfig.decode(bytes.get(), path);
         String raw = text; // the .env parser skips one BOM itself
         if (text.startsWith("\uFEFF")) text = text.substring(1);
         TomlText.Result toml = TomlText.read(text);

@@ -69,6 +69,20 @@ public final class ImageValidator {
      *                           protocol, auth, content or transport failure
      */
     public ValidatedImage validate(ImageReference ref, ImageDigest selected, Consumer<String> log) throws RegistryException {
+        return run(ref, selected, log, false);
+    }
+
+    /**
+     * As {@link #validate}, trying the digest as a manifest digest first and the tags after (TOML
+     * mode: today's approved digests are manifest digests, so the usual case costs one request).
+     */
+    public ValidatedImage validateManifestFirst(ImageReference ref, ImageDigest selected, Consumer<String> log)
+            throws RegistryException {
+        return run(ref, selected, log, true);
+    }
+
+    private ValidatedImage run(ImageReference ref, ImageDigest selected, Consumer<String> log, boolean manifestFirst)
+            throws RegistryException {
         RegistryEndpoint endpoint = RegistryEndpoint.of(ref, hosts);
         HttpClient http = HttpClient.newBuilder()
                 .connectTimeout(options.connectTimeout())
@@ -80,19 +94,23 @@ public final class ImageValidator {
             RegistryAuthenticator auth = new RegistryAuthenticator(endpoint, credentialsFor(endpoint), fetcher,
                     options.maxManifestBytes(), log);
             RegistryClient client = new RegistryClient(endpoint, fetcher, auth, options.maxManifestBytes());
-            return search(endpoint, client, selected, log);
+            return search(endpoint, client, selected, log, manifestFirst);
         } finally {
             http.shutdownNow();
         }
     }
 
-    private ValidatedImage search(RegistryEndpoint endpoint, RegistryClient client, ImageDigest selected, Consumer<String> log)
-            throws RegistryException {
+    private ValidatedImage search(RegistryEndpoint endpoint, RegistryClient client, ImageDigest selected, Consumer<String> log,
+                                  boolean manifestFirst) throws RegistryException {
         String repo = endpoint.registry() + "/" + endpoint.reference().name();
-        log.accept("registry: looking for " + selected + " in " + repo + " (" + endpoint.base() + "): as a manifest digest, "
-                + "else as an image ID under tags " + endpoint.reference().tags());
-        Optional<ValidatedImage> asManifest = byDigest(endpoint, client, selected, log);
-        if (asManifest.isPresent()) return asManifest.get();
+        log.accept("registry: looking for " + selected + " in " + repo + " (" + endpoint.base() + ") "
+                + (manifestFirst ? "as a manifest digest, else as an image ID under tags " + endpoint.reference().tags()
+                        : "as an image ID under tags " + endpoint.reference().tags() + ", else as a manifest digest"));
+        List<String> probeProblem = new ArrayList<>();
+        if (manifestFirst) {
+            Optional<ValidatedImage> asManifest = probe(endpoint, client, selected, log, probeProblem);
+            if (asManifest.isPresent()) return asManifest.get();
+        }
         List<String> tried = new ArrayList<>();
         for (String tag : endpoint.reference().tags()) {
             tried.add(tag);
@@ -112,8 +130,13 @@ public final class ImageValidator {
                 return match.get();
             }
         }
+        if (!manifestFirst) {
+            Optional<ValidatedImage> asManifest = probe(endpoint, client, selected, log, probeProblem);
+            if (asManifest.isPresent()) return asManifest.get();
+        }
         throw new RegistryException(LaunchStep.REGISTRY, repo,
                 "Image hash not found among tags. " + repo + " serves no manifest " + selected
+                        + (probeProblem.isEmpty() ? "" : " (" + probeProblem.getFirst() + ")")
                         + ", and no linux/amd64 image with that config digest under tags " + tried,
                 "push the approved image to " + repo + " (by digest, or under one of the tags), or point the launcher at "
                         + "where it is published (image_reference in TOML mode; MPC_REGISTRY, MPC_IMAGE_NAME, MPC_IMAGE_TAGS in .env mode)");
@@ -127,6 +150,24 @@ public final class ImageValidator {
         log.accept("tag " + tag + ": manifest " + fetched.digest() + " has config digest " + image.configDigest()
                 + ", not the selected " + selected);
         return Optional.empty();
+    }
+
+    /**
+     * {@link #byDigest}, where a failure other than altered content only means "not proved as a
+     * manifest digest" (e.g. docker-registry answers 500 for {@code manifests/<config digest>}): the
+     * tag search may still prove it as an image ID, and either proof is content-addressed. Content
+     * that does not hash to what was asked stays fatal.
+     */
+    private static Optional<ValidatedImage> probe(RegistryEndpoint endpoint, RegistryClient client, ImageDigest selected,
+                                                  Consumer<String> log, List<String> problem) throws RegistryException {
+        try {
+            return byDigest(endpoint, client, selected, log);
+        } catch (RegistryException e) {
+            if (RegistryClient.isContentMismatch(e)) throw e;
+            log.accept("manifest " + selected + ": not proved as a manifest digest: " + e.getMessage());
+            problem.add("fetching it by digest: " + e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /**

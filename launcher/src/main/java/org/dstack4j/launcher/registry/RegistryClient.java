@@ -126,9 +126,16 @@ final class RegistryClient {
         }
     }
 
+    /** True for the error {@link #attack} builds: the registry served altered content. */
+    static boolean isContentMismatch(RegistryException e) {
+        return e.getMessage() != null && e.getMessage().startsWith(CONTENT_MISMATCH);
+    }
+
+    private static final String CONTENT_MISMATCH = "manifest content does not match its digest, ";
+
     private RegistryException attack(String problem) {
         return new RegistryException(LaunchStep.REGISTRY, endpoint.registry(),
-                "manifest content does not match its digest, " + problem,
+                CONTENT_MISMATCH + problem,
                 "do not launch: the registry or the network path to it is serving altered content; investigate "
                         + endpoint.registry());
     }

@@ -110,7 +110,7 @@ class ImageValidatorTest {
     // ---- approved digest = manifest digest (today's MPC network)
 
     private ValidatedImage validateDigest(ImageDigest approved, ImageReference ref) throws RegistryException {
-        return new ImageValidator(options(), delays::add).validate(ref, approved, log::add);
+        return new ImageValidator(options(), delays::add).validateManifestFirst(ref, approved, log::add);
     }
 
     @Test
@@ -171,7 +171,7 @@ class ImageValidatorTest {
         RegistryException e = assertThrowsRegistry(() -> validateDigest(approved, ref("latest")));
 
         assertThat(e.getMessage()).contains("hash to " + ImageDigest.of(other)).contains("not the requested " + approved);
-        assertThat(registry.count(MANIFESTS + "latest")).isZero(); // no fallback to the tag search
+        assertThat(registry.count(MANIFESTS + "latest")).isZero(); // an attack: no fallback to the tag search
     }
 
     @Test
@@ -181,6 +181,30 @@ class ImageValidatorTest {
         RegistryException e = failure(ref("latest"));
 
         assertThat(e.getMessage()).contains("Image hash not found among tags").contains("serves no manifest " + selected);
+        // tags first (.env), then the digest itself
+        assertThat(registry.requests()).extracting(FakeRegistry.Request::path).containsExactly(MANIFESTS + "latest", MANIFESTS + selected);
+    }
+
+    @Test
+    void envOrderFindsAManifestDigestAfterTheTags() throws Exception {
+        ImageDigest manifest = registry.serveManifest(NAME, null, MediaTypes.OCI_MANIFEST, image(MediaTypes.OCI_MANIFEST, selected));
+
+        ValidatedImage result = new ImageValidator(options(), delays::add).validate(ref("latest"), manifest, log::add);
+
+        assertThat(result.kind()).isEqualTo(DigestKind.MANIFEST);
+        assertThat(registry.requests()).extracting(FakeRegistry.Request::path).containsExactly(MANIFESTS + "latest", MANIFESTS + manifest);
+    }
+
+    @Test
+    void manifestFirstOrderFallsBackToTheTagsWhenTheRegistryFailsTheProbe() throws Exception {
+        // docker-registry answers 500 for manifests/<a config blob's digest>
+        registry.route(MANIFESTS + selected, ex -> FakeRegistry.respondJson(ex, 500, "{}"));
+        registry.serveManifest(NAME, "latest", MediaTypes.OCI_MANIFEST, image(MediaTypes.OCI_MANIFEST, selected));
+
+        ValidatedImage result = validateDigest(selected, ref("latest"));
+
+        assertThat(result.kind()).isEqualTo(DigestKind.IMAGE_ID);
+        assertThat(result.tag()).isEqualTo("latest");
     }
 
     private static RegistryException assertThrowsRegistry(org.junit.jupiter.api.function.ThrowingSupplier<ValidatedImage> call) {
@@ -254,8 +278,7 @@ class ImageValidatorTest {
 
         assertThat(result.tag()).isEqualTo("second");
         assertThat(registry.requests()).extracting(FakeRegistry.Request::path)
-                .containsExactly(MANIFESTS + selected, MANIFESTS + "first", MANIFESTS + "second");
-        assertThat(result.kind()).isEqualTo(DigestKind.IMAGE_ID);
+                .containsExactly(MANIFESTS + "first", MANIFESTS + "second");
     }
 
     @Test
@@ -480,7 +503,7 @@ class ImageValidatorTest {
         assertThat(result.tag()).isEqualTo("second");
         assertThat(issued.get()).isEqualTo(2);
         assertThat(registry.requests().stream().filter(r -> r.path().startsWith("/v2/")).map(r -> r.header("Authorization")))
-                .containsExactly(null, "Bearer tok1", "Bearer tok1", "Bearer tok1", "Bearer tok2");
+                .containsExactly(null, "Bearer tok1", "Bearer tok1", "Bearer tok2");
     }
 
     // ---- redirects
@@ -614,7 +637,7 @@ class ImageValidatorTest {
         assertThat(result.tag()).isEqualTo("second");
         assertThat(tokenCalls.get()).isEqualTo(1);
         assertThat(registry.requests().stream().filter(r -> r.path().startsWith("/v2/")).map(r -> r.header("Authorization")))
-                .containsExactly(null, "Bearer " + token, "Bearer " + token, "Bearer " + token);
+                .containsExactly(null, "Bearer " + token, "Bearer " + token);
         assertThat(log).anyMatch(l -> l.contains("Bearer") && l.contains("anonymous"));
         assertThat(log).noneMatch(l -> l.contains(token));
     }
@@ -650,8 +673,7 @@ class ImageValidatorTest {
 
         validate(options, ref("latest"));
 
-        assertThat(registry.requests()).extracting(r -> r.header("Authorization"))
-                .containsExactly(null, "Basic " + b64("bob:secret"), "Basic " + b64("bob:secret"));
+        assertThat(registry.requests()).extracting(r -> r.header("Authorization")).containsExactly(null, "Basic " + b64("bob:secret"));
         assertThat(log).anyMatch(l -> l.contains("Basic"));
         assertThat(log).noneMatch(l -> l.contains("secret"));
     }
@@ -674,9 +696,7 @@ class ImageValidatorTest {
         RegistryException e = failure(options, ref("latest"));
 
         assertThat(e.getMessage()).contains("still answered 401");
-        // the first request (the digest) already meets the second 401: it stops there
-        assertThat(registry.count(MANIFESTS + selected)).isEqualTo(2);
-        assertThat(registry.count(MANIFESTS + "latest")).isZero();
+        assertThat(registry.count(MANIFESTS + "latest")).isEqualTo(2);
     }
 
     @Test
