@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.exception.NotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpClient;
@@ -216,16 +215,15 @@ class LauncherImageTest {
                 "RPC_REQUEST_INTERVAL_SECS=0.1") + "\n";
         int eventsBefore = agentLog().rtmr3Events().size();
 
-        // DEFAULT_IMAGE_DIGEST as today's network approves it, a manifest digest. (An image ID here fails
-        // against docker-registry 2.8: manifests/<config digest> answers 500, not 404; see the report.)
-        Launched run = runUnderTemplate(userConfig, node.manifestDigest());
+        // the seed's generation: DEFAULT_IMAGE_DIGEST is the node's image ID (config digest)
+        Launched run = runUnderTemplate(userConfig, node.imageId());
 
         assertThat(run.output()).contains(".env format");
         InspectContainerResponse mpcNode = run.node();
         assertThat(mpcNode.getImageId()).isEqualTo(node.imageId());
         assertThat(mpcNode.getConfig().getEnv()).contains("MPC_SECRET_STORE_KEY=" + SECRET, "MPC_ACCOUNT_ID=node1.testnet",
-                "MPC_IMAGE_HASH=" + node.manifestDigest().substring("sha256:".length()), "DSTACK_ENDPOINT=/var/run/dstack.sock");
-        assertMeasured(eventsBefore, node.manifestDigest());
+                "MPC_IMAGE_HASH=" + node.imageIdHex(), "DSTACK_ENDPOINT=/var/run/dstack.sock");
+        assertMeasured(eventsBefore, node.imageId());
     }
 
     /** What {@code docker-compose up} printed (the launcher's progress), the launcher container and the node it started. */
@@ -292,11 +290,7 @@ class LauncherImageTest {
     @AfterEach
     void removeContainers() throws Exception {
         if (docker == null) return; // the services did not start; @BeforeAll reported why
-        try {
-            docker.removeContainerCmd("mpc-node").withForce(true).withRemoveVolumes(true).exec();
-        } catch (NotFoundException alreadyGone) {
-            // this test did not get as far as starting a node
-        }
+        LaunchFixtures.removeNode(docker);
         Path dir = work.resolve("compose");
         if (Files.exists(dir.resolve("launcher_docker_compose.yaml"))) {
             HostCommand.Run down = compose(dir.resolve("launcher_docker_compose.yaml"), dir.resolve("e2e-override.yaml"),
@@ -368,9 +362,7 @@ class LauncherImageTest {
     }
 
     private static EventLog agentLog() throws Exception {
-        try (DstackClient c = agent.client()) {
-            return c.info().tcbInfo().log();
-        }
+        return LaunchFixtures.agentLog(agent);
     }
 
     private static List<String> mounts(InspectContainerResponse container) {
