@@ -79,7 +79,7 @@ public final class LaunchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--user-config", paramLabel = "PATH", defaultValue = "/tapp/user_config",
-            description = "dstack user config (.env format; missing = empty). Default: ${DEFAULT-VALUE}")
+            description = "dstack user config (TOML or .env, see --user-config-format). Default: ${DEFAULT-VALUE}")
     Path userConfig;
 
     @Option(names = "--user-config-format", paramLabel = "auto|toml|env", defaultValue = "auto",
