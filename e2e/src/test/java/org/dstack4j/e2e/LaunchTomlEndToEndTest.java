@@ -6,12 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.ExposedPort;
-import com.github.dockerjava.api.model.Frame;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -20,7 +17,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.dstack4j.e2e.fixtures.OciImage;
 import org.dstack4j.e2e.fixtures.OciImageBuilder;
 import org.dstack4j.e2e.fixtures.OciImageIndex;
@@ -284,25 +280,11 @@ class LaunchTomlEndToEndTest {
     }
 
     private static String logs(String containerId) throws InterruptedException {
-        StringBuilder out = new StringBuilder();
-        docker.logContainerCmd(containerId).withStdOut(true).withStdErr(true).withTailAll()
-                .exec(new ResultCallback.Adapter<Frame>() {
-                    @Override
-                    public void onNext(Frame frame) {
-                        out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
-                    }
-                }).awaitCompletion(10, TimeUnit.SECONDS);
-        return out.toString();
+        return ContainerLogs.read(docker, containerId);
     }
 
     private static String awaitLogs(String containerId, String expected) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        String logs = logs(containerId);
-        while (!logs.contains(expected) && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            logs = logs(containerId);
-        }
-        return logs;
+        return ContainerLogs.await(docker, containerId, expected);
     }
 
     /** The container's env minus what its image's config sets. */

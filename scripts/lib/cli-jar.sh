@@ -1,0 +1,23 @@
+# Sourced by bin/dstack4j and scripts/launcher-image: (re)builds cli/target/dstack4j.jar (and its
+# lib/ folder of runtime dependencies) when a source or pom is newer than the jar. Needs ROOT and a
+# JAVA_HOME from find_jdk21.
+
+CLI_JAR="$ROOT/cli/target/dstack4j.jar"
+
+cli_jar_stale() {
+  [ ! -f "$CLI_JAR" ] && return 0
+  [ -n "$(find "$ROOT" \( -name target -o -name .git -o -name node_modules \) -prune -o \
+        \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) -newer "$CLI_JAR" -print -quit)" ]
+}
+
+build_cli_jar() { # PREFIX: name printed in messages
+  local log
+  echo "$1: building (sources changed)…" >&2
+  log=$(mktemp)
+  if ! (cd "$ROOT" && mvn -q -B -ntp package -DskipTests -pl cli -am >"$log" 2>&1); then
+    grep -v 'sun.misc.Unsafe\|WARNING: Please consider' "$log" >&2; rm -f "$log"
+    echo "$1: build failed (above); run 'mvn -B package -DskipTests' in $ROOT for details" >&2; return 1
+  fi
+  rm -f "$log" "$ROOT"/cli/target/dstack4j-*.jsa
+  touch "$CLI_JAR"  # maven leaves an unchanged jar's mtime as it was
+}
