@@ -10,9 +10,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.dstack4j.sdk.EventLog;
 import org.dstack4j.sdk.EventLogFormatException;
 import org.dstack4j.sdk.TcbInfo;
+import org.dstack4j.sdk.TerminalText;
 
 /**
  * The attestation evidence of an MPC node: what its {@code GET /public_data} serves (docs/attestation.md
@@ -107,7 +109,7 @@ public record MpcPublicData(Optional<NodeKeys> keys, List<NearPublicKey> respond
         JsonNode tee = EvidenceJson.object(root, "", "tee_participant_info");
         if (!tee.has("Dstack")) {
             throw new EvidenceFormatException(DSTACK, "is required but missing (is this a non-TEE \"Local\" attestation? fields: "
-                    + String.join(", ", fieldNames(tee)) + ")");
+                    + fieldList(tee) + ")");
         }
         JsonNode dstack = EvidenceJson.object(tee, "tee_participant_info", "Dstack");
         byte[] quote = quoteBytes(EvidenceJson.required(dstack, DSTACK, "quote"), DSTACK + ".quote");
@@ -252,6 +254,13 @@ public record MpcPublicData(Optional<NodeKeys> keys, List<NearPublicKey> respond
         List<String> names = new ArrayList<>();
         n.fieldNames().forEachRemaining(names::add);
         return names;
+    }
+
+    /** At most eight of the object's field names, escaped: they come from the evidence and reach terminals. */
+    private static String fieldList(JsonNode n) {
+        List<String> names = fieldNames(n);
+        String shown = names.stream().limit(8).map(TerminalText::escape).collect(Collectors.joining(", "));
+        return names.size() > 8 ? shown + ", … (" + names.size() + " in all)" : shown;
     }
 
     /** Reads at most {@code cap} bytes; a longer file is an error rather than a truncation. */

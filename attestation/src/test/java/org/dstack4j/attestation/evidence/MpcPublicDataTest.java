@@ -176,6 +176,19 @@ class MpcPublicDataTest {
                 .isInstanceOfSatisfying(EvidenceFormatException.class, e -> assertThat(e.field()).isEqualTo(field));
     }
 
+    @Test
+    void aMissingDstackNamesAtMostEightFieldsEscaped() {
+        ObjectNode tree = MpcFixtures.newest().tree();
+        ObjectNode tee = tree.putObject("tee_participant_info");
+        tee.put("\u001b[8mVALID\u2028", 1);
+        for (int i = 0; i < 20; i++) tee.put("f" + i, i);
+        assertThatThrownBy(() -> MpcPublicData.parse(MpcFixtures.bytes(tree)))
+                .isInstanceOfSatisfying(EvidenceFormatException.class, e -> {
+                    assertThat(e.getMessage()).doesNotContain("\u001b").doesNotContain("\u2028")
+                            .contains("\\u001b[8mVALID\\u2028").contains("(21 in all)").doesNotContain("f8");
+                });
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "   ", "not json", "[]", "\"x\"", "{\"near_signer_public_key\":", "{\"a\":1,\"a\":2}"})
     void notAnEvidenceDocument(String text) {
