@@ -13,13 +13,15 @@ import picocli.CommandLine.Command;
             "launch the node from an approved image digest recorded in RTMR3, run a dstack-compatible",
             "guest agent (with a simulator), and verify attestations."
         },
-        subcommands = {LaunchCommand.class, AgentCommand.class, QuoteCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {LaunchCommand.class, AgentCommand.class, QuoteCommand.class, VerifyCommand.class,
+            org.dstack4j.cli.cluster.ClusterCommand.class, CommandLine.HelpCommand.class},
         footer = {
             "",
             "Examples:",
             "  dstack4j launch --dry-run --output json --platform NONTEE --user-config ./user_config",
             "  dstack4j agent --simulator --socket /tmp/dstack.sock --state-dir /tmp/agent",
             "  dstack4j quote --dstack-socket /tmp/dstack.sock",
+            "  dstack4j cluster --help          (a secret shared by attested CVMs, governed on chain)",
             "  dstack4j verify --public-data public_data.json --allowed-image-hashes image-digest.bin \\",
             "      --allowed-launcher-compose-hashes launchers.txt",
             "",
