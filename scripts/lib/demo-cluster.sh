@@ -5,16 +5,19 @@
 # whose MRTD the policy does not allow (refused on chain with the check's name). Cleans up on exit.
 # The last line of stdout is a JSON summary:
 #   {"members":N,"refused":[{"request":"ID","check":"NAME"}],"same_cluster_keys":true|false,"join_ms":[...]}
-# Usage: scripts/demo cluster [--joins N] [--keep]
+# With --kill-first-responder, the member that ranks first for the last join request has its node process
+# killed before that request is made; another member answers after the fallback delay (5 s).
+# Usage: scripts/demo cluster [--joins N] [--kill-first-responder] [--keep]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 . "$ROOT/scripts/lib/java.sh"
-JOINS=2 KEEP=0
+JOINS=2 KEEP=0 KILL=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --joins) JOINS=${2:?--joins needs a number}; shift ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --kill-first-responder) KILL=1 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo cluster: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -30,6 +33,8 @@ ANVIL="$ROOT/contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
 "$ROOT/bin/dstack4j" --version >/dev/null
 JAR="$ROOT/cli/target/dstack4j.jar"
 d4j() { "$JAVA_HOME/bin/java" -XX:TieredStopAtLevel=1 -Xss512k -Xmx256m -jar "$JAR" "$@"; }
+# for background services: exec replaces the job's subshell, so $! is the JVM itself (kill reaches it)
+d4j_bg() { exec "$JAVA_HOME/bin/java" -XX:TieredStopAtLevel=1 -Xss512k -Xmx256m -jar "$JAR" "$@"; }
 
 W=$(mktemp -d /tmp/dstack4j-cluster.XXXXXX)
 PIDS=()
@@ -70,7 +75,7 @@ compose() { # name [signer enc_key]
 }
 agent() { # name composefile [measurements]
   local extra=(); [ -n "${3:-}" ] && extra=(--measurements "$3")
-  d4j agent --simulator --seed "$1" --pki-seed dstack4j-demo-cluster --app-compose "$2" --socket "$W/$1.agent.sock" \
+  d4j_bg agent --simulator --seed "$1" --pki-seed dstack4j-demo-cluster --app-compose "$2" --socket "$W/$1.agent.sock" \
     --state-dir "$W/$1.state" --write-collateral "$W/collateral.json" --write-test-root "$W/root.pem" "${extra[@]}" \
     >"$W/$1.agent.log" 2>&1 & PIDS+=($!)
   for _ in $(seq 300); do [ -S "$W/$1.agent.sock" ] && return 0; sleep 0.1; done
@@ -78,14 +83,26 @@ agent() { # name composefile [measurements]
 }
 relay() { # name keyindex
 
-  d4j cluster host --socket "$W/$1.relay.sock" --rpc "$RPC" --contract "$C" --key-file "$W/key$2" \
+  d4j_bg cluster host --socket "$W/$1.relay.sock" --rpc "$RPC" --contract "$C" --key-file "$W/key$2" \
     --collateral "$W/collateral.json" >"$W/$1.relay.log" 2>&1 & PIDS+=($!)
   for _ in $(seq 300); do [ -S "$W/$1.relay.sock" ] && return 0; sleep 0.1; done
   echo "demo cluster: relay $1 did not start: $(tail -3 "$W/$1.relay.log")" >&2; return 1
 }
+declare -A NODE_PID NODE_ADDR
 node() { # name [--genesis]
-  d4j cluster node --agent-socket "$W/$1.agent.sock" --relay-socket "$W/$1.relay.sock" --rpc "$RPC" --contract "$C" \
+  d4j_bg cluster node --agent-socket "$W/$1.agent.sock" --relay-socket "$W/$1.relay.sock" --rpc "$RPC" --contract "$C" \
     --confirmations 0 --poll-ms 200 --fallback-delay 5 --join-timeout 120 "${@:2}" >"$W/$1.node.out" 2>"$W/$1.node.err" & PIDS+=($!)
+  NODE_PID[$1]=$!
+}
+first_responder() { # request id -> the member name that ranks first (docs/cluster-protocol.md "Responders")
+  local best="" bestscore="" name score
+  for name in "${!NODE_ADDR[@]}"; do
+    kill -0 "${NODE_PID[$name]}" 2>/dev/null || continue
+    [ "$name" = mallory ] && continue
+    score=$("$CAST" keccak "0x$(printf '%064x' "$1")${NODE_ADDR[$name]#0x}")
+    if [ -z "$bestscore" ] || [[ "$score" < "$bestscore" ]]; then best=$name bestscore=$score; fi
+  done
+  echo "$best"
 }
 await() { # file event seconds
   for _ in $(seq $(( $3 * 10 ))); do
@@ -109,6 +126,7 @@ node genesis --genesis
 await "$W/genesis.node.out" genesis-submitted 60 >/dev/null
 d4j cluster gov bootstrap "${GOV[@]}" --contract "$C" --genesis-id 1 >&2
 G=$(await "$W/genesis.node.out" bootstrapped 60)
+NODE_ADDR[genesis]=$(jq -r .node <<<"$G")
 SIGNER=$(jq -r .signer <<<"$G") ENC=$(jq -r .enc_key <<<"$G")
 
 compose joiner "$SIGNER" "$ENC" >"$W/joiner.json"
@@ -122,9 +140,17 @@ d4j cluster gov allow "${GOV[@]}" --contract "$C" --apply --from-agent "$W/node1
 JOIN_MS=()
 for j in $(seq 1 "$JOINS"); do
   say "join $j"
+  if [ "$KILL" = 1 ] && [ "$j" = "$JOINS" ]; then
+    next=$(( $(d4j cluster status --rpc "$RPC" --contract "$C" --output json | jq '[.pending, .onboarded, .refused] | map(length) | add') + 1 ))
+    victim=$(first_responder "$next")
+    say "killing $victim's node, the first responder for request $next"
+    kill "${NODE_PID[$victim]}"; wait "${NODE_PID[$victim]}" 2>/dev/null || true
+    KILLED=$victim
+  fi
   relay "node$j" $(( j + 1 ))
   node "node$j"
   J=$(await "$W/node$j.node.out" joined 120)
+  NODE_ADDR[node$j]=$(jq -r .node <<<"$J")
   [ "$(jq -r .signer <<<"$J")" = "$SIGNER" ] && [ "$(jq -r .enc_key <<<"$J")" = "$ENC" ] || SAME=false
   JOIN_MS+=("$(jq -r .join_ms <<<"$J")")
 done
@@ -135,6 +161,6 @@ await "$W/mallory.node.out" refused 120 >/dev/null
 
 S=$(d4j cluster status --rpc "$RPC" --contract "$C" --output json)
 echo "$S" | jq . >&2
-jq -c --argjson ms "[$(IFS=,; echo "${JOIN_MS[*]}")]" --arg same "${SAME:-true}" --arg signer "$SIGNER" --arg enc "$ENC" '
+jq -c --arg killed "${KILLED:-}" --argjson ms "[$(IFS=,; echo "${JOIN_MS[*]}")]" --arg same "${SAME:-true}" --arg signer "$SIGNER" --arg enc "$ENC" '
   {members: (.members | length), refused: [.refused[] | {request, check}],
-   same_cluster_keys: ($same == "true" and .signer == $signer and .enc_key == $enc), join_ms: $ms}' <<<"$S"
+   same_cluster_keys: ($same == "true" and .signer == $signer and .enc_key == $enc), join_ms: $ms} + (if $killed == "" then {} else {killed_responder: $killed} end)' <<<"$S"

@@ -136,7 +136,7 @@ public final class NodeDaemon implements AutoCloseable {
                         byte[] raw = g.secret().copyBytes();
                         secret = ClusterSecret.of(raw);
                         java.util.Arrays.fill(raw, (byte) 0);
-                        emit("bootstrapped", o -> keys(o).put("genesis_id", b.genesisId().toString()));
+                        emit("bootstrapped", o -> keys(o).put("genesis_id", b.genesisId().toString()).put("node", node.toLowerHex()));
                         return new Holding(Optional.empty(), (System.nanoTime() - t0) / 1_000_000);
                     }
                 }
@@ -194,7 +194,7 @@ public final class NodeDaemon implements AutoCloseable {
                                 secret = j.secret();
                                 long ms = (System.nanoTime() - t0) / 1_000_000;
                                 BigInteger rid = id.get();
-                                emit("joined", x -> keys(x).put("request", rid.toString()).put("join_ms", ms));
+                                emit("joined", x -> keys(x).put("request", rid.toString()).put("node", node.toLowerHex()).put("join_ms", ms));
                                 return new Holding(id, ms);
                             }
                             return new Failed("the answer to request " + id.get() + " was refused: " + o);
