@@ -89,10 +89,14 @@ public final class RelayClient implements Relay, CollateralSource, AutoCloseable
     }
 
     private JsonNode post(String path, ObjectNode body) throws RelayException {
+        byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > RelayServer.MAX_BODY_BYTES) {
+            throw new RelayException(path + " body is " + bytes.length + " bytes, over the relay's cap of " + RelayServer.MAX_BODY_BYTES, null);
+        }
         try {
             Request req = http.newRequest("http://relay" + path).method("POST").transport(new Transport.TCPUnix(socket))
                     .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                    .body(new BytesRequestContent("application/json", body.toString().getBytes(StandardCharsets.UTF_8)));
+                    .body(new BytesRequestContent("application/json", bytes));
             org.eclipse.jetty.client.CompletableResponseListener l = new org.eclipse.jetty.client.CompletableResponseListener(req, MAX_RESPONSE_BYTES);
             ContentResponse resp = l.send().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
             JsonNode json = JSON.readTree(resp.getContent());
