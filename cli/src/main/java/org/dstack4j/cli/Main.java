@@ -41,6 +41,12 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setUsageHelpWidth(100);
+        // cluster commands report chain, relay and contract refusals as one line (the message names the input), not a trace
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (!cmd.getCommand().getClass().getPackageName().equals("org.dstack4j.cli.cluster")) throw ex;
+            cmd.getErr().println("dstack4j: " + ex.getMessage());
+            return 1;
+        });
         return cl;
     }
 

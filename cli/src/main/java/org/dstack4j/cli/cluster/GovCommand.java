@@ -77,6 +77,23 @@ public final class GovCommand implements Runnable {
         ClusterContract contract() {
             return new ClusterContract(ChainOptions.address(spec.commandLine(), "--contract", contract));
         }
+
+        /** One policy transaction per entry, each printed as {@code VERB kind value}. */
+        int eachPolicy(PolicyArgs policy, String verb, PolicyTx tx) throws Exception {
+            try (JsonRpcClient rpc = chain.client()) {
+                var w = contract().writes(sender(rpc));
+                for (var e : policy.entries(spec.commandLine())) {
+                    tx.send(w, e.getKey(), e.getValue());
+                    spec.commandLine().getOut().println(verb + " " + e.getKey().cliName() + " " + Hex.data(e.getValue()));
+                }
+                return 0;
+            }
+        }
+    }
+
+    /** A policy transaction. */
+    interface PolicyTx {
+        void send(org.dstack4j.cluster.contract.ClusterWrites w, PolicyKind kind, byte[] value) throws ClusterContractException;
     }
 
     @Command(name = "deploy", mixinStandardHelpOptions = true, description = "Deploys DstackCluster with this key as governor; prints its address.")
@@ -202,15 +219,10 @@ public final class GovCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (JsonRpcClient rpc = chain.client()) {
-                var w = contract().writes(sender(rpc));
-                for (var e : policy.entries(spec.commandLine())) {
-                    w.proposePolicy(e.getKey(), e.getValue());
-                    if (apply) w.applyPolicy(e.getKey(), e.getValue());
-                    spec.commandLine().getOut().println((apply ? "allowed " : "proposed ") + e.getKey().cliName() + " " + Hex.data(e.getValue()));
-                }
-                return 0;
-            }
+            return eachPolicy(policy, apply ? "allowed" : "proposed", (w, k, v) -> {
+                w.proposePolicy(k, v);
+                if (apply) w.applyPolicy(k, v);
+            });
         }
     }
 
@@ -221,14 +233,7 @@ public final class GovCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (JsonRpcClient rpc = chain.client()) {
-                var w = contract().writes(sender(rpc));
-                for (var e : policy.entries(spec.commandLine())) {
-                    w.applyPolicy(e.getKey(), e.getValue());
-                    spec.commandLine().getOut().println("allowed " + e.getKey().cliName() + " " + Hex.data(e.getValue()));
-                }
-                return 0;
-            }
+            return eachPolicy(policy, "allowed", (w, k, v) -> w.applyPolicy(k, v));
         }
     }
 
@@ -239,14 +244,7 @@ public final class GovCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (JsonRpcClient rpc = chain.client()) {
-                var w = contract().writes(sender(rpc));
-                for (var e : policy.entries(spec.commandLine())) {
-                    w.removePolicy(e.getKey(), e.getValue());
-                    spec.commandLine().getOut().println("removed " + e.getKey().cliName() + " " + Hex.data(e.getValue()));
-                }
-                return 0;
-            }
+            return eachPolicy(policy, "removed", (w, k, v) -> w.removePolicy(k, v));
         }
     }
 
