@@ -5,9 +5,10 @@
 # whose MRTD the policy does not allow (refused on chain with the check's name). Cleans up on exit.
 # The last line of stdout is a JSON summary:
 #   {"members":N,"refused":[{"request":"ID","check":"NAME"}],"same_cluster_keys":true|false,"join_ms":[...]}
-# With --kill-first-responder, the member that ranks first for the last join request has its node process
-# killed before that request is made; another member answers after the fallback delay (5 s).
-# Usage: scripts/demo cluster [--joins N] [--kill-first-responder] [--keep]
+# With --faults: the member that ranks first for the last join request has its node process killed before
+# that request is made (another member answers after the 5 s fallback delay); then that node restarts and
+# joins again with a new key; then the governor removes it and its next request is refused by the contract.
+# Usage: scripts/demo cluster [--joins N] [--faults] [--keep]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 . "$ROOT/scripts/lib/java.sh"
@@ -16,8 +17,8 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --joins) JOINS=${2:?--joins needs a number}; shift ;;
     --keep) KEEP=1 ;;
-    --kill-first-responder) KILL=1 ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --faults) KILL=1 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo cluster: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -154,6 +155,18 @@ for j in $(seq 1 "$JOINS"); do
   [ "$(jq -r .signer <<<"$J")" = "$SIGNER" ] && [ "$(jq -r .enc_key <<<"$J")" = "$ENC" ] || SAME=false
   JOIN_MS+=("$(jq -r .join_ms <<<"$J")")
 done
+if [ "$KILL" = 1 ]; then
+  say "restarting $KILLED's node: it joins again with a new key"
+  node "$KILLED"
+  R=$(await "$W/$KILLED.node.out" joined 120)
+  [ "$(jq -r .node <<<"$R")" = "${NODE_ADDR[$KILLED]}" ] && REJOINED=true
+  say "the governor removes $KILLED; its next request is refused"
+  kill "${NODE_PID[$KILLED]}"; wait "${NODE_PID[$KILLED]}" 2>/dev/null || true
+  d4j cluster gov remove-member "${GOV[@]}" --contract "$C" "${NODE_ADDR[$KILLED]}" >&2
+  node "$KILLED"
+  rc=0; wait "${NODE_PID[$KILLED]}" || rc=$?
+  [ "$rc" = 1 ] && grep -q NodeRemoved "$W/$KILLED.node.err" && REMOVED_REFUSED=true
+fi
 say "a CVM with an MRTD the policy does not allow"
 relay mallory $(( JOINS + 2 ))
 node mallory
@@ -161,6 +174,7 @@ await "$W/mallory.node.out" refused 120 >/dev/null
 
 S=$(d4j cluster status --rpc "$RPC" --contract "$C" --output json)
 echo "$S" | jq . >&2
-jq -c --arg killed "${KILLED:-}" --argjson ms "[$(IFS=,; echo "${JOIN_MS[*]}")]" --arg same "${SAME:-true}" --arg signer "$SIGNER" --arg enc "$ENC" '
+jq -c --arg killed "${KILLED:-}" --arg rejoined "${REJOINED:-false}" --arg removed "${REMOVED_REFUSED:-false}" --argjson ms "[$(IFS=,; echo "${JOIN_MS[*]}")]" --arg same "${SAME:-true}" --arg signer "$SIGNER" --arg enc "$ENC" '
   {members: (.members | length), refused: [.refused[] | {request, check}],
-   same_cluster_keys: ($same == "true" and .signer == $signer and .enc_key == $enc), join_ms: $ms} + (if $killed == "" then {} else {killed_responder: $killed} end)' <<<"$S"
+   same_cluster_keys: ($same == "true" and .signer == $signer and .enc_key == $enc), join_ms: $ms} + (if $killed == "" then {} else {killed_responder: $killed,
+   rejoined: ($rejoined == "true"), removed_member_refused: ($removed == "true")} end)' <<<"$S"
