@@ -85,10 +85,14 @@ class DaemonOverRelayTest {
 
     /** A daemon for {@code cvm} whose only link out is a relay socket served by {@code relay}. */
     private NodeDaemon daemon(SimulatedCvm cvm, Relay relay, List<String> out) throws Exception {
+        return daemon(anvil.rpc(), cvm, relay, out);
+    }
+
+    private NodeDaemon daemon(org.dstack4j.chain.rpc.JsonRpcClient rpc, SimulatedCvm cvm, Relay relay, List<String> out) throws Exception {
         Path sock = dir.resolve(cvm.nodeAddress().toLowerHex().substring(2, 10) + "-relay.sock");
         RelayServer server = RelayServer.start(sock, relay, Duration.ofSeconds(30));
         RelayClient client = new RelayClient(sock, Duration.ofSeconds(30));
-        NodeDaemon d = new NodeDaemon(anvil.rpc(), contract, new DstackAttestor(cvm.client(), cvm.compose()),
+        NodeDaemon d = new NodeDaemon(rpc, contract, new DstackAttestor(cvm.client(), cvm.compose()),
                 ClusterPin.fromCompose(cvm.compose()).orElseThrow(), client, client, FAST, out::add);
         closers.add(server);
         closers.add(client);
@@ -108,10 +112,14 @@ class DaemonOverRelayTest {
 
     /** Starts the genesis daemon, bootstraps what it submits, and leaves it serving. */
     private SimulatedCvm genesisServing(List<String> out) throws Exception {
+        return genesisServing(anvil.rpc(), out);
+    }
+
+    private SimulatedCvm genesisServing(org.dstack4j.chain.rpc.JsonRpcClient rpc, List<String> out) throws Exception {
         SimulatedCvm g = SimulatedCvm.start(dir, "genesis", SimulatedCvm.compose("cluster-node", ref, Optional.empty(), true,
                 SimulatedCvm.LAUNCHER_COMPOSE), SimulatedCvm.profileWith("source", "g"));
         closers.add(g);
-        NodeDaemon gd = daemon(g, honest(g), out);
+        NodeDaemon gd = daemon(rpc, g, honest(g), out);
         Future<NodeDaemon.Start> started = pool.submit(gd::genesis);
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (reads().genesisCount().signum() == 0 && System.nanoTime() < deadline) Thread.sleep(50);
@@ -249,6 +257,58 @@ class DaemonOverRelayTest {
         assertThat(((NodeDaemon.TimedOut) s).what()).contains("our join request");
         assertThat(reads().requestCount()).isEqualTo(BigInteger.ZERO);
         assertThat(d.holdsSecret()).isFalse();
+    }
+
+    @Test
+    void aMemberWhoseRpcIsDownAnswersWhenItIsBack() throws Exception {
+        // the genesis member reads the chain through a loopback JSON-RPC proxy that can be switched to 503
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        com.sun.net.httpserver.HttpServer proxy = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        proxy.createContext("/", ex -> {
+            byte[] body = ex.getRequestBody().readAllBytes();
+            if (down.get()) {
+                ex.sendResponseHeaders(503, -1);
+                ex.close();
+                return;
+            }
+            try {
+                var r = http.send(java.net.http.HttpRequest.newBuilder(anvil.url()).header("content-type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+                ex.getResponseHeaders().add("content-type", "application/json");
+                ex.sendResponseHeaders(r.statusCode(), r.body().length);
+                ex.getResponseBody().write(r.body());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                ex.sendResponseHeaders(502, -1);
+            }
+            ex.close();
+        });
+        proxy.setExecutor(Executors.newFixedThreadPool(4));
+        proxy.start();
+        closers.add(() -> proxy.stop(0));
+        var proxied = new org.dstack4j.chain.rpc.JsonRpcClient(java.net.URI.create("http://127.0.0.1:" + proxy.getAddress().getPort()),
+                Duration.ofSeconds(5), org.dstack4j.chain.rpc.JsonRpcClient.DEFAULT_MAX_RESPONSE);
+        closers.add(proxied);
+        List<String> gOut = new CopyOnWriteArrayList<>();
+        genesisServing(proxied, gOut);
+        SimulatedCvm erin = joiner("erin", null);
+        allow(erin);
+        down.set(true);
+        List<String> eOut = new CopyOnWriteArrayList<>();
+        NodeDaemon ed = daemon(erin, honest(erin), eOut);
+        Future<NodeDaemon.Start> joined = pool.submit(ed::join);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (reads().requestCount().signum() == 0 && System.nanoTime() < deadline) Thread.sleep(50);
+        Thread.sleep(1_000);
+        // while its RPC is down the member answers nothing and says why
+        assertThat(reads().request(BigInteger.ONE).state()).isEqualTo(RequestState.PENDING);
+        assertThat(gOut).anyMatch(l -> l.contains("read-error"));
+        down.set(false);
+        assertThat(joined.get(40, TimeUnit.SECONDS)).as(eOut + " / " + gOut).isInstanceOf(NodeDaemon.Holding.class);
+        assertThat(last(gOut, "answered").path("outcome").asText()).isEqualTo("onboard");
     }
 
     /** {@code relay} served on its own socket, and the node's client for it. */
