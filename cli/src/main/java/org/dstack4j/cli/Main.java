@@ -15,13 +15,15 @@ import picocli.CommandLine.Command;
             "(MRTD, RTMR0-2, os_image_hash, compose-hash) from the operator's files."
         },
         subcommands = {LaunchCommand.class, AgentCommand.class, QuoteCommand.class, VerifyCommand.class, AppComposeCommand.class,
-            ComposeCommand.class, ImageCommand.class, MeasureCommand.class, CommandLine.HelpCommand.class},
+            ComposeCommand.class, ImageCommand.class, MeasureCommand.class, org.dstack4j.cli.cluster.ClusterCommand.class,
+            CommandLine.HelpCommand.class},
         footer = {
             "",
             "Examples:",
             "  dstack4j launch --dry-run --output json --platform NONTEE --user-config ./user_config",
             "  dstack4j agent --simulator --socket /tmp/dstack.sock --state-dir /tmp/agent",
             "  dstack4j quote --dstack-socket /tmp/dstack.sock",
+            "  dstack4j cluster --help          (a secret shared by attested CVMs, governed on chain)",
             "  dstack4j verify --public-data public_data.json --allowed-image-hashes image-digest.bin \\",
             "      --allowed-launcher-compose-hashes launchers.txt",
             "  dstack4j measure --metadata img/metadata.json --cpus 8 --memory 64G --qemu-version 8.2.2 \\",
@@ -45,6 +47,12 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setUsageHelpWidth(100);
+        // cluster commands report chain, relay and contract refusals as one line (the message names the input), not a trace
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (!cmd.getCommand().getClass().getPackageName().equals("org.dstack4j.cli.cluster")) throw ex;
+            cmd.getErr().println("dstack4j: " + ex.getMessage());
+            return 1;
+        });
         return cl;
     }
 

@@ -1,0 +1,32 @@
+package org.dstack4j.cli.cluster;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code dstack4j cluster}: the governor's tools, the host relay, the node daemon and a status view. */
+@Command(name = "cluster", mixinStandardHelpOptions = true,
+        description = {
+            "A secret shared only with attested CVMs, governed by a contract on an EVM chain (docs/cluster.md).",
+            "",
+            "The flow (each command's --help has the details):",
+            "  1. governor: gov deploy --rpc URL --key-file GOV           (prints the contract address)",
+            "               gov operator --contract ADDR OPERATOR_ADDRESS  (allow a host's gas key)",
+            "               gov allow --from-agent SOCK --dcap-root-cert PEM --tcb-status UpToDate",
+            "               gov apply ...                                  (after the policy delay)",
+            "  2. each host: host --socket R --rpc URL --contract ADDR --key-file OP [--collateral F|--pccs URL]",
+            "  3. first CVM: node --agent-socket A --relay-socket R --rpc URL --contract ADDR --genesis",
+            "     governor: gov bootstrap --genesis-id 1                  (after auditing the genesis quote)",
+            "  4. other CVMs: node ... (no --genesis): a member checks the quote and answers on chain",
+            "  5. anyone: status --rpc URL --contract ADDR [--output json]",
+            "All commands are 'dstack4j cluster ...'; keys come from files or the environment, never flags."
+        },
+        subcommands = {GovCommand.class, HostCommand.class, NodeCommand.class, StatusCommand.class, CommandLine.HelpCommand.class})
+public final class ClusterCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}

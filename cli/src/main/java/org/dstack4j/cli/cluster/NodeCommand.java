@@ -1,0 +1,116 @@
+package org.dstack4j.cli.cluster;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.dstack4j.chain.rpc.JsonRpcClient;
+import org.dstack4j.cluster.binding.ClusterPin;
+import org.dstack4j.cluster.contract.ClusterContract;
+import org.dstack4j.cluster.daemon.DaemonConfig;
+import org.dstack4j.cluster.daemon.NodeDaemon;
+import org.dstack4j.cluster.node.DstackAttestor;
+import org.dstack4j.cluster.relay.RelayClient;
+import org.dstack4j.sdk.DstackClient;
+import org.dstack4j.sdk.DstackEndpoint;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code dstack4j cluster node}: the node daemon inside the CVM. */
+@Command(name = "node", mixinStandardHelpOptions = true,
+        description = {"Runs the cluster node in this CVM: with --genesis it draws the secret and waits for the governor's",
+            "bootstrap; otherwise it requests to join with a fresh in-memory key and waits for a member's answer. Then it",
+            "answers other nodes' requests until SIGTERM (the secret is zeroed on exit; a restart joins again).",
+            "Its app-compose (read from the agent) must pin this chain and contract. Prints one JSON line per event,",
+            "public values only. Exit codes: 0 stopped, 3 refused (the check is printed), 4 timed out, 1 failed."})
+public final class NodeCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    ChainOptions chain;
+
+    @Option(names = "--agent-socket", paramLabel = "PATH", required = true, description = "The guest agent's unix socket.")
+    Path agentSocket;
+
+    @Option(names = "--relay-socket", paramLabel = "PATH", required = true, description = "The host relay's unix socket.")
+    Path relaySocket;
+
+    @Option(names = "--contract", paramLabel = "ADDRESS", required = true, description = "The DstackCluster contract (must equal the pin).")
+    String contract;
+
+    @Option(names = "--genesis", description = "Start the cluster (the compose must pin no keys).")
+    boolean genesis;
+
+    @Option(names = "--confirmations", paramLabel = "BLOCKS", defaultValue = "2", description = "Read at head minus this many blocks.")
+    int confirmations;
+
+    @Option(names = "--poll-ms", paramLabel = "MS", defaultValue = "1000", description = "Chain poll interval.")
+    long pollMs;
+
+    @Option(names = "--fallback-delay", paramLabel = "SECONDS", defaultValue = "20", description = "The k-th responder waits k times this.")
+    long fallbackSeconds;
+
+    @Option(names = "--join-timeout", paramLabel = "SECONDS", defaultValue = "600", description = "Give up joining (or awaiting bootstrap) after this.")
+    long joinTimeout;
+
+    @Option(names = "--exit-after-join", description = "Exit once the secret is held instead of serving as a member.")
+    boolean exitAfterJoin;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        DaemonConfig cfg = new DaemonConfig(confirmations, Duration.ofMillis(pollMs), Duration.ofSeconds(fallbackSeconds), Duration.ofSeconds(joinTimeout));
+        try (JsonRpcClient rpc = chain.client();
+                DstackClient agent = DstackClient.builder().endpoint(new DstackEndpoint.UnixSocket(agentSocket)).timeout(Duration.ofSeconds(30)).build();
+                RelayClient relay = new RelayClient(relaySocket, Duration.ofSeconds(180))) {
+            String compose = agent.info().tcbInfo().appCompose();
+            ClusterPin pin = ClusterPin.fromCompose(compose).orElseThrow(() -> new CommandLine.ParameterException(spec.commandLine(),
+                    "the agent's app-compose has no \"" + ClusterPin.FIELD + "\" pin: this CVM is not a cluster node"));
+            if (pin.cluster().chainId() != rpc.chainId().longValueExact()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--rpc serves chain " + rpc.chainId()
+                        + " but the app-compose pins chain " + pin.cluster().chainId());
+            }
+            ClusterContract c = new ClusterContract(ChainOptions.address(spec.commandLine(), "--contract", contract));
+            CountDownLatch done = new CountDownLatch(1);
+            try (NodeDaemon d = new NodeDaemon(rpc, c, new DstackAttestor(agent, compose), pin, relay, relay, cfg, line -> {
+                out.println(line);
+                out.flush();
+            })) {
+                Thread hook = new Thread(() -> {
+                    d.close();
+                    try {
+                        done.await();
+                    } catch (InterruptedException ignored) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                Runtime.getRuntime().addShutdownHook(hook);
+                try {
+                    NodeDaemon.Start s = genesis ? d.genesis() : d.join();
+                    switch (s) {
+                        case NodeDaemon.Holding h -> { }
+                        case NodeDaemon.Refused r -> {
+                            return 3;
+                        }
+                        case NodeDaemon.TimedOut t -> {
+                            spec.commandLine().getErr().println("dstack4j: timed out waiting for " + t.what());
+                            return 4;
+                        }
+                        case NodeDaemon.Failed f -> {
+                            spec.commandLine().getErr().println("dstack4j: " + f.reason());
+                            return 1;
+                        }
+                    }
+                    if (!exitAfterJoin) d.serve();
+                    return 0;
+                } finally {
+                    done.countDown();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package org.dstack4j.cluster.relay;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import org.dstack4j.attestation.dcap.CollateralJson;
+import org.dstack4j.chain.Hex;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * Serves a {@link Relay} over HTTP/1.1 on a unix socket (mode 0660), and nothing else:
+ * <ul>
+ *   <li>{@code POST /v1/submit} with a {@link ContractCall} JSON body → {@code {"transaction_hash":"0x…","block_number":N}}</li>
+ *   <li>{@code POST /v1/collateral} with {@code {"quote":"0x…"}} → dcap-qvl collateral JSON</li>
+ * </ul>
+ * Errors are {@code {"error":"…"}} with 400 (bad body), 404, 405, 413 (body over {@value #MAX_BODY_BYTES} bytes) or
+ * 502 (the chain or PCCS refused or failed). Idle connections close after the idle timeout.
+ */
+public final class RelayServer implements AutoCloseable {
+    /** Body cap: a requestJoin carries at most 128 KiB of evidence, hex-encoded, plus the other fields. */
+    public static final int MAX_BODY_BYTES = 300 * 1024;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Server server;
+    private final Path socket;
+
+    private RelayServer(Server server, Path socket) {
+        this.server = server;
+        this.socket = socket;
+    }
+
+    /**
+     * Binds {@code socket} and serves.
+     *
+     * @throws IOException when the path exists and is not a stale socket, or binding fails
+     */
+    public static RelayServer start(Path socket, Relay relay, Duration idleTimeout) throws IOException {
+        Path path = socket.toAbsolutePath();
+        if (Files.exists(path) && !Files.isRegularFile(path) && !Files.isDirectory(path)) {
+            Files.delete(path); // a stale socket of an earlier run
+        } else if (Files.exists(path)) {
+            throw new IOException(path + " exists and is not a socket; choose another --socket");
+        }
+        QueuedThreadPool threads = new QueuedThreadPool(16, 2);
+        threads.setName("dstack4j-relay");
+        Server server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        UnixDomainServerConnector c = new UnixDomainServerConnector(server, new HttpConnectionFactory(http));
+        c.setUnixDomainPath(path);
+        c.setIdleTimeout(idleTimeout.toMillis());
+        server.addConnector(c);
+        server.setHandler(new RelayHandler(relay));
+        server.setStopTimeout(3_000);
+        try {
+            server.start();
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+        } catch (Exception e) {
+            try {
+                server.stop();
+            } catch (Exception ignored) {
+                // best effort
+            }
+            throw new IOException("cannot serve the relay on " + path + ": " + e.getMessage(), e);
+        }
+        return new RelayServer(server, path);
+    }
+
+    /** The absolute socket path. */
+    public Path socket() {
+        return socket;
+    }
+
+    /** Blocks until stopped. */
+    public void join() throws InterruptedException {
+        server.join();
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.stop();
+        } catch (Exception ignored) {
+            // best effort
+        }
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    private static final class RelayHandler extends Handler.Abstract {
+        private final Relay relay;
+
+        RelayHandler(Relay relay) {
+            this.relay = relay;
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            String path = request.getHttpURI().getPath();
+            if (!"POST".equals(request.getMethod())) {
+                return send(response, callback, 405, error("use POST"));
+            }
+            if (!"/v1/submit".equals(path) && !"/v1/collateral".equals(path)) {
+                return send(response, callback, 404, error("the relay serves only POST /v1/submit and POST /v1/collateral"));
+            }
+            JsonNode body;
+            try {
+                byte[] bytes = readCapped(request);
+                if (bytes == null) return send(response, callback, 413, error("body over " + MAX_BODY_BYTES + " bytes"));
+                body = JSON.readTree(bytes);
+            } catch (IOException e) {
+                return send(response, callback, 400, error("body is not JSON: " + e.getMessage()));
+            }
+            try {
+                if (path.equals("/v1/submit")) {
+                    ContractCall call = ContractCall.fromJson(body);
+                    Relay.Submitted s = relay.submit(call);
+                    return send(response, callback, 200, JSON.createObjectNode()
+                            .put("transaction_hash", Hex.data(s.transactionHash())).put("block_number", s.blockNumber()));
+                }
+                JsonNode q = body.get("quote");
+                if (q == null || !q.isTextual()) return send(response, callback, 400, error("field 'quote' must be a hex string"));
+                return send(response, callback, 200, CollateralJson.toJsonNode(relay.collateral(Hex.decode(q.asText()))));
+            } catch (IllegalArgumentException e) {
+                return send(response, callback, 400, error(e.getMessage()));
+            } catch (RelayException e) {
+                return send(response, callback, 502, error(e.getMessage()));
+            }
+        }
+
+        private static byte[] readCapped(Request request) throws IOException {
+            if (request.getLength() > MAX_BODY_BYTES) return null;
+            try (InputStream in = Content.Source.asInputStream(request)) {
+                byte[] b = in.readNBytes(MAX_BODY_BYTES + 1);
+                return b.length > MAX_BODY_BYTES ? null : b;
+            }
+        }
+
+        private static ObjectNode error(String message) {
+            return JSON.createObjectNode().put("error", message);
+        }
+
+        private static boolean send(Response response, Callback callback, int status, JsonNode body) {
+            response.setStatus(status);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+            response.write(true, ByteBuffer.wrap(body.toString().getBytes(StandardCharsets.UTF_8)), callback);
+            return true;
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package org.dstack4j.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code dstack4j cluster}'s help and its refusals of bad input: one line naming the input, never a key. */
+class ClusterCliTest {
+    private static final Duration T = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void helpTeachesTheFlow() throws Exception {
+        Cli.Result r = Cli.run(Map.of(), T, "cluster", "--help");
+        assertThat(r.exit()).isZero();
+        assertThat(r.stdout()).contains("gov deploy", "host --socket", "node --agent-socket", "--genesis", "gov bootstrap", "status");
+    }
+
+    @Test
+    void aGovernorWithoutAKeyIsToldWhereToPutIt() throws Exception {
+        Cli.Result r = Cli.run(Map.of(), T, "cluster", "gov", "deploy", "--rpc", "http://127.0.0.1:9");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.stderr()).contains("--key-file", "DSTACK4J_GOV_KEY");
+    }
+
+    @Test
+    void aMalformedKeyFileIsNamedButNeverShown() throws Exception {
+        Path key = dir.resolve("gov.key");
+        Files.writeString(key, "not-a-key-but-secret-material-0123456789");
+        Cli.Result r = Cli.run(Map.of(), T, "cluster", "gov", "deploy", "--rpc", "http://127.0.0.1:9", "--key-file", key.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.stderr()).contains(key.toString(), "32-byte hex private key").doesNotContain("secret-material");
+    }
+
+    @Test
+    void aBadContractAddressAndAnUnreachableChainAreOneLineErrors() throws Exception {
+        Cli.Result bad = Cli.run(Map.of(), T, "cluster", "status", "--rpc", "http://127.0.0.1:9", "--contract", "0x12");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.stderr()).contains("--contract");
+        Cli.Result down = Cli.run(Map.of(), T, "cluster", "status", "--rpc", "http://127.0.0.1:9", "--contract", "0x" + "11".repeat(20));
+        assertThat(down.exit()).isEqualTo(1);
+        assertThat(down.stderr()).startsWith("dstack4j: ").doesNotContain("\tat ");
+    }
+}

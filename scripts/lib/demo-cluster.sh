@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# scripts/demo cluster: a dstack4j cluster on a local anvil, every node a separate process.
+# Starts anvil (pinned npm package), deploys DstackCluster, runs genesis and JOINS joins (default 2) with
+# simulator agents (each its own socket, seed and state; one shared test PKI), a relay per CVM, and one CVM
+# whose MRTD the policy does not allow (refused on chain with the check's name). Cleans up on exit.
+# The last line of stdout is a JSON summary:
+#   {"members":N,"refused":[{"request":"ID","check":"NAME"}],"same_cluster_keys":true|false,"join_ms":[...]}
+# With --faults: the member that ranks first for the last join request has its node process killed before
+# that request is made (another member answers after the 5 s fallback delay); then that node restarts and
+# joins again with a new key; then the governor removes it and its next request is refused by the contract.
+# Usage: scripts/demo cluster [--joins N] [--faults] [--keep]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
+. "$ROOT/scripts/lib/java.sh"
+JOINS=2 KEEP=0 KILL=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --joins) JOINS=${2:?--joins needs a number}; shift ;;
+    --keep) KEEP=1 ;;
+    --faults) KILL=1 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "demo cluster: unknown option $1 (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+say() { echo "== $*" >&2; }
+find_jdk21 || exit 1
+command -v jq >/dev/null || { echo "demo cluster: needs jq (apt-get install jq)" >&2; exit 1; }
+if [ ! -x "$ROOT/contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil" ]; then
+  say "installing the pinned anvil (npm ci in contracts/)"
+  (cd "$ROOT/contracts" && npm ci --no-audit --no-fund >&2)
+fi
+ANVIL="$ROOT/contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
+"$ROOT/bin/dstack4j" --version >/dev/null
+JAR="$ROOT/cli/target/dstack4j.jar"
+d4j() { "$JAVA_HOME/bin/java" -XX:TieredStopAtLevel=1 -Xss512k -Xmx256m -jar "$JAR" "$@"; }
+# for background services: exec replaces the job's subshell, so $! is the JVM itself (kill reaches it)
+d4j_bg() { exec "$JAVA_HOME/bin/java" -XX:TieredStopAtLevel=1 -Xss512k -Xmx256m -jar "$JAR" "$@"; }
+
+W=$(mktemp -d /tmp/dstack4j-cluster.XXXXXX)
+PIDS=()
+cleanup() {
+  local rc=$?
+  if [ "$KEEP" = 1 ]; then say "kept running: work dir $W, pids ${PIDS[*]}"; exit $rc; fi
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$W"
+  exit $rc
+}
+trap cleanup EXIT INT TERM
+
+PORT=$(( 20000 + RANDOM % 20000 ))
+"$ANVIL" --port "$PORT" --host 127.0.0.1 --silent >"$W/anvil.log" 2>&1 & PIDS+=($!)
+RPC=http://127.0.0.1:$PORT
+for _ in $(seq 100); do curl -sf -X POST -H 'content-type: application/json' \
+  -d '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' "$RPC" >/dev/null 2>&1 && break; sleep 0.1; done
+CAST="$ROOT/contracts/node_modules/@foundry-rs/cast-linux-amd64/bin/cast"
+# anvil's public dev accounts (test only, from its well-known mnemonic): 0 is the governor, 1.. the hosts' gas keys
+for i in $(seq 0 $(( JOINS + 2 ))); do
+  "$CAST" wallet private-key --mnemonic "test test test test test test test test test test test junk" --mnemonic-index "$i" \
+    | sed 's/^0x//' >"$W/key$i"
+done
+chmod 600 "$W"/key*
+GOV=(--rpc "$RPC" --key-file "$W/key0")
+say "deploying DstackCluster on anvil ($RPC)"
+C=$(d4j cluster gov deploy "${GOV[@]}" --policy-delay 0 --max-anchor-age 64 --request-ttl 256 | tail -1)
+CHAIN=$(curl -s -X POST -H 'content-type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' "$RPC" | jq -r .result)
+CHAIN=$((CHAIN))
+
+compose() { # name [signer enc_key]
+  jq -n --arg c "$C" --argjson chain "$CHAIN" --arg s "${2:-}" --arg e "${3:-}" --arg lc $'services:\n  app:\n    image: example/app@sha256:'"$(printf 'ab%.0s' $(seq 32))"$'\n' '
+    {manifest_version: 2, name: "cluster-node", runner: "docker-compose", docker_compose_file: $lc,
+     kms_enabled: false, gateway_enabled: false, local_key_provider_enabled: true, key_provider_id: "",
+     no_instance_id: true,
+     dstack4j_cluster: ({chain_id: $chain, contract: $c} + (if $s == "" then {} else {signer: $s, enc_key: $e} end) + {allow_test_root: true})}'
+}
+agent() { # name composefile [measurements]
+  local extra=(); [ -n "${3:-}" ] && extra=(--measurements "$3")
+  d4j_bg agent --simulator --seed "$1" --pki-seed dstack4j-demo-cluster --app-compose "$2" --socket "$W/$1.agent.sock" \
+    --state-dir "$W/$1.state" --write-collateral "$W/collateral.json" --write-test-root "$W/root.pem" "${extra[@]}" \
+    >"$W/$1.agent.log" 2>&1 & PIDS+=($!)
+  for _ in $(seq 300); do [ -S "$W/$1.agent.sock" ] && return 0; sleep 0.1; done
+  echo "demo cluster: agent $1 did not start: $(tail -3 "$W/$1.agent.log")" >&2; return 1
+}
+relay() { # name keyindex
+
+  d4j_bg cluster host --socket "$W/$1.relay.sock" --rpc "$RPC" --contract "$C" --key-file "$W/key$2" \
+    --collateral "$W/collateral.json" >"$W/$1.relay.log" 2>&1 & PIDS+=($!)
+  for _ in $(seq 300); do [ -S "$W/$1.relay.sock" ] && return 0; sleep 0.1; done
+  echo "demo cluster: relay $1 did not start: $(tail -3 "$W/$1.relay.log")" >&2; return 1
+}
+declare -A NODE_PID NODE_ADDR
+node() { # name [--genesis]
+  d4j_bg cluster node --agent-socket "$W/$1.agent.sock" --relay-socket "$W/$1.relay.sock" --rpc "$RPC" --contract "$C" \
+    --confirmations 0 --poll-ms 200 --fallback-delay 5 --join-timeout 120 "${@:2}" >"$W/$1.node.out" 2>"$W/$1.node.err" & PIDS+=($!)
+  NODE_PID[$1]=$!
+}
+first_responder() { # request id -> the member name that ranks first (docs/cluster-protocol.md "Responders")
+  local best="" bestscore="" name score
+  for name in "${!NODE_ADDR[@]}"; do
+    kill -0 "${NODE_PID[$name]}" 2>/dev/null || continue
+    [ "$name" = mallory ] && continue
+    score=$("$CAST" keccak "0x$(printf '%064x' "$1")${NODE_ADDR[$name]#0x}")
+    if [ -z "$bestscore" ] || [[ "$score" < "$bestscore" ]]; then best=$name bestscore=$score; fi
+  done
+  echo "$best"
+}
+await() { # file event seconds
+  for _ in $(seq $(( $3 * 10 ))); do
+    grep -q "\"event\":\"$2\"" "$1" 2>/dev/null && { grep "\"event\":\"$2\"" "$1" | tail -1; return 0; }
+    sleep 0.1
+  done
+  echo "demo cluster: no $2 in $1 after $3 s: $(tail -3 "${1%.out}.err" 2>/dev/null)" >&2; return 1
+}
+addr_of() { # keyfile -> address (cast, pinned npm package)
+  "$CAST" wallet address --private-key "0x$(cat "$1")"
+}
+
+say "allowing the hosts' gas keys"
+for i in $(seq 1 $(( JOINS + 2 ))); do d4j cluster gov operator "${GOV[@]}" --contract "$C" "$(addr_of "$W/key$i")"; done
+
+say "genesis"
+compose genesis >"$W/genesis.json"
+agent genesis "$W/genesis.json"
+relay genesis 1
+node genesis --genesis
+await "$W/genesis.node.out" genesis-submitted 60 >/dev/null
+d4j cluster gov bootstrap "${GOV[@]}" --contract "$C" --genesis-id 1 >&2
+G=$(await "$W/genesis.node.out" bootstrapped 60)
+NODE_ADDR[genesis]=$(jq -r .node <<<"$G")
+SIGNER=$(jq -r .signer <<<"$G") ENC=$(jq -r .enc_key <<<"$G")
+
+compose joiner "$SIGNER" "$ENC" >"$W/joiner.json"
+jq '.mrtd |= ("00" + .[2:])' "$ROOT/agent/src/main/resources/org/dstack4j/agent/simulator/default-measurements.json" >"$W/other-mrtd.json"
+for j in $(seq 1 "$JOINS"); do agent "node$j" "$W/joiner.json"; done
+agent mallory "$W/joiner.json" "$W/other-mrtd.json"
+say "policy: the joiners' measurement, compose, launcher compose, the test root, UpToDate"
+d4j cluster gov allow "${GOV[@]}" --contract "$C" --apply --from-agent "$W/node1.agent.sock" --dcap-root-cert "$W/root.pem" \
+  --tcb-status UpToDate >&2
+
+JOIN_MS=()
+for j in $(seq 1 "$JOINS"); do
+  say "join $j"
+  if [ "$KILL" = 1 ] && [ "$j" = "$JOINS" ]; then
+    next=$(( $(d4j cluster status --rpc "$RPC" --contract "$C" --output json | jq '[.pending, .onboarded, .refused] | map(length) | add') + 1 ))
+    victim=$(first_responder "$next")
+    say "killing $victim's node, the first responder for request $next"
+    kill "${NODE_PID[$victim]}"; wait "${NODE_PID[$victim]}" 2>/dev/null || true
+    KILLED=$victim
+  fi
+  relay "node$j" $(( j + 1 ))
+  node "node$j"
+  J=$(await "$W/node$j.node.out" joined 120)
+  NODE_ADDR[node$j]=$(jq -r .node <<<"$J")
+  [ "$(jq -r .signer <<<"$J")" = "$SIGNER" ] && [ "$(jq -r .enc_key <<<"$J")" = "$ENC" ] || SAME=false
+  JOIN_MS+=("$(jq -r .join_ms <<<"$J")")
+done
+if [ "$KILL" = 1 ]; then
+  say "restarting $KILLED's node: it joins again with a new key"
+  node "$KILLED"
+  R=$(await "$W/$KILLED.node.out" joined 120)
+  [ "$(jq -r .node <<<"$R")" = "${NODE_ADDR[$KILLED]}" ] && REJOINED=true
+  say "the governor removes $KILLED; its next request is refused"
+  kill "${NODE_PID[$KILLED]}"; wait "${NODE_PID[$KILLED]}" 2>/dev/null || true
+  d4j cluster gov remove-member "${GOV[@]}" --contract "$C" "${NODE_ADDR[$KILLED]}" >&2
+  node "$KILLED"
+  rc=0; wait "${NODE_PID[$KILLED]}" || rc=$?
+  [ "$rc" = 1 ] && grep -q NodeRemoved "$W/$KILLED.node.err" && REMOVED_REFUSED=true
+fi
+say "a CVM with an MRTD the policy does not allow"
+relay mallory $(( JOINS + 2 ))
+node mallory
+await "$W/mallory.node.out" refused 120 >/dev/null
+
+S=$(d4j cluster status --rpc "$RPC" --contract "$C" --output json)
+echo "$S" | jq . >&2
+jq -c --arg killed "${KILLED:-}" --arg rejoined "${REJOINED:-false}" --arg removed "${REMOVED_REFUSED:-false}" --argjson ms "[$(IFS=,; echo "${JOIN_MS[*]}")]" --arg same "${SAME:-true}" --arg signer "$SIGNER" --arg enc "$ENC" '
+  {members: (.members | length), refused: [.refused[] | {request, check}],
+   same_cluster_keys: ($same == "true" and .signer == $signer and .enc_key == $enc), join_ms: $ms} + (if $killed == "" then {} else {killed_responder: $killed,
+   rejoined: ($rejoined == "true"), removed_member_refused: ($removed == "true")} end)' <<<"$S"
