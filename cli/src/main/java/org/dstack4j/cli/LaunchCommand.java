@@ -41,6 +41,7 @@ import picocli.CommandLine.Spec;
 /** {@code dstack4j launch}: the MPC node launcher (docs/launcher.md). */
 @Command(
         name = "launch",
+        header = "Launch the MPC node from an approved image digest, proven against the registry and recorded in RTMR3.",
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
@@ -94,7 +95,7 @@ public final class LaunchCommand implements Callable<Integer> {
     Path nodeConfigFile;
 
     @Option(names = "--approved-hashes", paramLabel = "PATH", defaultValue = "/mnt/shared/image-digest.bin",
-            description = "approved image IDs, JSON {\"approved_hashes\": [...]} newest first. Default: ${DEFAULT-VALUE}")
+            description = "approved image digests (manifest digests today, image IDs in 2025), JSON {\"approved_hashes\": [...]} newest first. Default: ${DEFAULT-VALUE}")
     Path approvedHashes;
 
     @Option(names = "--dstack-socket", paramLabel = "PATH", defaultValue = "/var/run/dstack.sock",

@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "quote",
+        header = "Get a TDX quote and event log from the guest agent and check RTMR3 replays.",
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {

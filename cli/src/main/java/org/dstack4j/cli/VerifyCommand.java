@@ -68,6 +68,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "verify",
+        header = "Verify an MPC node's attestation (Intel DCAP, RTMR replay, the MPC contract's checks).",
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
