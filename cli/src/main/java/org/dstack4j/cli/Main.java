@@ -1,5 +1,8 @@
 package org.dstack4j.cli;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,9 +17,6 @@ import picocli.CommandLine.Command;
             "guest agent (with a simulator), verify attestations, and compute what a CVM will measure",
             "(MRTD, RTMR0-2, os_image_hash, compose-hash) from the operator's files."
         },
-        subcommands = {LaunchCommand.class, AgentCommand.class, QuoteCommand.class, VerifyCommand.class, AppComposeCommand.class,
-            ComposeCommand.class, ImageCommand.class, MeasureCommand.class, org.dstack4j.cli.cluster.ClusterCommand.class,
-            CommandLine.HelpCommand.class},
         footer = {
             "",
             "Examples:",
@@ -38,13 +38,44 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+    /** Every subcommand, in the order {@code --help} lists them. */
+    private static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+
+    private static Map<String, Supplier<Object>> subcommands() {
+        Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+        m.put("launch", LaunchCommand::new);
+        m.put("agent", AgentCommand::new);
+        m.put("quote", QuoteCommand::new);
+        m.put("verify", VerifyCommand::new);
+        m.put("app-compose", AppComposeCommand::new);
+        m.put("compose", ComposeCommand::new);
+        m.put("image", ImageCommand::new);
+        m.put("measure", MeasureCommand::new);
+        m.put("cluster", org.dstack4j.cli.cluster.ClusterCommand::new);
+        m.put("help", CommandLine.HelpCommand::new);
+        return m;
     }
 
-    /** The configured command line; tests run commands through it in-process. */
+    public static void main(String[] args) {
+        System.exit(commandLine(args.length > 0 ? args[0] : null).execute(args));
+    }
+
+    /** The configured command line with every subcommand; tests run commands through it in-process. */
     public static CommandLine commandLine() {
+        return commandLine(null);
+    }
+
+    /**
+     * The command line with only {@code first}'s subcommand when it names one (picocli builds the model of every
+     * registered subcommand up front; a launch at boot should not load the cluster and measure tools), else all.
+     */
+    static CommandLine commandLine(String first) {
         CommandLine cl = new CommandLine(new Main());
+        if (first != null && SUBCOMMANDS.containsKey(first) && !first.equals("help")) {
+            cl.addSubcommand(first, SUBCOMMANDS.get(first).get());
+        } else {
+            SUBCOMMANDS.forEach((name, make) -> cl.addSubcommand(name, make.get()));
+        }
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setUsageHelpWidth(100);
         // cluster commands report chain, relay and contract refusals as one line (the message names the input), not a trace
