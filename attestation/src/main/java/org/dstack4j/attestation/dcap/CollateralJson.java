@@ -143,7 +143,9 @@ public final class CollateralJson {
     private static byte[] crl(JsonNode node, String name) throws CollateralFormatException {
         byte[] raw = bytes(node, name);
         String head = new String(raw, 0, Math.min(raw.length, 11), StandardCharsets.US_ASCII);
-        if (head.startsWith("-----BEGIN")) return pemToDer(name, new String(raw, StandardCharsets.US_ASCII));
+        // A PEM body is held to the same DER check: toJson writes DER hex, so anything accepted here
+        // must parse again from that form.
+        if (head.startsWith("-----BEGIN")) raw = pemToDer(name, new String(raw, StandardCharsets.US_ASCII));
         if (raw.length == 0 || raw[0] != 0x30) {
             throw new CollateralFormatException(name, "is not a DER CRL (expected an ASN.1 SEQUENCE, first byte 0x30)");
         }

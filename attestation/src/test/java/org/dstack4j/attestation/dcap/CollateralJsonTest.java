@@ -100,6 +100,14 @@ class CollateralJsonTest {
         n.put("root_ca_crl", "deadbeef");
         rejects(n, "root_ca_crl", "not a DER CRL");
 
+        // a PEM block whose body is not DER (found by CollateralJsonFuzzTest): refused like hex that is not
+        n = hexForm();
+        n.put("root_ca_crl", "-----BEGIN X509 CRL-----\nAAEC\n-----END X509 CRL-----\n");
+        rejects(n, "root_ca_crl", "not a DER CRL");
+        n = hexForm();
+        n.put("pck_crl", "-----BEGIN X509 CRL-----\n\n-----END X509 CRL-----\n");
+        rejects(n, "pck_crl", "not a DER CRL");
+
         n = hexForm();
         n.set("tcb_info", Fixtures.JSON.createObjectNode().put("id", "TDX"));
         rejects(n, "tcb_info", "must be a string");
