@@ -1,0 +1,1 @@
+package org.dstack4j.volume;
