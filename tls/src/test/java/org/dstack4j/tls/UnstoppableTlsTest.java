@@ -180,4 +180,21 @@ class UnstoppableTlsTest {
         assertThat(again.chain().getFirst().getPublicKey().getEncoded()).isEqualTo(first.publicKey().getEncoded());
         assertThat(second.checkStored().orElseThrow()).isInstanceOf(CertificateCheck.Accepted.class);
     }
+
+    @Test
+    @Order(3)
+    void anImpostorReplayingAGenuineMembersAttestationWithItsOwnKeyFailsTheClientCheckAtReportData() throws Exception {
+        // the host's own certificate (pebble-issued, its key) served with evidence a real member made for the derived key
+        KeyPair hostKey = org.dstack4j.tls.testing.TestCa.p256();
+        List<X509Certificate> hostChain = new AcmeIssuer(pebble.directory()).obtain(org.dstack4j.tls.testing.TestCa.p256(), hostKey, DOMAIN, responder);
+        byte[] replayed = cvmA.attestor().evidence(TlsAttestation.reportData(first.publicKey())).encode();
+        try (TlsServer impostor = TlsServer.start(new InetSocketAddress("127.0.0.1", 0), hostKey, new CertificateCheck.Accepted(hostChain),
+                replayed, app("impostor"))) {
+            TlsAttestationCheck.Result r = client(impostor, Set.of()).run(Instant.now());
+            assertThat(r.ok()).isFalse();
+            assertThat(r.checks().getLast().name()).isEqualTo("report-data");
+            assertThat(r.checks().getLast().detail()).contains("does not bind the certificate's public key");
+            assertThat(r.checks().stream().filter(c -> c.name().equals("chain")).findFirst().orElseThrow().ok()).isTrue();
+        }
+    }
 }
