@@ -26,7 +26,6 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.X509TrustManager;
 import org.dstack4j.attestation.Check;
-import org.dstack4j.attestation.dcap.Collateral;
 import org.dstack4j.attestation.dcap.DcapVerification;
 import org.dstack4j.attestation.dcap.DcapVerifier;
 import org.dstack4j.cluster.binding.EvidenceFormatException;
@@ -34,6 +33,7 @@ import org.dstack4j.attestation.quote.QuoteFormatException;
 import org.dstack4j.attestation.quote.TdReport;
 import org.dstack4j.attestation.quote.TdxQuote;
 import org.dstack4j.cluster.binding.Evidence;
+import org.dstack4j.cluster.join.CollateralSource;
 import org.dstack4j.sdk.EventLog;
 import org.dstack4j.sdk.EventLogEntry;
 import org.dstack4j.sdk.EventLogFormatException;
@@ -51,12 +51,12 @@ import org.dstack4j.sdk.RuntimeEvents;
  * @param url              {@code https://DOMAIN[:PORT]/}; SNI and the SAN check use its host
  * @param connectTo        where to connect instead of the URL's host (e.g. a loopback address in tests)
  * @param dcap             the DCAP verifier (Intel's root, or a test root)
- * @param collateral       DCAP collateral for the quote
+ * @param collateral       DCAP collateral for the served quote (a file, a PCCS)
  * @param caRoots          CA roots the chain must validate to; empty = the chain is not checked, only the attestation
  * @param expectedCompose  allowed compose hashes (hex); empty = reported, not checked
  * @param timeout          connect and read deadline
  */
-public record TlsAttestationCheck(URI url, Optional<InetSocketAddress> connectTo, DcapVerifier dcap, Collateral collateral,
+public record TlsAttestationCheck(URI url, Optional<InetSocketAddress> connectTo, DcapVerifier dcap, CollateralSource collateral,
         List<X509Certificate> caRoots, Set<String> expectedCompose, Duration timeout) {
     /** Largest attestation response read (evidence cap plus headers). */
     static final int MAX_RESPONSE = Evidence.MAX_ENCODED_BYTES + 16 * 1024;
@@ -125,7 +125,12 @@ public record TlsAttestationCheck(URI url, Optional<InetSocketAddress> connectTo
             return done(checks, Check.fail("quote-format", e.getMessage()), leaf, null);
         }
         checks.add(Check.pass("quote-format", "TDX v" + quote.version() + " quote"));
-        DcapVerification v = dcap.verify(ev.quote(), collateral, now, true);
+        DcapVerification v;
+        try {
+            v = dcap.verify(ev.quote(), collateral.collateralFor(ev.quote()), now, true);
+        } catch (CollateralSource.CollateralUnavailableException e) {
+            return done(checks, Check.fail("dcap", "no collateral for the quote: " + e.getMessage()), leaf, null);
+        }
         if (!v.valid()) {
             return done(checks, Check.fail("dcap", v.firstFailure().map(c -> c.name() + ": " + c.detail()).orElse("invalid")), leaf, null);
         }

@@ -60,12 +60,14 @@ class UnstoppableTlsTest {
     static UnstoppableTls first;
     static UnstoppableTls second;
     static CertificateStore store;
+    static org.dstack4j.attestation.dcap.Collateral collateral;
 
     @BeforeAll
     static void cluster() throws Exception {
         pebble = Pebble.start(dir);
         cvmA = SimulatedMember.start(dir, "member-a");
         cvmB = SimulatedMember.start(dir, "member-b");
+        collateral = cvmA.collateral();
         responder = Http01Responder.start(new InetSocketAddress("127.0.0.1", pebble.httpPort()));
         secretA = ClusterSecret.generate(new SecureRandom());
         try (X25519KeyPair joinKey = X25519KeyPair.generate(new SecureRandom())) {
@@ -112,7 +114,7 @@ class UnstoppableTlsTest {
 
     TlsAttestationCheck client(TlsServer server, Set<String> compose) throws Exception {
         return new TlsAttestationCheck(URI.create("https://" + DOMAIN + ":" + server.address().getPort() + "/"),
-                Optional.of(server.address()), DcapVerifier.withTrustedRoot(cvmA.testRoot()), cvmA.collateral(),
+                Optional.of(server.address()), DcapVerifier.withTrustedRoot(cvmA.testRoot()), quote -> collateral,
                 List.of(pebble.root()), compose, Duration.ofSeconds(10));
     }
 

@@ -50,6 +50,9 @@ public final class Pebble implements AutoCloseable {
 
     /** Starts both processes with their files and logs in {@code dir}; ready when the root is readable. */
     public static Pebble start(Path dir) throws Exception {
+        for (String bin : new String[] {"pebble", "pebble-challtestsrv"}) {
+            if (!Files.isExecutable(Path.of("/usr/bin", bin))) throw new IOException("/usr/bin/" + bin + " is missing: apt-get install pebble (scripts/test does)");
+        }
         int acme = freePort(), mgmt = freePort(), dns = freePort(), ctsMgmt = freePort(), http = freePort();
         TestCa ca = TestCa.create("dstack4j test pebble server CA");
         KeyPair k = TestCa.p256();
