@@ -20,14 +20,23 @@ import java.util.Optional;
 import java.util.Set;
 import org.dstack4j.attestation.dcap.DcapVerifier;
 import org.dstack4j.chain.Address;
+import org.dstack4j.chain.Keccak;
+import org.dstack4j.cluster.binding.ClusterPin;
 import org.dstack4j.cluster.binding.ClusterRef;
-import org.dstack4j.cluster.seal.OnboardSeal;
-import org.dstack4j.cluster.seal.SealContext;
+import org.dstack4j.cluster.binding.Evidence;
+import org.dstack4j.cluster.contract.RequestState;
+import org.dstack4j.cluster.join.JoinChecks;
+import org.dstack4j.cluster.join.MemberSettings;
+import org.dstack4j.cluster.node.DstackAttestor;
+import org.dstack4j.cluster.node.Genesis;
+import org.dstack4j.cluster.node.Member;
+import org.dstack4j.cluster.node.Newcomer;
+import org.dstack4j.cluster.testing.NodePolicy;
+import org.dstack4j.cluster.testing.Request;
+import org.dstack4j.cluster.testing.SimulatedCvm;
 import org.dstack4j.cluster.secret.ClusterSecret;
 import org.dstack4j.cluster.secret.KeyDerivation;
-import org.dstack4j.cluster.secret.X25519KeyPair;
 import org.dstack4j.tls.testing.Pebble;
-import org.dstack4j.tls.testing.SimulatedMember;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -38,10 +47,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Unstoppable TLS end to end on real components: Debian's pebble and pebble-challtestsrv (processes, loopback),
- * two members in this JVM, each with its own simulator agent on a unix socket. Member B's secret reaches it the
- * way a joiner's does: sealed by HPKE to its in-memory X25519 key ({@link OnboardSeal}) and opened; the chain
- * part of a join (request and answer on anvil) is not run here (docs/tls.md says so). The elected member orders
- * over ACME with HTTP-01 answered by its own responder; the other takes the stored certificate after checking it.
+ * two members in this JVM, each a simulated CVM (the product's agent on a unix socket, an app-compose that pins the
+ * cluster). The cluster is booted through the cluster's own node code: {@link Genesis} draws the secret in the
+ * first CVM; the second asks to join with a real quote ({@link Newcomer}), the first answers after the 14 join
+ * checks ({@link Member}, {@link JoinChecks}) with the secret sealed to the newcomer, and the newcomer opens it and
+ * checks it derives the pinned keys. The ledger is played by a record (the cluster's EVM tests run the same on
+ * anvil). The elected member orders over ACME with HTTP-01 answered by its own responder; the other takes the
+ * stored certificate after checking it.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class UnstoppableTlsTest {
@@ -52,10 +64,10 @@ class UnstoppableTlsTest {
     static Path dir;
 
     static Pebble pebble;
-    static SimulatedMember cvmA;
-    static SimulatedMember cvmB;
+    static SimulatedCvm cvmA;
+    static SimulatedCvm cvmB;
     static Http01Responder responder;
-    static ClusterSecret secretA;
+    static Genesis genesis;
     static ClusterSecret secretB;
     static UnstoppableTls first;
     static UnstoppableTls second;
@@ -65,35 +77,60 @@ class UnstoppableTlsTest {
     @BeforeAll
     static void cluster() throws Exception {
         pebble = Pebble.start(dir);
-        cvmA = SimulatedMember.start(dir, "member-a");
-        cvmB = SimulatedMember.start(dir, "member-b");
-        collateral = cvmA.collateral();
+        SecureRandom rnd = new SecureRandom();
+        cvmA = SimulatedCvm.start(dir, "member-a", SimulatedCvm.compose("tls-app", CLUSTER, Optional.empty(), true,
+                SimulatedCvm.LAUNCHER_COMPOSE), SimulatedCvm.profileWith("source", "a"));
+        DstackAttestor attA = attestor(cvmA);
+        genesis = Genesis.draw(ClusterPin.fromCompose(cvmA.compose()).orElseThrow(), attA.nodeAddress(), rnd);
+        cvmB = SimulatedCvm.start(dir, "member-b", SimulatedCvm.compose("tls-app", CLUSTER, Optional.of(genesis.keys()), true,
+                SimulatedCvm.LAUNCHER_COMPOSE), SimulatedCvm.profileWith("source", "b"));
+        collateral = cvmB.collateral();
+        secretB = join(cvmB, rnd);
         responder = Http01Responder.start(new InetSocketAddress("127.0.0.1", pebble.httpPort()));
-        secretA = ClusterSecret.generate(new SecureRandom());
-        try (X25519KeyPair joinKey = X25519KeyPair.generate(new SecureRandom())) {
-            SealContext ctx = new SealContext(CLUSTER, BigInteger.ONE, 1, new byte[32]);
-            byte[] sealed = OnboardSeal.seal(secretA, joinKey.publicKey(), ctx);
-            secretB = ((OnboardSeal.Secret) OnboardSeal.open(sealed, joinKey, ctx)).secret();
-        }
         store = new CertificateStore(dir.resolve("certs"));
-        Address a = cvmA.attestor().nodeAddress(), b = cvmB.attestor().nodeAddress();
+        Address a = attA.nodeAddress(), b = attestor(cvmB).nodeAddress();
         List<Address> members = List.of(a, b);
-        Address electedAddr = IssuerElection.order(DOMAIN, members).getFirst();
-        SimulatedMember electedCvm = electedAddr.equals(a) ? cvmA : cvmB;
-        SimulatedMember otherCvm = electedCvm == cvmA ? cvmB : cvmA;
-        first = member(electedCvm, electedCvm == cvmA ? secretA : secretB, electedAddr, members, Duration.ofSeconds(30));
-        second = member(otherCvm, otherCvm == cvmA ? secretA : secretB, electedAddr.equals(a) ? b : a, members, Duration.ofSeconds(30));
+        boolean aFirst = IssuerElection.order(DOMAIN, members).getFirst().equals(a);
+        UnstoppableTls ma = member(cvmA, genesis.secret(), a, members, Duration.ofSeconds(30));
+        UnstoppableTls mb = member(cvmB, secretB, b, members, Duration.ofSeconds(30));
+        first = aFirst ? ma : mb;
+        second = aFirst ? mb : ma;
     }
 
-    static UnstoppableTls member(SimulatedMember cvm, ClusterSecret secret, Address me, List<Address> members, Duration fallback) {
+    /** The newcomer's request (its real quote), the genesis member's 14 checks and sealed answer, the newcomer's opening. */
+    static ClusterSecret join(SimulatedCvm cvm, SecureRandom rnd) throws Exception {
+        DstackAttestor att = attestor(cvm);
+        Newcomer n = Newcomer.start(ClusterPin.fromCompose(cvm.compose()).orElseThrow(), att.nodeAddress(), rnd);
+        byte[] anchor = Keccak.keccak256("anchor block".getBytes(StandardCharsets.UTF_8));
+        Evidence ev = att.evidence(n.reportData(anchor));
+        Request req = new Request(BigInteger.ONE, n.node(), n.encKey(), 10, anchor, ev.hash(), 11, Instant.now(), RequestState.PENDING,
+                false, 12, 50);
+        MemberSettings settings = new MemberSettings(CLUSTER, genesis.keys(), true);
+        Member.Answer answer = new Member(genesis.secret(), settings, new JoinChecks(settings, NodePolicy.mapPolicy(cvm), q -> collateral))
+                .answer(req, ev.encode(), 1);
+        assertThat(answer).as("%s", answer).isInstanceOf(Member.Onboard.class);
+        Newcomer.Outcome joined = n.onOnboarded(BigInteger.ONE, 1, ev.hash(), ((Member.Onboard) answer).sealed(), genesis.keys());
+        assertThat(joined).isInstanceOf(Newcomer.Joined.class);
+        return ((Newcomer.Joined) joined).secret();
+    }
+
+    static String sha256Hex(String text) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static DstackAttestor attestor(SimulatedCvm cvm) {
+        return new DstackAttestor(cvm.client(), cvm.compose());
+    }
+
+    static UnstoppableTls member(SimulatedCvm cvm, ClusterSecret secret, Address me, List<Address> members, Duration fallback) {
         var settings = new UnstoppableTls.Settings(DOMAIN, pebble.directory(), List.of(pebble.root()), store, fallback,
                 Duration.ofMillis(100), Duration.ofSeconds(40));
-        return new UnstoppableTls(settings, KeyDerivation.of(secret, CLUSTER), me, members, cvm.attestor(), responder, Clock.systemUTC());
+        return new UnstoppableTls(settings, KeyDerivation.of(secret, CLUSTER), me, members, attestor(cvm), responder, Clock.systemUTC());
     }
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {responder, cvmA, cvmB, pebble, secretA, secretB}) {
+        for (AutoCloseable c : new AutoCloseable[] {responder, cvmA, cvmB, pebble, genesis, secretB}) {
             try {
                 if (c != null) c.close();
             } catch (Exception e) {
@@ -141,7 +178,11 @@ class UnstoppableTlsTest {
             assertThat(atA.checks()).extracting(c -> c.name()).containsExactly("tls-handshake", "san", "chain", "attestation-fetch",
                     "quote-format", "dcap", "debug-td", "report-data", "rtmr3-replay", "compose-hash");
             serverA.close();
-            TlsAttestationCheck.Result atB = client(serverB, Set.of(atA.composeHash().orElseThrow())).run(Instant.now());
+            // the members' compose hashes (the genesis compose pins no keys yet, a joiner's does), as a client knows them
+            // from the contract's COMPOSE_HASH policy
+            Set<String> allowed = Set.of(sha256Hex(cvmA.compose()), sha256Hex(cvmB.compose()));
+            assertThat(allowed).contains(atA.composeHash().orElseThrow());
+            TlsAttestationCheck.Result atB = client(serverB, allowed).run(Instant.now());
             assertThat(atB.ok()).as("%s", atB.checks()).isTrue();
             assertThat(atB.leaf().orElseThrow()).isEqualTo(atA.leaf().orElseThrow());
             TlsAttestationCheck.Result gone = client(serverA, Set.of()).run(Instant.now());
@@ -171,9 +212,9 @@ class UnstoppableTlsTest {
         // the member that is not first in line waits for a valid one and reports why it does not serve this one
         var settings = new UnstoppableTls.Settings(DOMAIN, pebble.directory(), List.of(pebble.root()), store, Duration.ofHours(1),
                 Duration.ofMillis(50), Duration.ofMillis(300));
-        UnstoppableTls waiting = new UnstoppableTls(settings, KeyDerivation.of(secretB, CLUSTER),
-                IssuerElection.order(DOMAIN, List.of(cvmA.attestor().nodeAddress(), cvmB.attestor().nodeAddress())).getLast(),
-                List.of(cvmA.attestor().nodeAddress(), cvmB.attestor().nodeAddress()), cvmB.attestor(), responder, Clock.systemUTC());
+        List<Address> members = List.of(attestor(cvmA).nodeAddress(), attestor(cvmB).nodeAddress());
+        UnstoppableTls waiting = new UnstoppableTls(settings, KeyDerivation.of(secretB, CLUSTER), IssuerElection.order(DOMAIN, members).getLast(),
+                members, attestor(cvmB), responder, Clock.systemUTC());
         assertThat(waiting.publicKey()).isEqualTo(first.publicKey());
         assertThatThrownBy(waiting::certificate).isInstanceOf(UnstoppableTls.TlsException.class)
                 .hasMessageContaining("stored certificate refused (public-key)").hasMessageContaining("another key");
@@ -189,7 +230,7 @@ class UnstoppableTlsTest {
         // the host's own certificate (pebble-issued, its key) served with evidence a real member made for the derived key
         KeyPair hostKey = org.dstack4j.tls.testing.TestCa.p256();
         List<X509Certificate> hostChain = new AcmeIssuer(pebble.directory()).obtain(org.dstack4j.tls.testing.TestCa.p256(), hostKey, DOMAIN, responder);
-        byte[] replayed = cvmA.attestor().evidence(TlsAttestation.reportData(first.publicKey())).encode();
+        byte[] replayed = attestor(cvmA).evidence(TlsAttestation.reportData(first.publicKey())).encode();
         try (TlsServer impostor = TlsServer.start(new InetSocketAddress("127.0.0.1", 0), hostKey, new CertificateCheck.Accepted(hostChain),
                 replayed, app("impostor"))) {
             TlsAttestationCheck.Result r = client(impostor, Set.of()).run(Instant.now());
