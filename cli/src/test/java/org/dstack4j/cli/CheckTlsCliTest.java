@@ -105,6 +105,16 @@ class CheckTlsCliTest {
     }
 
     @Test
+    void aClusterContractThatCannotBeReadFailsThePolicyCheckNeverPassesIt() throws Exception {
+        try (TlsServer s = serve(derived, leaf, derived.getPublic())) {
+            CliRun r = check(s, "--rpc", "http://127.0.0.1:9", "--contract", "0x" + "42".repeat(20), "--timeout", "2");
+            assertThat(r.status()).as(r.out() + r.err()).isEqualTo(1);
+            assertThat(r.out()).contains("compose-hash       ok", "cluster-policy     FAIL  the cluster policy cannot be read: http://127.0.0.1:9",
+                    "INVALID: cluster-policy failed");
+        }
+    }
+
+    @Test
     void aServerWithAnotherKeyAndTheGenuineAttestationIsInvalidAtReportData() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
@@ -124,6 +134,9 @@ class CheckTlsCliTest {
         CliRun none = CliRun.of("cluster", "check-tls", "https://app.cluster.test/");
         assertThat(none.status()).isEqualTo(2);
         assertThat(none.err()).contains("exactly one of --collateral FILE or --pccs-url URL");
+        CliRun half = CliRun.of("cluster", "check-tls", "https://app.cluster.test/", "--collateral", collateral.toString(), "--rpc", "http://127.0.0.1:9");
+        assertThat(half.status()).isEqualTo(2);
+        assertThat(half.err()).contains("--rpc and --contract go together");
         CliRun down = CliRun.of("cluster", "check-tls", "https://app.cluster.test/", "--connect-to", "127.0.0.1:1", "--collateral", collateral.toString());
         assertThat(down.status()).isEqualTo(1);
         assertThat(down.out()).contains("tls-handshake      FAIL");

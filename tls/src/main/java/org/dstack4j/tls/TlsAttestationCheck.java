@@ -33,7 +33,10 @@ import org.dstack4j.attestation.quote.QuoteFormatException;
 import org.dstack4j.attestation.quote.TdReport;
 import org.dstack4j.attestation.quote.TdxQuote;
 import org.dstack4j.cluster.binding.Evidence;
+import org.dstack4j.cluster.contract.PolicyKind;
+import org.dstack4j.cluster.join.ClusterPolicy;
 import org.dstack4j.cluster.join.CollateralSource;
+import org.dstack4j.cluster.join.PolicyValues;
 import org.dstack4j.sdk.EventLog;
 import org.dstack4j.sdk.EventLogEntry;
 import org.dstack4j.sdk.EventLogFormatException;
@@ -46,7 +49,9 @@ import org.dstack4j.sdk.RuntimeEvents;
  * {@code attestation-fetch}, {@code quote-format}, {@code dcap} (Intel's root, or a test root the caller trusts),
  * {@code debug-td}, {@code report-data} (binds the certificate's public key), {@code rtmr3-replay},
  * {@code compose-hash} (the event is SHA-256 of the served app-compose; must be one of the expected hashes when
- * any are given). The first failure ends the run.
+ * any are given), and with a cluster policy {@code cluster-policy} (the DCAP root, TCB status, measurement of
+ * MRTD/RTMR0–2 and the key-provider event, and compose hash are each allowed by the cluster contract, as the join
+ * checks require of a member). The first failure ends the run.
  *
  * @param url              {@code https://DOMAIN[:PORT]/}; SNI and the SAN check use its host
  * @param connectTo        where to connect instead of the URL's host (e.g. a loopback address in tests)
@@ -54,10 +59,11 @@ import org.dstack4j.sdk.RuntimeEvents;
  * @param collateral       DCAP collateral for the served quote (a file, a PCCS)
  * @param caRoots          CA roots the chain must validate to; empty = the chain is not checked, only the attestation
  * @param expectedCompose  allowed compose hashes (hex); empty = reported, not checked
+ * @param policy           the cluster contract's policy (read at a confirmed block); empty = not checked
  * @param timeout          connect and read deadline
  */
 public record TlsAttestationCheck(URI url, Optional<InetSocketAddress> connectTo, DcapVerifier dcap, CollateralSource collateral,
-        List<X509Certificate> caRoots, Set<String> expectedCompose, Duration timeout) {
+        List<X509Certificate> caRoots, Set<String> expectedCompose, Optional<ClusterPolicy> policy, Duration timeout) {
     /** Largest attestation response read (evidence cap plus headers). */
     static final int MAX_RESPONSE = Evidence.MAX_ENCODED_BYTES + 16 * 1024;
 
@@ -155,7 +161,39 @@ public record TlsAttestationCheck(URI url, Optional<InetSocketAddress> connectTo
             return done(checks, Check.fail("rtmr3-replay", "the event log cannot be replayed: " + e.getMessage()), leaf, null);
         }
         checks.add(Check.pass("rtmr3-replay", log.rtmr3Events().size() + " RTMR3 events replay"));
-        return composeCheck(checks, log, ev, leaf);
+        Result r = composeCheck(checks, log, ev, leaf);
+        if (!r.ok() || policy.isEmpty()) return r;
+        return policyCheck(new ArrayList<>(r.checks()), log, td, v.status(), ev, leaf, r.composeHash().orElseThrow());
+    }
+
+    /** The contract's allow-lists, as a member's join checks 6, 7, 11 and 12 apply them. */
+    private Result policyCheck(List<Check> checks, EventLog log, TdReport td, String tcbStatus, Evidence ev, X509Certificate leaf,
+            String composeHex) {
+        List<EventLogEntry> kp = log.rtmr3Events().stream().filter(e -> "key-provider".equals(e.event())).toList();
+        if (kp.size() != 1) return done(checks, Check.fail("cluster-policy", "expected one key-provider event, found " + kp.size()), leaf, composeHex);
+        byte[] measurement;
+        try {
+            byte[] kpDigest = RuntimeEvents.digest(kp.getFirst().eventType(), kp.getFirst().event(), kp.getFirst().payloadBytes());
+            measurement = PolicyValues.measurement(td.mrTd(), td.rtmr0(), td.rtmr1(), td.rtmr2(), kpDigest);
+        } catch (IllegalArgumentException e) {
+            return done(checks, Check.fail("cluster-policy", "the key-provider payload is not hex"), leaf, composeHex);
+        }
+        var asked = new java.util.LinkedHashMap<String, Object[]>();
+        asked.put("DCAP root", new Object[] {PolicyKind.DCAP_ROOT, PolicyValues.dcapRoot(dcap.trustedRoot())});
+        asked.put("TCB status " + tcbStatus, new Object[] {PolicyKind.TCB_STATUS, PolicyValues.tcbStatus(tcbStatus)});
+        asked.put("measurement " + HexFormat.of().formatHex(measurement), new Object[] {PolicyKind.MEASUREMENT, measurement});
+        asked.put("compose hash " + composeHex, new Object[] {PolicyKind.COMPOSE_HASH, HexFormat.of().parseHex(composeHex)});
+        for (var q : asked.entrySet()) {
+            try {
+                if (!policy.get().isAllowed((PolicyKind) q.getValue()[0], (byte[]) q.getValue()[1])) {
+                    return done(checks, Check.fail("cluster-policy", q.getKey() + " is not allowed by the cluster contract"), leaf, composeHex);
+                }
+            } catch (ClusterPolicy.PolicyUnavailableException e) {
+                return done(checks, Check.fail("cluster-policy", "the cluster policy cannot be read: " + e.getMessage()), leaf, composeHex);
+            }
+        }
+        checks.add(Check.pass("cluster-policy", "DCAP root, TCB status, measurement and compose hash are allowed by the cluster contract"));
+        return new Result(List.copyOf(checks), Optional.of(leaf), Optional.of(composeHex));
     }
 
     private Result composeCheck(List<Check> checks, EventLog log, Evidence ev, X509Certificate leaf) {

@@ -31,6 +31,9 @@ import org.dstack4j.cluster.node.DstackAttestor;
 import org.dstack4j.cluster.node.Genesis;
 import org.dstack4j.cluster.node.Member;
 import org.dstack4j.cluster.node.Newcomer;
+import org.dstack4j.cluster.contract.PolicyKind;
+import org.dstack4j.cluster.join.ClusterPolicy;
+import org.dstack4j.cluster.testing.MapPolicy;
 import org.dstack4j.cluster.testing.NodePolicy;
 import org.dstack4j.cluster.testing.Request;
 import org.dstack4j.cluster.testing.SimulatedCvm;
@@ -150,9 +153,20 @@ class UnstoppableTlsTest {
     }
 
     TlsAttestationCheck client(TlsServer server, Set<String> compose) throws Exception {
+        return client(server, compose, Optional.empty());
+    }
+
+    TlsAttestationCheck client(TlsServer server, Set<String> compose, Optional<ClusterPolicy> policy) throws Exception {
         return new TlsAttestationCheck(URI.create("https://" + DOMAIN + ":" + server.address().getPort() + "/"),
                 Optional.of(server.address()), DcapVerifier.withTrustedRoot(cvmA.testRoot()), quote -> collateral,
-                List.of(pebble.root()), compose, Duration.ofSeconds(10));
+                List.of(pebble.root()), compose, policy, Duration.ofSeconds(10));
+    }
+
+    /** What the cluster contract would allow: both members' measurements and compose hashes, the test root, UpToDate. */
+    static MapPolicy clusterPolicy() throws Exception {
+        MapPolicy p = NodePolicy.mapPolicy(cvmA);
+        for (var e : NodePolicy.of(cvmB)) p.allow(e.getKey(), e.getValue());
+        return p;
     }
 
     @Test
@@ -182,8 +196,17 @@ class UnstoppableTlsTest {
             // from the contract's COMPOSE_HASH policy
             Set<String> allowed = Set.of(sha256Hex(cvmA.compose()), sha256Hex(cvmB.compose()));
             assertThat(allowed).contains(atA.composeHash().orElseThrow());
-            TlsAttestationCheck.Result atB = client(serverB, allowed).run(Instant.now());
+            TlsAttestationCheck.Result atB = client(serverB, allowed, Optional.of(clusterPolicy())).run(Instant.now());
             assertThat(atB.ok()).as("%s", atB.checks()).isTrue();
+            assertThat(atB.checks().getLast().name()).isEqualTo("cluster-policy");
+            // the same server under a contract that removed its compose hash: refused by name
+            String servedCompose = atB.composeHash().orElseThrow();
+            MapPolicy revoked = clusterPolicy().remove(PolicyKind.COMPOSE_HASH, java.util.HexFormat.of().parseHex(servedCompose));
+            TlsAttestationCheck.Result refused = client(serverB, Set.of(), Optional.of(revoked)).run(Instant.now());
+            assertThat(refused.ok()).isFalse();
+            assertThat(refused.checks().getLast().detail()).isEqualTo("compose hash " + servedCompose + " is not allowed by the cluster contract");
+            TlsAttestationCheck.Result down = client(serverB, Set.of(), Optional.of(clusterPolicy().down())).run(Instant.now());
+            assertThat(down.checks().getLast().detail()).startsWith("the cluster policy cannot be read");
             assertThat(atB.leaf().orElseThrow()).isEqualTo(atA.leaf().orElseThrow());
             TlsAttestationCheck.Result gone = client(serverA, Set.of()).run(Instant.now());
             assertThat(gone.ok()).isFalse();

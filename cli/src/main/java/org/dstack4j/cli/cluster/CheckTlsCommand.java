@@ -22,6 +22,13 @@ import org.dstack4j.attestation.dcap.CollateralJson;
 import org.dstack4j.attestation.dcap.DcapVerifier;
 import org.dstack4j.attestation.dcap.PccsClient;
 import org.dstack4j.attestation.dcap.PccsException;
+import org.dstack4j.chain.Address;
+import org.dstack4j.chain.rpc.ChainView;
+import org.dstack4j.chain.rpc.JsonRpcClient;
+import org.dstack4j.chain.rpc.RpcException;
+import org.dstack4j.cluster.contract.ClusterContract;
+import org.dstack4j.cluster.evm.EvmClusterView;
+import org.dstack4j.cluster.join.ClusterPolicy;
 import org.dstack4j.cluster.join.CollateralSource;
 import org.dstack4j.sdk.TerminalText;
 import org.dstack4j.tls.CertificateStore;
@@ -69,6 +76,15 @@ public final class CheckTlsCommand implements Callable<Integer> {
     @Option(names = "--expect-compose-hash", paramLabel = "HEX", description = "the served app-compose's SHA-256 must be one of these")
     List<String> composeHashes = new ArrayList<>();
 
+    @Option(names = "--rpc", paramLabel = "URL", description = "with --contract: also require the cluster contract's policy to allow the server's DCAP root, TCB status, measurement and compose hash")
+    URI rpc;
+
+    @Option(names = "--contract", paramLabel = "ADDRESS", description = "the DstackCluster contract (with --rpc)")
+    String contract;
+
+    @Option(names = "--confirmations", paramLabel = "BLOCKS", defaultValue = "2", description = "read the policy at head minus this many blocks (default ${DEFAULT-VALUE})")
+    int confirmations;
+
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "10", description = "connect, read and PCCS deadline (default ${DEFAULT-VALUE})")
     int timeoutSeconds;
 
@@ -83,13 +99,47 @@ public final class CheckTlsCommand implements Callable<Integer> {
             err.println("check-tls: " + e.getMessage());
             return 2;
         }
-        TlsAttestationCheck.Result r = check.run(Instant.now());
+        TlsAttestationCheck.Result r;
+        try {
+            r = check.run(Instant.now());
+        } finally {
+            if (rpcClient != null) rpcClient.close();
+        }
         for (Check c : r.checks()) {
             out.printf("%-18s %s  %s%n", c.name(), c.ok() ? "ok  " : "FAIL", TerminalText.escape(c.detail()));
         }
         out.println(r.ok() ? "VALID: the certificate's key is held by an attested TD" : "INVALID: " + r.checks().getLast().name() + " failed");
         out.flush();
         return r.ok() ? 0 : 1;
+    }
+
+    private JsonRpcClient rpcClient;
+
+    /** The contract's policy, pinned at head − confirmations on first use; a failed read fails the check, never passes it. */
+    private Optional<ClusterPolicy> policy(Duration timeout) throws BadInput {
+        if (rpc == null && contract == null) return Optional.empty();
+        if (rpc == null || contract == null) throw new BadInput("--rpc and --contract go together (the cluster contract's policy)");
+        if (!"http".equals(rpc.getScheme()) && !"https".equals(rpc.getScheme())) throw new BadInput("--rpc is an http(s) URL, got " + rpc);
+        if (confirmations < 0 || confirmations > 1000) throw new BadInput("--confirmations is 0..1000");
+        Address address;
+        try {
+            address = Address.parse(contract);
+        } catch (IllegalArgumentException e) {
+            throw new BadInput("--contract: " + e.getMessage() + " (give a 0x-prefixed 20-byte address)");
+        }
+        rpcClient = new JsonRpcClient(rpc, timeout, JsonRpcClient.DEFAULT_MAX_RESPONSE);
+        JsonRpcClient client = rpcClient;
+        ClusterPolicy[] pinned = new ClusterPolicy[1];
+        return Optional.of((kind, value) -> {
+            if (pinned[0] == null) {
+                try {
+                    pinned[0] = new EvmClusterView(new ClusterContract(address), ChainView.pin(client, confirmations)).policy();
+                } catch (RpcException e) {
+                    throw new ClusterPolicy.PolicyUnavailableException(rpc + ": " + e.getMessage(), e);
+                }
+            }
+            return pinned[0].isAllowed(kind, value);
+        });
     }
 
     private TlsAttestationCheck check() throws BadInput, IOException {
@@ -136,7 +186,7 @@ public final class CheckTlsCommand implements Callable<Integer> {
             if (!x.matches("[0-9a-fA-F]{64}")) throw new BadInput("--expect-compose-hash is 64 hex digits, got " + TerminalText.escape(h));
             expected.add(x.toLowerCase(java.util.Locale.ROOT));
         }
-        return new TlsAttestationCheck(u, to, dcap, source, roots, expected, timeout);
+        return new TlsAttestationCheck(u, to, dcap, source, roots, expected, policy(timeout), timeout);
     }
 
     private static org.dstack4j.attestation.dcap.Collateral parseCollateral(byte[] bytes) throws BadInput {
