@@ -178,15 +178,14 @@ public record TlsAttestationCheck(URI url, Optional<InetSocketAddress> connectTo
         } catch (IllegalArgumentException e) {
             return done(checks, Check.fail("cluster-policy", "the key-provider payload is not hex"), leaf, composeHex);
         }
-        var asked = new java.util.LinkedHashMap<String, Object[]>();
-        asked.put("DCAP root", new Object[] {PolicyKind.DCAP_ROOT, PolicyValues.dcapRoot(dcap.trustedRoot())});
-        asked.put("TCB status " + tcbStatus, new Object[] {PolicyKind.TCB_STATUS, PolicyValues.tcbStatus(tcbStatus)});
-        asked.put("measurement " + HexFormat.of().formatHex(measurement), new Object[] {PolicyKind.MEASUREMENT, measurement});
-        asked.put("compose hash " + composeHex, new Object[] {PolicyKind.COMPOSE_HASH, HexFormat.of().parseHex(composeHex)});
-        for (var q : asked.entrySet()) {
+        List<Ask> asked = List.of(new Ask("DCAP root", PolicyKind.DCAP_ROOT, PolicyValues.dcapRoot(dcap.trustedRoot())),
+                new Ask("TCB status " + tcbStatus, PolicyKind.TCB_STATUS, PolicyValues.tcbStatus(tcbStatus)),
+                new Ask("measurement " + HexFormat.of().formatHex(measurement), PolicyKind.MEASUREMENT, measurement),
+                new Ask("compose hash " + composeHex, PolicyKind.COMPOSE_HASH, HexFormat.of().parseHex(composeHex)));
+        for (Ask q : asked) {
             try {
-                if (!policy.get().isAllowed((PolicyKind) q.getValue()[0], (byte[]) q.getValue()[1])) {
-                    return done(checks, Check.fail("cluster-policy", q.getKey() + " is not allowed by the cluster contract"), leaf, composeHex);
+                if (!policy.get().isAllowed(q.kind(), q.value())) {
+                    return done(checks, Check.fail("cluster-policy", q.what() + " is not allowed by the cluster contract"), leaf, composeHex);
                 }
             } catch (ClusterPolicy.PolicyUnavailableException e) {
                 return done(checks, Check.fail("cluster-policy", "the cluster policy cannot be read: " + e.getMessage()), leaf, composeHex);
@@ -221,6 +220,9 @@ public record TlsAttestationCheck(URI url, Optional<InetSocketAddress> connectTo
         checks.add(Check.pass("compose-hash", hex + (expectedCompose.isEmpty() ? " (not compared: no expected hash given)" : " (expected)")));
         return new Result(List.copyOf(checks), Optional.of(leaf), Optional.of(hex));
     }
+
+    /** One policy question: what it is (for the message), its kind and 32-byte value. */
+    private record Ask(String what, PolicyKind kind, byte[] value) {}
 
     private static Result done(List<Check> checks, Check last, X509Certificate leaf, String compose) {
         checks.add(last);

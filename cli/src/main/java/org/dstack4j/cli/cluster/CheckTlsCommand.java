@@ -121,12 +121,7 @@ public final class CheckTlsCommand implements Callable<Integer> {
         if (rpc == null || contract == null) throw new BadInput("--rpc and --contract go together (the cluster contract's policy)");
         if (!"http".equals(rpc.getScheme()) && !"https".equals(rpc.getScheme())) throw new BadInput("--rpc is an http(s) URL, got " + rpc);
         if (confirmations < 0 || confirmations > 1000) throw new BadInput("--confirmations is 0..1000");
-        Address address;
-        try {
-            address = Address.parse(contract);
-        } catch (IllegalArgumentException e) {
-            throw new BadInput("--contract: " + e.getMessage() + " (give a 0x-prefixed 20-byte address)");
-        }
+        Address address = ChainOptions.address(spec.commandLine(), "--contract", contract);
         rpcClient = new JsonRpcClient(rpc, timeout, JsonRpcClient.DEFAULT_MAX_RESPONSE);
         JsonRpcClient client = rpcClient;
         ClusterPolicy[] pinned = new ClusterPolicy[1];
