@@ -28,9 +28,11 @@ public final class UnstoppableTls {
      * @param fallbackDelay how long the k-th member in the election waits (× k) before ordering itself
      * @param pollInterval  how often the store is read while waiting
      * @param deadline      how long {@link #certificate()} tries before giving up
+     * @param renewBefore   a stored certificate expiring within this is renewed by the member whose turn it is
+     *                      (Let's Encrypt advises a third of the lifetime, e.g. 30 days of 90)
      */
     public record Settings(Domain domain, AcmeDirectory acme, List<X509Certificate> acmeRoots, CertificateStore store,
-            Duration fallbackDelay, Duration pollInterval, Duration deadline) {
+            Duration fallbackDelay, Duration pollInterval, Duration deadline, Duration renewBefore) {
         public Settings {
             acmeRoots = List.copyOf(acmeRoots);
         }
@@ -83,9 +85,12 @@ public final class UnstoppableTls {
 
     /**
      * A certificate this member will serve: a stored one that passes the check, else (once this member's turn has
-     * come) a new one ordered over ACME, checked, then stored for the others.
+     * come) a new one ordered over ACME, checked, then stored for the others. A stored one that expires within
+     * {@code renewBefore} is renewed the same way by the member whose turn has come; if that order fails, the
+     * still-valid stored one is returned (and the next call tries again).
      *
-     * @throws TlsException when the deadline passes, or ACME fails, or what ACME returned fails the check
+     * @throws TlsException when the deadline passes, or ACME fails with nothing valid stored, or what ACME returned
+     *                      fails the check
      */
     public CertificateCheck.Accepted certificate() throws TlsException, InterruptedException {
         Instant start = clock.instant();
@@ -94,9 +99,17 @@ public final class UnstoppableTls {
         String last = "no certificate stored at " + settings.store().file(settings.domain());
         while (true) {
             Optional<CertificateCheck.Outcome> stored = checkStored();
-            if (stored.isPresent() && stored.get() instanceof CertificateCheck.Accepted a) return a;
-            if (stored.isPresent() && stored.get() instanceof CertificateCheck.Refused r) last = "stored certificate refused (" + r.step() + "): " + r.reason();
             Instant now = clock.instant();
+            if (stored.isPresent() && stored.get() instanceof CertificateCheck.Accepted a) {
+                boolean due = a.chain().getFirst().getNotAfter().toInstant().isBefore(now.plus(settings.renewBefore()));
+                if (!due || now.isBefore(myTurn)) return a;
+                try {
+                    return order();
+                } catch (TlsException e) {
+                    return a;
+                }
+            }
+            if (stored.isPresent() && stored.get() instanceof CertificateCheck.Refused r) last = "stored certificate refused (" + r.step() + "): " + r.reason();
             if (!now.isBefore(myTurn)) return order();
             if (!now.isBefore(end)) {
                 throw new TlsException("no certificate for " + settings.domain() + " within " + settings.deadline() + ": " + last, null);

@@ -126,8 +126,13 @@ class UnstoppableTlsTest {
     }
 
     static UnstoppableTls member(SimulatedCvm cvm, ClusterSecret secret, Address me, List<Address> members, Duration fallback) {
+        return member(cvm, secret, me, members, fallback, Duration.ofDays(1));
+    }
+
+    static UnstoppableTls member(SimulatedCvm cvm, ClusterSecret secret, Address me, List<Address> members, Duration fallback,
+            Duration renewBefore) {
         var settings = new UnstoppableTls.Settings(DOMAIN, pebble.directory(), List.of(pebble.root()), store, fallback,
-                Duration.ofMillis(100), Duration.ofSeconds(40));
+                Duration.ofMillis(100), Duration.ofSeconds(40), renewBefore);
         return new UnstoppableTls(settings, KeyDerivation.of(secret, CLUSTER), me, members, attestor(cvm), responder, Clock.systemUTC());
     }
 
@@ -234,7 +239,7 @@ class UnstoppableTlsTest {
         }
         // the member that is not first in line waits for a valid one and reports why it does not serve this one
         var settings = new UnstoppableTls.Settings(DOMAIN, pebble.directory(), List.of(pebble.root()), store, Duration.ofHours(1),
-                Duration.ofMillis(50), Duration.ofMillis(300));
+                Duration.ofMillis(50), Duration.ofMillis(300), Duration.ofDays(1));
         List<Address> members = List.of(attestor(cvmA).nodeAddress(), attestor(cvmB).nodeAddress());
         UnstoppableTls waiting = new UnstoppableTls(settings, KeyDerivation.of(secretB, CLUSTER), IssuerElection.order(DOMAIN, members).getLast(),
                 members, attestor(cvmB), responder, Clock.systemUTC());
@@ -245,6 +250,29 @@ class UnstoppableTlsTest {
         CertificateCheck.Accepted again = first.certificate();
         assertThat(again.chain().getFirst().getPublicKey().getEncoded()).isEqualTo(first.publicKey().getEncoded());
         assertThat(second.checkStored().orElseThrow()).isInstanceOf(CertificateCheck.Accepted.class);
+    }
+
+    @Test
+    @Order(4)
+    void aCertificateDueForRenewalIsRenewedByTheMemberWhoseTurnItIsAndKeptByTheOthers() throws Exception {
+        X509Certificate current = first.certificate().chain().getFirst();
+        List<Address> members = List.of(attestor(cvmA).nodeAddress(), attestor(cvmB).nodeAddress());
+        List<Address> order = IssuerElection.order(DOMAIN, members);
+        SimulatedCvm firstCvm = order.getFirst().equals(members.get(0)) ? cvmA : cvmB;
+        SimulatedCvm otherCvm = firstCvm == cvmA ? cvmB : cvmA;
+        ClusterSecret firstSecret = firstCvm == cvmA ? genesis.secret() : secretB;
+        ClusterSecret otherSecret = firstCvm == cvmA ? secretB : genesis.secret();
+        Duration always = Duration.ofDays(365 * 100); // every certificate is "expiring soon"
+        // the second in line keeps serving the valid stored one: its turn has not come
+        X509Certificate kept = member(otherCvm, otherSecret, order.getLast(), members, Duration.ofHours(1), always)
+                .certificate().chain().getFirst();
+        assertThat(kept).isEqualTo(current);
+        // the first in line orders a new one for the same derived key and stores it
+        X509Certificate renewed = member(firstCvm, firstSecret, order.getFirst(), members, Duration.ofHours(1), always)
+                .certificate().chain().getFirst();
+        assertThat(renewed).isNotEqualTo(current);
+        assertThat(renewed.getPublicKey().getEncoded()).isEqualTo(current.getPublicKey().getEncoded());
+        assertThat(store.read(DOMAIN).orElseThrow().getFirst()).isEqualTo(renewed);
     }
 
     @Test
