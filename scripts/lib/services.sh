@@ -8,13 +8,14 @@ DSTACK4J_BRIDGE=""
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-ensure_packages() { # installs what is missing: dockerd, docker-registry, busybox-static, curl, iproute2
+ensure_packages() { # installs what is missing: dockerd, docker-registry, busybox-static, curl, iproute2, pebble
   local missing=()
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
   [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
   dpkg_installed busybox-static || missing+=(busybox-static)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+  command -v pebble-challtestsrv >/dev/null 2>&1 || missing+=(pebble) # ACME test server (unstoppable TLS)
   if [ ${#missing[@]} -gt 0 ]; then
     [ "$(id -u)" = 0 ] || die "missing packages (${missing[*]}); run as root or install them first"
     say "installing ${missing[*]}"

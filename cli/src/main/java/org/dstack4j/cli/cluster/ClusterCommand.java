@@ -18,9 +18,10 @@ import picocli.CommandLine.Command;
             "     governor: gov bootstrap --genesis-id 1                  (after auditing the genesis quote)",
             "  4. other CVMs: node ... (no --genesis): a member checks the quote and answers on chain",
             "  5. anyone: status --rpc URL --contract ADDR [--output json]",
+            "  6. a client: check-tls https://DOMAIN/ --collateral F     (the TLS key is held by an attested TD)",
             "All commands are 'dstack4j cluster ...'; keys come from files or the environment, never flags."
         },
-        subcommands = {GovCommand.class, HostCommand.class, NodeCommand.class, StatusCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {GovCommand.class, HostCommand.class, NodeCommand.class, StatusCommand.class, CheckTlsCommand.class, CommandLine.HelpCommand.class})
 public final class ClusterCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

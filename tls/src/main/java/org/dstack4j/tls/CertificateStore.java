@@ -1,0 +1,83 @@
+package org.dstack4j.tls;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where members share the domain's certificate chain: {@code DIR/DOMAIN.chain.pem}, a folder on host-controlled
+ * storage (every member's host, or a shared one). A certificate is public, so the host may read it; it may also
+ * replace it, which is why no member serves what it reads here before {@link CertificateCheck} accepts it.
+ * Reads are capped at {@value #MAX_BYTES} bytes; writes are atomic (a temporary file, then a rename).
+ */
+public final class CertificateStore {
+    /** Largest chain file read. */
+    public static final int MAX_BYTES = 64 * 1024;
+    private final Path dir;
+
+    public CertificateStore(Path dir) {
+        this.dir = dir;
+    }
+
+    /** The file of {@code domain}. */
+    public Path file(Domain domain) {
+        return dir.resolve(domain.name() + ".chain.pem");
+    }
+
+    /** The chain stored for {@code domain}, leaf first; empty when there is no file. */
+    public Optional<List<X509Certificate>> read(Domain domain) throws IOException {
+        Path f = file(domain);
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(f)) {
+            bytes = in.readNBytes(MAX_BYTES + 1);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        if (bytes.length > MAX_BYTES) throw new IOException(f + " is over " + MAX_BYTES + " bytes: not a certificate chain");
+        return Optional.of(parse(bytes, f.toString()));
+    }
+
+    /** Replaces the chain of {@code domain}. */
+    public void write(Domain domain, List<X509Certificate> chain) throws IOException {
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, domain.name(), ".tmp");
+        Files.writeString(tmp, pem(chain), StandardCharsets.US_ASCII);
+        Files.move(tmp, file(domain), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Certificates in PEM (or DER) form; {@code what} names the source in the error. */
+    public static List<X509Certificate> parse(byte[] bytes, String what) throws IOException {
+        try {
+            return CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(bytes)).stream()
+                    .map(c -> (X509Certificate) c).toList();
+        } catch (CertificateException e) {
+            throw new IOException(what + " does not hold PEM certificates: " + e.getMessage(), e);
+        }
+    }
+
+    /** PEM text of {@code chain}. */
+    public static String pem(List<X509Certificate> chain) {
+        StringBuilder sb = new StringBuilder();
+        Base64.Encoder b64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
+        for (X509Certificate c : chain) {
+            try {
+                sb.append("-----BEGIN CERTIFICATE-----\n").append(b64.encodeToString(c.getEncoded())).append("\n-----END CERTIFICATE-----\n");
+            } catch (CertificateEncodingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return sb.toString();
+    }
+}
