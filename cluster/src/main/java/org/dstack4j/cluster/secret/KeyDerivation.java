@@ -33,7 +33,7 @@ public final class KeyDerivation {
 
     private static final X9ECParameters SECP256K1 = CustomNamedCurves.getByName("secp256k1");
     private static final X9ECParameters P256 = CustomNamedCurves.getByName("secp256r1");
-    /** Bound on rejection rounds; the chance of needing a second one is below 2^-127 for either curve. */
+    /** Bound on rejection rounds: a round is rejected with chance about 2^-128 on secp256k1 and 2^-32 on P-256 (n ≈ 2^256 - 2^224), so 256 rounds never run out in practice. */
     private static final int MAX_ROUNDS = 256;
 
     private final ClusterSecret secret;
