@@ -189,14 +189,16 @@ public final class AgentCommand implements Callable<Integer> {
                 label = "tdx";
                 rtmr3 = backend::rtmr3Hex;
             }
-            server = AgentServer.start(AgentServer.Config.of(socket, mode), api);
+            // the extra listeners first: once the main socket exists, everything is served
             if (tappdSocket != null) {
                 tappd = AgentServer.startTappd(AgentServer.Config.of(tappdSocket, mode), api);
             }
             if (workerConfig != null) {
                 worker = WorkerServer.start(workerConfig, api, Map.of());
             }
+            server = AgentServer.start(AgentServer.Config.of(socket, mode), api);
         } catch (ProfileException | TdxStartException | AgentServerException | IOException e) {
+            if (worker != null) worker.close();
             if (tappd != null) tappd.close();
             err.println("dstack4j agent: " + e.getMessage());
             err.flush();
