@@ -337,6 +337,32 @@ class SurfacesServerTest {
         assertThat(worker("POST", "/prpc/Worker.Info", huge).status()).isEqualTo(413);
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "tappd.sock|/prpc/Tappd.TdxQuote|{\"report_data\":\"xyz\"}|400|not valid hex",
+        "tappd.sock|/prpc/Tappd.TdxQuote|{\"report_data\":\"00\",\"hash_algorithm\":\"SHA512\"}|400|invalid hash algorithm",
+        "tappd.sock|/prpc/Tappd.RawQuote|{\"report_data\":\"00\"}|400|exactly 64 bytes",
+        "tappd.sock|/prpc/Tappd.DeriveKey|{\"path\":7}|400|path must be a string",
+        "tappd.sock|/prpc/Tappd.Nope|{}|404|Service not found: Nope",
+        "worker|/prpc/Worker.GetAttestationForAppKey|{}|400|Unsupported algorithm (none given)",
+        "worker|/prpc/Worker.GetAttestationForAppKey|{\"algorithm\":\"secp256k1_prehashed\"}|400|Unsupported algorithm",
+        "worker|/prpc/v1/Sign|{}|404|Service not found: Sign",
+        "worker|/prpc/Worker.Info|[1]|400|JSON object",
+    })
+    void hostileTappdAndWorkerInputs(String listener, String path, String body, int status, String message) throws Exception {
+        Raw r = listener.equals("worker") ? worker("POST", path, body) : raw(listener, HttpMethod.POST, path, body);
+        assertThat(r.status()).isEqualTo(status);
+        assertThat(r.json().get("error").asText()).contains(message);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"tappd.sock,/prpc/v1/Info", "tappd.sock,/Info", "worker,/prpc/v2/Info", "worker,/prpc/v1/a/Info", "worker,/v1/Info"})
+    void wrongVersionPrefixesOnTheOtherListenersGetAPlainNotFound(String listener, String path) throws Exception {
+        Raw r = listener.equals("worker") ? worker("GET", path, null) : raw(listener, HttpMethod.GET, path, null);
+        assertThat(r.status()).isEqualTo(404);
+        assertThat(r.contentType()).doesNotContain("json");
+    }
+
     // ---- helpers ----
 
     record Raw(int status, String contentType, String body) {
