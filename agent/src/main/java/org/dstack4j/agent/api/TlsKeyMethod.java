@@ -47,7 +47,8 @@ final class TlsKeyMethod {
      * Issues a certificate for {@code keyPair} from the request fields.
      *
      * @param withOptions whether {@code not_before}, {@code not_after} and {@code with_app_info} are read
-     *                    (Tappd's DeriveKey has none of them)
+     *                    and {@code usage_server_auth} defaults to true (GetTlsKey, IssueCert); Tappd's
+     *                    DeriveKey has none of them and, as dstack's proto3 bool, defaults it to false
      */
     ObjectNode issue(Params p, KeyPair keyPair, boolean withOptions) throws GuestApiException, TeeException {
         String subject = p.string("subject").orElse("");
@@ -85,7 +86,7 @@ final class TlsKeyMethod {
         }
         AppCa.IssuedTlsKey issued;
         try {
-            issued = ca.issue(keyPair, new AppCa.TlsRequest(subject, altNames, p.bool("usage_server_auth", true),
+            issued = ca.issue(keyPair, new AppCa.TlsRequest(subject, altNames, p.bool("usage_server_auth", withOptions),
                     p.bool("usage_client_auth", false), notBefore, notAfter, extensions));
         } catch (IllegalArgumentException e) {
             throw GuestApiException.badRequest("cannot issue the certificate: " + e.getMessage());
