@@ -5,11 +5,15 @@
 // Environment:
 //   DSTACK_SIMULATOR_ENDPOINT  unix socket of our agent (the SDK reads it)
 //   DSTACK4J_KMS_ROOT          file written by `dstack4j agent --write-kms-root` (hex SEC1 compressed)
+//   TAPPD_SIMULATOR_ENDPOINT   unix socket of our agent's Tappd service (`--tappd-socket`; the SDK reads it)
+//
+// Attestations and quotes are also printed as `dstack4j-evidence <kind> <expected report data hex> <hex>`
+// lines, which JsClientsTest decodes and verifies with dstack4j's own SDK and DCAP verifier.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createPrivateKey, createPublicKey, X509Certificate, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { DstackClient } from '@phala/dstack-sdk';
+import { DstackClient, TappdClient } from '@phala/dstack-sdk';
 import { secp256k1 } from '@noble/curves/secp256k1';
 import { keccak_256 } from '@noble/hashes/sha3';
 
@@ -159,4 +163,66 @@ test('sign and verify (secp256k1, secp256k1_prehashed, ed25519); chain recovers 
   const flipped = Buffer.from(e.signature);
   flipped[0] ^= 1;
   assert.equal((await c.verify('ed25519', data, flipped, e.public_key)).valid, false);
+});
+
+/** Reads a SCALE compact integer at `at`; returns [value, next offset]. */
+function compact(b, at) {
+  const mode = b[at] & 3;
+  if (mode === 0) return [b[at] >> 2, at + 1];
+  if (mode === 1) return [(b[at] | (b[at + 1] << 8)) >> 2, at + 2];
+  if (mode === 2) return [b.readUInt32LE(at) >>> 2, at + 4];
+  throw new Error('compact length too large for this test');
+}
+
+const evidence = (kind, reportData, hexBytes) => console.log(`dstack4j-evidence ${kind} ${reportData} ${hexBytes}`);
+
+test('attest: the SCALE versioned attestation carries a quote over the report data', async () => {
+  const reportData = randomBytes(48);
+  const a = await client().attest(reportData);
+  const doc = Buffer.from(a.attestation, 'hex');
+  assert.equal(doc[0], 0, 'legacy VersionedAttestation::V0');
+  assert.equal(doc[1], 0, 'DstackTdx quote');
+  const [len, at] = compact(doc, 2);
+  const quote = doc.subarray(at, at + len);
+  const expected = hex(Buffer.concat([reportData, Buffer.alloc(16)]));
+  assert.equal(hex(quote.subarray(568, 632)), expected);
+  evidence('attestation', expected, a.attestation);
+  await assert.rejects(client().attest(randomBytes(65)), /too large/);
+});
+
+const tappd = () => new TappdClient(requiredEnv('TAPPD_SIMULATOR_ENDPOINT'));
+
+test('TappdClient.deriveKey: deterministic P-256 key with a certificate for it', async () => {
+  const t = tappd();
+  assert.equal(await t.isReachable(), true);
+  const k = await t.deriveKey('/js/tappd', 'tappd.example');
+  const leaf = new X509Certificate(k.certificate_chain[0]);
+  assert.match(leaf.subject, /tappd\.example/);
+  const fromKey = createPublicKey(createPrivateKey(k.key)).export({ type: 'spki', format: 'der' });
+  assert.equal(hex(fromKey), hex(leaf.publicKey.export({ type: 'spki', format: 'der' })));
+  const again = await t.deriveKey('/js/tappd', 'other.example', ['alt.example']);
+  assert.equal(hex(createPublicKey(createPrivateKey(again.key)).export({ type: 'spki', format: 'der' })), hex(fromKey));
+  assert.equal(k.asUint8Array(32).length, 32);
+});
+
+test('TappdClient.tdxQuote: report data = hash("app-data:" || data), and raw', async () => {
+  const t = tappd();
+  const data = randomBytes(100);
+  const q = await t.tdxQuote(data, 'sha512');
+  const expected = hex(createHash('sha512').update(Buffer.concat([Buffer.from('app-data:'), data])).digest());
+  assert.equal(q.quote.slice(568 * 2, 632 * 2), expected);
+  assert.equal(q.hash_algorithm, 'sha512');
+  assert.equal(q.prefix, 'app-data');
+  assert.equal(quoteRtmr(q.quote, 3), replayRtmr3(JSON.parse(q.event_log)));
+  evidence('quote', expected, q.quote);
+  const q256 = await t.tdxQuote(data, 'sha256');
+  const expected256 = hex(Buffer.concat([createHash('sha256').update(Buffer.concat([Buffer.from('app-data:'), data])).digest(),
+    Buffer.alloc(32)]));
+  assert.equal(q256.quote.slice(568 * 2, 632 * 2), expected256);
+  evidence('quote', expected256, q256.quote);
+  // raw: the SDK left-pads short data to 64 bytes
+  const raw = await t.tdxQuote(Buffer.from('abcd', 'hex'), 'raw');
+  assert.equal(raw.quote.slice(568 * 2, 632 * 2), '00'.repeat(62) + 'abcd');
+  assert.equal(raw.hash_algorithm, 'raw');
+  await assert.rejects(t.tdxQuote(data, 'md5'));
 });

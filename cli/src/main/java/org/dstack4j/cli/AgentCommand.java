@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -14,6 +15,7 @@ import org.dstack4j.agent.api.AgentVersion;
 import org.dstack4j.agent.api.GuestApi;
 import org.dstack4j.agent.server.AgentServer;
 import org.dstack4j.agent.server.AgentServerException;
+import org.dstack4j.agent.server.WorkerServer;
 import org.dstack4j.agent.simulator.AppCompose;
 import org.dstack4j.agent.simulator.MeasurementProfile;
 import org.dstack4j.agent.simulator.ProfileException;
@@ -99,6 +101,16 @@ public final class AgentCommand implements Callable<Integer> {
             description = "Permission bits of the socket, octal.")
     String socketMode;
 
+    @Option(names = "--tappd-socket", paramLabel = "PATH",
+            description = "Also serve the legacy Tappd service (/prpc/Tappd.*) on this unix socket "
+                    + "(dstack's tappd.sock), with --socket-mode.")
+    Path tappdSocket;
+
+    @Option(names = "--worker-listen", paramLabel = "HOST:PORT",
+            description = "Also serve the external Worker API (/prpc/Worker.*, /prpc/v1/*) on this TCP address; "
+                    + "it serves no key material. Port 0 picks a free port.")
+    String workerListen;
+
     @Option(names = "--state-dir", paramLabel = "DIR",
             description = "Directory keeping the event log (events.jsonl, append-only) across restarts; a restart replays it "
                     + "and does not re-emit boot events. Default: state in memory only.")
@@ -150,6 +162,14 @@ public final class AgentCommand implements Callable<Integer> {
         String label;
         Supplier<String> rtmr3;
         AgentServer server;
+        AgentServer tappd = null;
+        WorkerServer worker = null;
+        WorkerServer.Config workerConfig;
+        try {
+            workerConfig = workerListen == null ? null : WorkerServer.Config.parse(workerListen);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--worker-listen: " + e.getMessage());
+        }
         try {
             if (simulator) {
                 SimulatorConfig config = new SimulatorConfig(seed,
@@ -169,8 +189,17 @@ public final class AgentCommand implements Callable<Integer> {
                 label = "tdx";
                 rtmr3 = backend::rtmr3Hex;
             }
+            // the extra listeners first: once the main socket exists, everything is served
+            if (tappdSocket != null) {
+                tappd = AgentServer.startTappd(AgentServer.Config.of(tappdSocket, mode), api);
+            }
+            if (workerConfig != null) {
+                worker = WorkerServer.start(workerConfig, api, Map.of());
+            }
             server = AgentServer.start(AgentServer.Config.of(socket, mode), api);
         } catch (ProfileException | TdxStartException | AgentServerException | IOException e) {
+            if (worker != null) worker.close();
+            if (tappd != null) tappd.close();
             err.println("dstack4j agent: " + e.getMessage());
             err.flush();
             return 1;
@@ -178,8 +207,16 @@ public final class AgentCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
             return 1;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "dstack4j-agent-shutdown"));
+        AgentServer tappdServer = tappd;
+        WorkerServer workerServer = worker;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (workerServer != null) workerServer.close();
+            if (tappdServer != null) tappdServer.close();
+            server.close();
+        }, "dstack4j-agent-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
+        if (tappd != null) out.println("dstack4j agent: tappd on " + tappd.socketPath());
+        if (worker != null) out.println("dstack4j agent: worker on " + worker.address().getHostString() + ":" + worker.address().getPort());
         out.println("dstack4j agent: listening on " + server.socketPath() + " (" + label + ", RTMR3=" + rtmr3.get() + ")");
         out.flush();
         try {

@@ -37,6 +37,10 @@ import org.dstack4j.attestation.dcap.DcapVerifier;
 import org.dstack4j.attestation.dcap.PccsClient;
 import org.dstack4j.attestation.dcap.PccsException;
 import org.dstack4j.attestation.evidence.EvidenceFormatException;
+import org.dstack4j.attestation.quote.QuoteFormatException;
+import org.dstack4j.attestation.quote.TdxQuote;
+import org.dstack4j.sdk.attestation.AttestationFormatException;
+import org.dstack4j.sdk.attestation.VersionedAttestation;
 import org.dstack4j.attestation.evidence.MpcPublicData;
 import org.dstack4j.attestation.evidence.NodeKeys;
 import org.dstack4j.attestation.policy.AppVerification;
@@ -88,6 +92,8 @@ import picocli.CommandLine.Spec;
             "      --launcher-template launcher_docker_compose.yaml.template --allowed-launcher-image-hashes launchers.txt",
             "  dstack4j verify --public-data http://node:8080/public_data --allowed-image-hashes hashes.txt \\",
             "      --allowed-launcher-compose-hashes launchers.txt --output json",
+            "  dstack4j verify --attestation attest.bin --attestation-app-compose app-compose.json \\",
+            "      --collateral collateral.json --trust-test-root test-root.pem ...   (Attest's document)",
             "  dstack4j verify --dstack-socket /tmp/dstack.sock --trust-test-root test-root.pem \\",
             "      --collateral collateral.json --expect-keys ed25519:SIGNER,ed25519:P2P ...   (simulator)"
         })
@@ -112,6 +118,20 @@ public final class VerifyCommand implements Callable<Integer> {
         @Option(names = "--dstack-socket", paramLabel = "PATH|URL",
                 description = "a live guest agent: quote from GetQuote, event log and app-compose from Info")
         String dstackSocket;
+
+        @ArgGroup(exclusive = false)
+        AttestationDoc attestation;
+    }
+
+    static final class AttestationDoc {
+        @Option(names = "--attestation", required = true, paramLabel = "FILE",
+                description = "dstack's versioned attestation (Attest's answer: binary, hex, or the JSON response), "
+                        + "SCALE or MessagePack form")
+        Path file;
+
+        @Option(names = "--attestation-app-compose", paramLabel = "FILE",
+                description = "the raw app-compose.json the attestation's compose-hash measures")
+        Path appCompose;
     }
 
     static final class Parts {
@@ -280,10 +300,59 @@ public final class VerifyCommand implements Callable<Integer> {
                 return MpcPublicData.fromParts(quoteBytes(evidence.parts.quote), Files.readAllBytes(evidence.parts.eventLog),
                         compose, Optional.empty());
             }
+            if (evidence.attestation != null) {
+                return fromAttestation(evidence.attestation);
+            }
             return fromAgent(policy);
         } catch (EvidenceFormatException e) {
             throw new BadInput("evidence: " + e.getMessage());
         }
+    }
+
+    /**
+     * Quote and complete event log from a versioned attestation document. The document's own
+     * report data and runtime events must agree with its quote and event log, else it is refused.
+     */
+    private MpcPublicData fromAttestation(AttestationDoc doc) throws BadInput, IOException, EvidenceFormatException {
+        VersionedAttestation a;
+        try {
+            a = VersionedAttestation.decode(attestationBytes(readCapped(doc.file)));
+        } catch (AttestationFormatException e) {
+            throw new BadInput("--attestation " + doc.file + ": " + e.getMessage());
+        }
+        try {
+            byte[] quoted = TdxQuote.parse(a.quote()).tdReport().reportData();
+            if (!java.util.Arrays.equals(quoted, a.reportData())) {
+                throw new BadInput("--attestation " + doc.file + ": its report_data differs from the quote's");
+            }
+        } catch (QuoteFormatException e) {
+            throw new BadInput("--attestation " + doc.file + ": quote: " + e.getMessage());
+        }
+        if (!VersionedAttestation.runtimeEventsOf(a.eventLog()).equals(a.runtimeEvents())) {
+            throw new BadInput("--attestation " + doc.file + ": its runtime_events differ from the RTMR3 entries of its event log");
+        }
+        Optional<String> compose = doc.appCompose == null ? Optional.empty()
+                : Optional.of(Files.readString(doc.appCompose, StandardCharsets.UTF_8));
+        String log = EventLog.of(a.eventLog()).toJson();
+        return MpcPublicData.fromParts(a.quote(), log.getBytes(StandardCharsets.UTF_8), compose, Optional.empty());
+    }
+
+    /** Binary as is; hex text, or a JSON object with an {@code attestation} hex field, decoded. */
+    private static byte[] attestationBytes(byte[] raw) throws BadInput {
+        String text = new String(raw, StandardCharsets.ISO_8859_1).strip();
+        try {
+            if (text.startsWith("{")) {
+                var node = ReportJson.MAPPER.readTree(text).path("attestation");
+                if (!node.isTextual()) throw new BadInput("--attestation: the JSON has no attestation hex string");
+                return Hex.decode(node.textValue());
+            }
+            if (!text.isEmpty() && text.matches("(0x)?[0-9a-fA-F]+")) {
+                return Hex.decode(text);
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw new BadInput("--attestation: not valid JSON or hex: " + e.getMessage());
+        }
+        return raw;
     }
 
     /** Quote + complete event log + app-compose from a live agent; report data binds --expect-keys if given. */

@@ -114,6 +114,29 @@ final class AgentEvidence {
         return new byte[][] {appPub, recoverK256(kmsSignature, keccak256(issued.toByteArray()))};
     }
 
+    /**
+     * Walks dstack's v1 chain (docs/guest-api-v1.md): link 0 recovers to the app key from
+     * {@code Keccak-256(LP("dstack-guest-v1-key-claim") ‖ LP(algorithm) ‖ LP(domain) ‖ LP(publicKey))},
+     * link 1 is v0's KMS link; {@code LP(x) = u32_be(len) ‖ x}.
+     *
+     * @return {@code [appPublicKey, kmsRootPublicKey]}, each SEC1 compressed
+     */
+    static byte[][] walkV1Chain(String algorithm, String domain, byte[] publicKey, byte[] claimSignature,
+            byte[] kmsSignature, byte[] appId) {
+        ByteArrayOutputStream claim = new ByteArrayOutputStream();
+        for (byte[] f : new byte[][] {"dstack-guest-v1-key-claim".getBytes(StandardCharsets.US_ASCII),
+                algorithm.getBytes(StandardCharsets.US_ASCII), domain.getBytes(StandardCharsets.UTF_8), publicKey}) {
+            claim.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(f.length).array());
+            claim.writeBytes(f);
+        }
+        byte[] appPub = recoverK256(claimSignature, keccak256(claim.toByteArray()));
+        ByteArrayOutputStream issued = new ByteArrayOutputStream();
+        issued.writeBytes("dstack-kms-issued:".getBytes(StandardCharsets.US_ASCII));
+        issued.writeBytes(appId);
+        issued.writeBytes(appPub);
+        return new byte[][] {appPub, recoverK256(kmsSignature, keccak256(issued.toByteArray()))};
+    }
+
     /** SEC1 compressed public key of a 32-byte secp256k1 secret. */
     static byte[] k256PublicKey(byte[] secret) {
         return K1.getG().multiply(new BigInteger(1, secret)).normalize().getEncoded(true);

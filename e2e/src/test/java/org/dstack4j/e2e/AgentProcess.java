@@ -21,6 +21,8 @@ final class AgentProcess implements AutoCloseable {
     static final String COLLATERAL = "collateral.json";
     static final String TEST_ROOT = "test-root.pem";
     static final String KMS_ROOT = "kms-root.hex";
+    /** The legacy Tappd socket {@link #startWithVerifierFiles()} also serves. */
+    static final String TAPPD_SOCKET = "tappd.sock";
 
     final Path dir;
     final Path socket;
@@ -39,12 +41,16 @@ final class AgentProcess implements AutoCloseable {
         return startIn(Files.createTempDirectory(Path.of("/tmp"), "d4ja-"), List.of(extraArgs));
     }
 
-    /** Starts an agent that writes {@link #COLLATERAL}, {@link #TEST_ROOT} and {@link #KMS_ROOT} into its dir. */
+    /**
+     * Starts an agent that writes {@link #COLLATERAL}, {@link #TEST_ROOT} and {@link #KMS_ROOT} into its dir
+     * and also serves Tappd on {@link #TAPPD_SOCKET} there.
+     */
     static AgentProcess startWithVerifierFiles() throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "d4ja-");
         return startIn(dir, List.of("--write-collateral", dir.resolve(COLLATERAL).toString(),
                 "--write-test-root", dir.resolve(TEST_ROOT).toString(),
-                "--write-kms-root", dir.resolve(KMS_ROOT).toString()));
+                "--write-kms-root", dir.resolve(KMS_ROOT).toString(),
+                "--tappd-socket", dir.resolve(TAPPD_SOCKET).toString()));
     }
 
     private static AgentProcess startIn(Path dir, List<String> extraArgs) throws IOException, InterruptedException {

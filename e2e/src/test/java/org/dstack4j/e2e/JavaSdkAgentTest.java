@@ -111,6 +111,35 @@ class JavaSdkAgentTest {
     }
 
     @Test
+    void v1KeysChainToTheKmsRootAndTappdAnswersOnItsSocket() throws Exception {
+        org.dstack4j.sdk.DstackClientV1 v1 = client.v1();
+        assertThat(v1.isAvailable()).isTrue();
+        byte[] appId = HEX.parseHex(client.info().appId());
+        var k = v1.getKey("wallet/eth", "secp256k1");
+        assertThat(k.publicKey()).isEqualTo(AgentEvidence.k256PublicKey(k.key()));
+        byte[][] keys = AgentEvidence.walkV1Chain("secp256k1", "wallet/eth", k.publicKey(), k.signatureChain().get(0),
+                k.signatureChain().get(1), appId);
+        assertThat(keys[1]).isEqualTo(agent.kmsRootPublicKey());
+        // a claim read under another domain does not recover to the same app key
+        assertThat(AgentEvidence.walkV1Chain("secp256k1", "wallet/btc", k.publicKey(), k.signatureChain().get(0),
+                k.signatureChain().get(1), appId)[1]).isNotEqualTo(agent.kmsRootPublicKey());
+        var ed = v1.getKey("wallet/eth", "ed25519");
+        assertThat(AgentEvidence.walkV1Chain("ed25519", "wallet/eth", ed.publicKey(), ed.signatureChain().get(0),
+                ed.signatureChain().get(1), appId)[0]).isEqualTo(keys[0]);
+        assertThat(v1.info().appCompose()).isEqualTo(client.info().tcbInfo().appCompose());
+
+        try (var tappd = org.dstack4j.sdk.TappdClient.of(agent.dir.resolve(AgentProcess.TAPPD_SOCKET).toString())) {
+            assertThat(tappd.deriveK256Key("wallet/eth", "ethereum")).isEqualTo(client.getKey("wallet/eth", "ethereum", null));
+            byte[] data = "tappd".getBytes(StandardCharsets.UTF_8);
+            var q = tappd.tdxQuote(data, "sha512");
+            assertThat(java.util.Arrays.copyOfRange(q.quote(), 568, 632)).isEqualTo(MessageDigest.getInstance("SHA-512")
+                    .digest("app-data:tappd".getBytes(StandardCharsets.UTF_8)));
+            assertThat(HEX.formatHex(AgentEvidence.replayRtmr3(q.eventLog())))
+                    .isEqualTo(HEX.formatHex(AgentEvidence.quoteRtmr3(q.quote())));
+        }
+    }
+
+    @Test
     void tlsKeyMatchesItsCertificate() throws Exception {
         GetTlsKeyResponse tls = client.getTlsKey(TlsKeyRequest.forSubject("node.example")
                 .withAltNames(List.of("node.example")).withRaTls(true));

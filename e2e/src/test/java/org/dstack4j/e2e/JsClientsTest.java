@@ -55,9 +55,34 @@ class JsClientsTest {
     void officialJsSdkDrivesOurAgent() throws Exception {
         Run r = run(List.of("node", "dstack-sdk.test.mjs"), Map.of(
                 "DSTACK_SIMULATOR_ENDPOINT", agent.socket.toString(),
+                "TAPPD_SIMULATOR_ENDPOINT", agent.dir.resolve(AgentProcess.TAPPD_SOCKET).toString(),
                 "DSTACK4J_KMS_ROOT", agent.dir.resolve(AgentProcess.KMS_ROOT).toString()), SCRIPT_TIMEOUT, false);
         assertThat(r.exit).as("node dstack-sdk.test.mjs failed:\n%s", r.output).isZero();
-        assertThat(r.output).as(r.output).contains("# pass 6").contains("# fail 0");
+        assertThat(r.output).as(r.output).contains("# pass 9").contains("# fail 0");
+
+        // every attestation and quote the JS client received, checked by our SDK and DCAP verifier
+        List<String[]> evidence = r.output.lines().filter(l -> l.startsWith("dstack4j-evidence "))
+                .map(l -> l.split(" ")).toList();
+        assertThat(evidence).as(r.output).hasSize(3);
+        DcapVerifier verifier = DcapVerifier.withTrustedRoot((java.security.cert.X509Certificate)
+                java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(
+                        Files.newInputStream(agent.dir.resolve(AgentProcess.TEST_ROOT))));
+        var collateral = CollateralJson.parse(Files.readAllBytes(agent.dir.resolve(AgentProcess.COLLATERAL)));
+        for (String[] e : evidence) {
+            byte[] bytes = java.util.HexFormat.of().parseHex(e[3]);
+            byte[] quote = bytes;
+            if (e[1].equals("attestation")) {
+                var doc = org.dstack4j.sdk.attestation.VersionedAttestation.decode(bytes);
+                assertThat(java.util.HexFormat.of().formatHex(doc.reportData())).isEqualTo(e[2]);
+                assertThat(org.dstack4j.sdk.RuntimeEvents.replay(doc.eventLog(), 3)).isEqualTo(
+                        org.dstack4j.attestation.quote.TdxQuote.parse(doc.quote()).tdReport().rtmr3());
+                quote = doc.quote();
+            }
+            assertThat(java.util.HexFormat.of().formatHex(
+                    org.dstack4j.attestation.quote.TdxQuote.parse(quote).tdReport().reportData())).isEqualTo(e[2]);
+            DcapVerification v = verifier.verify(quote, collateral, Instant.now(), false);
+            assertThat(v.valid()).as(e[1] + ": " + v.firstFailure()).isTrue();
+        }
     }
 
     @Test

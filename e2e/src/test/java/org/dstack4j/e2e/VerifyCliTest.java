@@ -258,6 +258,34 @@ class VerifyCliTest {
             assertThat(failed(intel)).contains("root-ca-crl", "tcb-status-accepted")
                     .doesNotContainAnyElementsOf(org.dstack4j.attestation.policy.MpcAppVerifier.CHECK_NAMES);
             assertThat(JSON.readTree(intel.stdout()).get("status").asText()).isNotEqualTo("UpToDate");
+
+            // the same evidence as Attest's versioned document, v0 (SCALE) and v1 (MessagePack), from a file
+            byte[] reportData = org.dstack4j.attestation.policy.MpcReportData.v1(
+                    org.dstack4j.attestation.evidence.NodeKeys.parse(signer, p2p));
+            Path compose = Files.writeString(tmp.resolve("app-compose.json"), appCompose);
+            try (DstackClient c = agent.client()) {
+                for (var doc : List.of(c.attest(reportData), c.v1().attest(reportData))) {
+                    Path file = Files.write(tmp.resolve("attest.bin"), doc.attestation());
+                    List<String> viaDoc = new ArrayList<>(trusted);
+                    int at = viaDoc.indexOf("--dstack-socket");
+                    viaDoc.subList(at, at + 2).clear();
+                    viaDoc.addAll(List.of("--attestation", file.toString(), "--attestation-app-compose", compose.toString()));
+                    Cli.Result fromDoc = Cli.run(Map.of(), TIMEOUT, viaDoc.toArray(String[]::new));
+                    assertThat(fromDoc.exit()).as(fromDoc.all()).isZero();
+                    assertThat(JSON.readTree(fromDoc.stdout()).get("mpc_image_digest").asText()).isEqualTo(digest);
+
+                    if (doc.attestation()[0] != 0) continue; // one forgery suffices (each CLI run is a JVM start)
+                    var decoded = doc.decode();
+                    byte[] otherData = decoded.reportData();
+                    otherData[0] ^= 1;
+                    var forged = new org.dstack4j.sdk.attestation.VersionedAttestation(decoded.quote(), decoded.eventLog(),
+                            decoded.runtimeEvents(), otherData, decoded.vmConfig());
+                    Files.write(file, forged.encode(org.dstack4j.sdk.attestation.VersionedAttestation.formOf(doc.attestation())));
+                    Cli.Result refused = Cli.run(Map.of(), TIMEOUT, viaDoc.toArray(String[]::new));
+                    assertThat(refused.exit()).as(refused.all()).isEqualTo(2);
+                    assertThat(refused.stderr()).contains("report_data differs from the quote's");
+                }
+            }
         }
     }
 

@@ -136,15 +136,58 @@ public final class DstackClient implements AutoCloseable {
                     + " bytes; at most 64 are allowed (hash longer data first, e.g. SHA-512)");
         }
         ObjectNode req = Json.MAPPER.createObjectNode().put("report_data", Hex.encode(reportData));
-        return read("GetQuote", req, f -> {
-            EventLog log;
-            try {
-                log = EventLog.parse(f.string("event_log").isEmpty() ? "[]" : f.string("event_log"));
-            } catch (EventLogFormatException e) {
-                throw new Fields.Malformed("event_log: " + e.getMessage(), e);
-            }
-            return new GetQuoteResponse(f.requiredHex("quote"), log.entries(), f.hex("report_data"), f.string("vm_config"));
-        });
+        return read("GetQuote", req, f -> new GetQuoteResponse(f.requiredHex("quote"), eventLog(f).entries(),
+                f.hex("report_data"), f.string("vm_config")));
+    }
+
+    /** The {@code event_log} field: a JSON string holding the event array (empty means none). */
+    static EventLog eventLog(Fields f) throws Fields.Malformed {
+        try {
+            return EventLog.parse(f.string("event_log").isEmpty() ? "[]" : f.string("event_log"));
+        } catch (EventLogFormatException e) {
+            throw new Fields.Malformed("event_log: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@code Attest} (dstack 0.5.11): dstack's versioned attestation document over {@code reportData};
+     * our agent answers in the SCALE form, as dstack does on TDX.
+     *
+     * {@snippet :
+     * AttestResponse a = dstack.attest(sha256(myPublicKey));
+     * VersionedAttestation doc = a.decode();         // quote, event log, report data, vm config
+     * Files.write(Path.of("attest.bin"), a.attestation()); // dstack4j verify --attestation attest.bin …
+     * }
+     *
+     * @param reportData at most 64 bytes (the agent zero-pads to 64)
+     * @throws IllegalArgumentException if {@code reportData} is longer than 64 bytes (checked before any I/O)
+     * @throws DstackException          if the call fails or the answer lacks {@code attestation}
+     */
+    public AttestResponse attest(byte[] reportData) throws DstackException {
+        return attest("Attest", reportData);
+    }
+
+    AttestResponse attest(String path, byte[] reportData) throws DstackException {
+        checkReportData(reportData);
+        ObjectNode req = Json.MAPPER.createObjectNode().put("report_data", Hex.encode(reportData));
+        return read(path, req, f -> new AttestResponse(f.requiredHex("attestation")));
+    }
+
+    static void checkReportData(byte[] reportData) {
+        Objects.requireNonNull(reportData, "reportData");
+        if (reportData.length > MAX_REPORT_DATA_BYTES) {
+            throw new IllegalArgumentException("report data is " + reportData.length
+                    + " bytes; at most 64 are allowed (hash longer data first, e.g. SHA-512)");
+        }
+    }
+
+    /**
+     * The dstack 0.6 {@code /v1} API of the same agent, over this client's connection (closing either
+     * closes both). What the official SDKs call {@code DstackClient} (their v0 client being
+     * {@code DstackClientV0}); here the unsuffixed client stays the v0 one, so existing code keeps its keys.
+     */
+    public DstackClientV1 v1() {
+        return new DstackClientV1(this);
     }
 
     /**
@@ -169,7 +212,11 @@ public final class DstackClient implements AutoCloseable {
      * @throws DstackException if the call fails, or {@code tcb_info} is not valid JSON text
      */
     public InfoResponse info() throws DstackException {
-        return read("Info", Json.MAPPER.createObjectNode(), f -> new InfoResponse(
+        return info("Info");
+    }
+
+    InfoResponse info(String path) throws DstackException {
+        return read(path, Json.MAPPER.createObjectNode(), f -> new InfoResponse(
                 f.string("app_id"), f.string("instance_id"), f.string("app_cert"), tcbInfo(f),
                 f.string("app_name"), f.string("device_id"), f.string("mr_aggregated"), f.string("os_image_hash"),
                 f.string("key_provider_info"), f.string("compose_hash"), f.string("vm_config"),
@@ -243,6 +290,10 @@ public final class DstackClient implements AutoCloseable {
      * @throws DstackException if the call fails or the answer lacks {@code key}
      */
     public GetTlsKeyResponse getTlsKey(TlsKeyRequest request) throws DstackException {
+        return tlsKey("GetTlsKey", request);
+    }
+
+    GetTlsKeyResponse tlsKey(String path, TlsKeyRequest request) throws DstackException {
         Objects.requireNonNull(request, "request");
         ObjectNode req = Json.MAPPER.createObjectNode()
                 .put("subject", request.subject())
@@ -253,7 +304,7 @@ public final class DstackClient implements AutoCloseable {
         request.altNames().forEach(req.putArray("alt_names")::add);
         request.notBefore().ifPresent(v -> req.put("not_before", v));
         request.notAfter().ifPresent(v -> req.put("not_after", v));
-        return read("GetTlsKey", req,
+        return read(path, req,
                 f -> new GetTlsKeyResponse(f.requiredString("key"), f.strings("certificate_chain")));
     }
 
@@ -308,11 +359,15 @@ public final class DstackClient implements AutoCloseable {
     }
 
     @FunctionalInterface
-    private interface Reader<T> {
+    interface Reader<T> {
         T read(Fields f) throws Fields.Malformed;
     }
 
-    private <T> T read(String method, ObjectNode body, Reader<T> reader) throws DstackException {
+    /**
+     * One call at {@code path} (a method name, or e.g. {@code v1/GetKey}, {@code prpc/Tappd.TdxQuote});
+     * for the other clients of this package, which share this transport.
+     */
+    <T> T read(String method, ObjectNode body, Reader<T> reader) throws DstackException {
         JsonNode json = call(method, body);
         try {
             return reader.read(Fields.of(json, method));

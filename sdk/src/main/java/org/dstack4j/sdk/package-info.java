@@ -18,6 +18,13 @@
  * }
  * }
  *
+ * <h2>The other surfaces</h2>
+ * {@link org.dstack4j.sdk.DstackClient#v1()} gives dstack 0.6's {@code /v1} API
+ * ({@link org.dstack4j.sdk.DstackClientV1}: {@code getKey(domain, algorithm)}, {@code issueCert},
+ * {@code attest}, {@code info}, {@code version}); {@link org.dstack4j.sdk.TappdClient} the legacy Tappd
+ * service on {@code tappd.sock}. {@code attest} answers carry dstack's versioned attestation document,
+ * decoded by {@link org.dstack4j.sdk.attestation.VersionedAttestation}. The module's README shows every call.
+ *
  * <h2>Guarantees</h2>
  * <ul>
  *   <li>Every call has a timeout (default 30 s, {@link org.dstack4j.sdk.DstackClient.Builder#timeout})

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,11 +17,13 @@ import org.dstack4j.agent.pki.AppCa;
 import org.dstack4j.sdk.EventLogEntry;
 import org.dstack4j.sdk.Hex;
 import org.dstack4j.sdk.TerminalText;
+import org.dstack4j.sdk.attestation.VersionedAttestation;
 
 /**
- * The dstack guest agent API (docs/guest-api.md), independent of transport: a method name
- * and request fields in, a JSON object out. Methods are looked up in one table (GetQuote,
- * EmitEvent, Info, Version, GetKey, GetTlsKey, Sign, Verify); a new method is one more entry.
+ * The dstack guest agent APIs (docs/guest-api.md), independent of transport: a {@link Surface}, a
+ * method name and request fields in, a JSON object out. Each surface is one table of methods (v0:
+ * GetQuote, EmitEvent, Info, Version, GetKey, GetTlsKey, Sign, Verify, Attest; v1: GetKey, IssueCert,
+ * Attest, Info, Version; Tappd; Worker v0 and v1); a new method is one more entry.
  *
  * <p>Input rules: {@code report_data} ≤ 64 bytes; event names 1..{@value #MAX_EVENT_NAME_BYTES}
  * bytes of UTF-8 without control, format or line-separator characters (verifiers refuse them) or
@@ -46,7 +49,8 @@ public final class GuestApi {
 
     private final TeeBackend backend;
     private final AgentVersion version;
-    private final Map<String, Method> methods;
+    private final boolean publicTcbInfo;
+    private final Map<Surface, Map<String, Method>> surfaces;
 
     /**
      * @param backend the TEE (simulated or real)
@@ -57,37 +61,84 @@ public final class GuestApi {
     public GuestApi(TeeBackend backend, AppKeys keys, AppCa appCa, AgentVersion version) {
         this.backend = backend;
         this.version = version;
+        this.publicTcbInfo = publicTcbInfo(backend.platform().appCompose());
         KeyMethods keyMethods = new KeyMethods(keys);
         TlsKeyMethod tlsKey = new TlsKeyMethod(backend, appCa);
-        this.methods = Map.of(
-                "GetQuote", this::getQuote,
-                "EmitEvent", this::emitEvent,
-                "Info", p -> info(),
-                "Version", p -> version(),
-                "GetKey", keyMethods::getKey,
-                "Sign", keyMethods::sign,
-                "Verify", keyMethods::verify,
-                "GetTlsKey", tlsKey::call);
+        AttestMethod attest = new AttestMethod(backend);
+        V1Methods v1 = new V1Methods(this, keys, tlsKey);
+        TappdMethods tappd = new TappdMethods(this, keys, keyMethods, tlsKey);
+        WorkerMethods worker = new WorkerMethods(this, keyMethods);
+        Method versionMethod = p -> version();
+        this.surfaces = new EnumMap<>(Map.of(
+                Surface.GUEST_V0, Map.of(
+                        "GetQuote", this::getQuote,
+                        "EmitEvent", this::emitEvent,
+                        "Info", p -> info(false),
+                        "Version", versionMethod,
+                        "GetKey", keyMethods::getKey,
+                        "Sign", keyMethods::sign,
+                        "Verify", keyMethods::verify,
+                        "GetTlsKey", tlsKey::call,
+                        "Attest", p -> attest.call(p, VersionedAttestation.Form.V0_SCALE, false)),
+                Surface.GUEST_V1, Map.of(
+                        "GetKey", v1::getKey,
+                        "IssueCert", v1::issueCert,
+                        "Attest", p -> attest.call(p, VersionedAttestation.Form.V1_MSGPACK, true),
+                        "Info", p -> v1.info(false),
+                        "Version", versionMethod),
+                Surface.TAPPD, Map.of(
+                        "DeriveKey", tappd::deriveKey,
+                        "DeriveK256Key", tappd::deriveK256Key,
+                        "TdxQuote", tappd::tdxQuote,
+                        "RawQuote", tappd::rawQuote,
+                        "Info", p -> info(false),
+                        "Version", versionMethod),
+                Surface.WORKER_V0, Map.of(
+                        "Info", p -> info(true),
+                        "Version", versionMethod,
+                        "GetAttestationForAppKey", worker::attestationForAppKey),
+                Surface.WORKER_V1, Map.of(
+                        "Info", p -> v1.info(true),
+                        "Version", versionMethod,
+                        "Health", p -> worker.health())));
     }
 
-    /** Names of the served methods. */
+    /** Names of the methods of the v0 guest API. */
     public Set<String> methodNames() {
-        return methods.keySet();
+        return methodNames(Surface.GUEST_V0);
+    }
+
+    /** Names of the methods a surface serves. */
+    public Set<String> methodNames(Surface surface) {
+        return surfaces.get(surface).keySet();
     }
 
     /**
-     * Calls a method.
+     * Calls a method of the v0 guest API.
      *
      * @param method method name, e.g. {@code GetQuote}
      * @param params request fields
      * @return the JSON response object
-     * @throws GuestApiException 400 for an unknown method or bad input, 500 if the backend failed
+     * @throws GuestApiException 404 for an unknown method, 400 for bad input, 500 if the backend failed
      */
     public ObjectNode call(String method, Params params) throws GuestApiException {
-        Method m = methods.get(method);
+        return call(Surface.GUEST_V0, method, params);
+    }
+
+    /**
+     * Calls a method of a surface.
+     *
+     * @param surface which API
+     * @param method  method name, e.g. {@code GetKey}
+     * @param params  request fields
+     * @return the JSON response object
+     * @throws GuestApiException 404 {@code Service not found: <Method>} for a method the surface lacks,
+     *                           400 for bad input, 500 if the backend failed
+     */
+    public ObjectNode call(Surface surface, String method, Params params) throws GuestApiException {
+        Method m = surfaces.get(surface).get(method);
         if (m == null) {
-            throw GuestApiException.badRequest("unknown method " + method + "; served: "
-                    + methods.keySet().stream().sorted().toList());
+            throw GuestApiException.serviceNotFound(method);
         }
         try {
             return m.call(params);
@@ -99,8 +150,30 @@ public final class GuestApi {
         }
     }
 
+    /** The backend behind this API. */
+    TeeBackend backend() {
+        return backend;
+    }
+
+    /** Whether the app-compose sets {@code public_tcbinfo} (external Info shows TCB details only then). */
+    boolean publicTcbInfo() {
+        return publicTcbInfo;
+    }
+
+    private static boolean publicTcbInfo(String appCompose) {
+        try {
+            return JSON.readTree(appCompose).path("public_tcbinfo").asBoolean(false);
+        } catch (JsonProcessingException e) {
+            return false;
+        }
+    }
+
     private ObjectNode getQuote(Params p) throws GuestApiException, TeeException {
-        byte[] reportData = Arrays.copyOf(p.hex("report_data", 64), 64);
+        return quoteResponse(Arrays.copyOf(p.hex("report_data", 64), 64));
+    }
+
+    /** GetQuote's answer for 64 bytes of report data: quote, shortened event log, report data, VM config. */
+    ObjectNode quoteResponse(byte[] reportData) throws GuestApiException, TeeException {
         TeeBackend.QuoteEvidence evidence = backend.quote(reportData);
         ObjectNode out = JSON.createObjectNode();
         out.put("quote", Hex.encode(evidence.quote()));
@@ -141,7 +214,12 @@ public final class GuestApi {
         }
     }
 
-    private ObjectNode info() throws GuestApiException {
+    /**
+     * v0 Info. {@code external} (the Worker listener) blanks {@code tcb_info} and {@code vm_config}
+     * unless the app-compose sets {@code public_tcbinfo}, as dstack does.
+     */
+    private ObjectNode info(boolean external) throws GuestApiException {
+        boolean hide = external && !publicTcbInfo;
         TeeBackend.Measurements m = backend.measurements();
         TeeBackend.PlatformInfo platform = backend.platform();
         List<EventLogEntry> log = m.eventLog();
@@ -168,20 +246,20 @@ public final class GuestApi {
         out.put("app_id", appId);
         out.put("instance_id", instanceId);
         out.put("app_cert", "");
-        out.put("tcb_info", toJson(tcb));
+        out.put("tcb_info", hide ? "" : toJson(tcb));
         out.put("app_name", appName(platform.appCompose()));
         out.put("device_id", Hex.encode(platform.deviceId()));
         out.put("mr_aggregated", mrAggregated);
         out.put("os_image_hash", Hex.encode(platform.osImageHash()));
         out.put("key_provider_info", keyProviderInfo);
         out.put("compose_hash", composeHash);
-        out.put("vm_config", platform.vmConfig());
+        out.put("vm_config", hide ? "" : platform.vmConfig());
         out.put("cloud_vendor", platform.cloudVendor());
         out.put("cloud_product", platform.cloudProduct());
         return out;
     }
 
-    private ObjectNode version() {
+    ObjectNode version() {
         ObjectNode out = JSON.createObjectNode();
         out.put("version", version.version());
         out.put("rev", version.rev());
@@ -213,7 +291,7 @@ public final class GuestApi {
     }
 
     /** Payload of the first RTMR3 event with this name before {@code system-ready}, as dstack reads app info. */
-    private static byte[] bootPayload(List<EventLogEntry> log, String name) {
+    static byte[] bootPayload(List<EventLogEntry> log, String name) {
         for (EventLogEntry e : log) {
             if (e.imr() != 3) continue;
             if (e.event().equals("system-ready")) break;
@@ -222,7 +300,7 @@ public final class GuestApi {
         return new byte[0];
     }
 
-    private static String appName(String appCompose) {
+    static String appName(String appCompose) {
         try {
             return Optional.ofNullable(JSON.readTree(appCompose).get("name")).map(n -> n.asText()).orElse("");
         } catch (JsonProcessingException e) {
@@ -230,7 +308,7 @@ public final class GuestApi {
         }
     }
 
-    private static String toJson(Object value) throws GuestApiException {
+    static String toJson(Object value) throws GuestApiException {
         try {
             return JSON.writeValueAsString(value);
         } catch (JsonProcessingException e) {

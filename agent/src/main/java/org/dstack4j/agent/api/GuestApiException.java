@@ -14,6 +14,14 @@ public final class GuestApiException extends Exception {
         return new GuestApiException(400, message);
     }
 
+    /**
+     * No such method on a mounted surface (HTTP 404), with dstack's body
+     * {@code {"error":"Service not found: <Method>"}} (docs/guest-api-v1.md "Status codes").
+     */
+    public static GuestApiException serviceNotFound(String method) {
+        return new GuestApiException(404, "Service not found: " + method);
+    }
+
     /** Request body over the size cap (HTTP 413). */
     public static GuestApiException tooLarge(String message) {
         return new GuestApiException(413, message);
@@ -24,7 +32,7 @@ public final class GuestApiException extends Exception {
         return new GuestApiException(500, message);
     }
 
-    /** HTTP status code: 400, 413 or 500. */
+    /** HTTP status code: 400, 404, 413 or 500. */
     public int status() {
         return status;
     }

@@ -135,6 +135,11 @@ final class KeyMethods {
         return out;
     }
 
+    /** The public key {@code GetKey} derives for these inputs (SEC1 compressed or raw ed25519); for Worker's app-key attestation. */
+    byte[] publicKey(String path, String purpose, String algorithm) throws GuestApiException {
+        return derive(path, purpose, algorithm).publicKey().clone();
+    }
+
     private Derived derive(String path, String purpose, String algorithm) throws GuestApiException {
         DeriveInput input = new DeriveInput(path, purpose, algorithm);
         synchronized (cache) {

@@ -40,6 +40,17 @@ final class TlsKeyMethod {
     }
 
     ObjectNode call(Params p) throws GuestApiException, TeeException {
+        return issue(p, ca.newKeyPair(), true);
+    }
+
+    /**
+     * Issues a certificate for {@code keyPair} from the request fields.
+     *
+     * @param withOptions whether {@code not_before}, {@code not_after} and {@code with_app_info} are read
+     *                    and {@code usage_server_auth} defaults to true (GetTlsKey, IssueCert); Tappd's
+     *                    DeriveKey has none of them and, as dstack's proto3 bool, defaults it to false
+     */
+    ObjectNode issue(Params p, KeyPair keyPair, boolean withOptions) throws GuestApiException, TeeException {
         String subject = p.string("subject").orElse("");
         List<String> altNames = p.strings("alt_names", MAX_ALT_NAMES);
         for (String n : List.of(subject)) {
@@ -49,13 +60,13 @@ final class TlsKeyMethod {
             if (n.isEmpty()) throw GuestApiException.badRequest("alt_names entries must not be empty");
             checkName("alt_names", n);
         }
-        Instant notBefore = p.unsigned("not_before").map(Instant::ofEpochSecond).orElse(Instant.now());
-        Instant notAfter = p.unsigned("not_after").map(Instant::ofEpochSecond)
-                .orElse(notBefore.plus(Duration.ofDays(365)));
+        Instant notBefore = (withOptions ? p.unsigned("not_before") : java.util.Optional.<Long>empty())
+                .map(Instant::ofEpochSecond).orElse(Instant.now());
+        Instant notAfter = (withOptions ? p.unsigned("not_after") : java.util.Optional.<Long>empty())
+                .map(Instant::ofEpochSecond).orElse(notBefore.plus(Duration.ofDays(365)));
         if (!notAfter.isAfter(notBefore)) {
             throw GuestApiException.badRequest("not_after must be later than not_before");
         }
-        KeyPair keyPair = ca.newKeyPair();
         Map<String, byte[]> extensions = new LinkedHashMap<>();
         if (p.bool("usage_ra_tls", false)) {
             byte[] reportData = sha512(concat("ratls-cert:".getBytes(StandardCharsets.US_ASCII),
@@ -70,12 +81,12 @@ final class TlsKeyMethod {
                 throw GuestApiException.internal("serializing the event log failed");
             }
         }
-        if (p.bool("with_app_info", false)) {
+        if (withOptions && p.bool("with_app_info", false)) {
             extensions.put(OID_APP_ID, appId(backend.measurements().eventLog()));
         }
         AppCa.IssuedTlsKey issued;
         try {
-            issued = ca.issue(keyPair, new AppCa.TlsRequest(subject, altNames, p.bool("usage_server_auth", true),
+            issued = ca.issue(keyPair, new AppCa.TlsRequest(subject, altNames, p.bool("usage_server_auth", withOptions),
                     p.bool("usage_client_auth", false), notBefore, notAfter, extensions));
         } catch (IllegalArgumentException e) {
             throw GuestApiException.badRequest("cannot issue the certificate: " + e.getMessage());

@@ -52,6 +52,25 @@ public final class P256Key {
         return new P256Key(wide.mod(n.subtract(BigInteger.ONE)).add(BigInteger.ONE));
     }
 
+    /**
+     * The key with this big-endian scalar, as {@code p256::SecretKey::from_slice} reads one.
+     *
+     * @param scalar 32 bytes, 1 ≤ value &lt; n
+     * @throws IllegalArgumentException if the scalar is zero or not below the group order
+     */
+    public static P256Key fromScalar(byte[] scalar) {
+        BigInteger d = new BigInteger(1, scalar);
+        if (scalar.length != 32 || d.signum() == 0 || d.compareTo(DOMAIN.getN()) >= 0) {
+            throw new IllegalArgumentException("not a valid P-256 scalar");
+        }
+        return new P256Key(d);
+    }
+
+    /** Public and private key as a JCA key pair. */
+    public java.security.KeyPair keyPair() {
+        return new java.security.KeyPair(publicKey(), privateKey());
+    }
+
     /** The public key as 64 raw bytes {@code x ‖ y} (big-endian, 32 each), as a TDX quote stores it. */
     public byte[] rawPublicKey() {
         byte[] x = BigIntegers.asUnsignedByteArray(32, q.getAffineXCoord().toBigInteger());

@@ -13,7 +13,7 @@ import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * Serves the dstack guest API over HTTP/1.1 on a unix domain socket (Jetty core handlers). The socket
+ * Serves the dstack guest API (or the legacy Tappd service) over HTTP/1.1 on a unix domain socket (Jetty core handlers). The socket
  * is bound in a private 0700 directory and appears at its path only with its mode set, so no other
  * user can connect at any moment, whatever the umask.
  * {@link #close()} stops the server and removes the socket.
@@ -75,11 +75,25 @@ public final class AgentServer implements AutoCloseable {
     }
 
     /**
-     * Binds the socket and starts serving.
+     * Binds the socket and serves the guest API on it ({@code /M} and {@code /v0/M}: v0; {@code /v1/M}: v1).
      *
      * @throws AgentServerException if the path is taken by a file or a live socket, or binding fails
      */
     public static AgentServer start(Config config, GuestApi api) throws AgentServerException {
+        return start(config, api, Routes.internal());
+    }
+
+    /**
+     * Binds the socket and serves the legacy Tappd service on it ({@code /prpc/Tappd.<Method>}), as
+     * dstack serves it on {@code tappd.sock}.
+     *
+     * @throws AgentServerException if the path is taken by a file or a live socket, or binding fails
+     */
+    public static AgentServer startTappd(Config config, GuestApi api) throws AgentServerException {
+        return start(config, api, Routes.tappd());
+    }
+
+    private static AgentServer start(Config config, GuestApi api, Routes routes) throws AgentServerException {
         Path path = config.socketPath().toAbsolutePath();
         SocketFile.claim(path);
         // bound in a private 0700 directory, moved to the real path once its mode is set (see SocketFile)
@@ -96,7 +110,7 @@ public final class AgentServer implements AutoCloseable {
         connector.addBean(new ConnectionGuard(config.maxConnections(), config.requestDeadline(),
                 connector.getScheduler()));
         server.addConnector(connector);
-        server.setHandler(new GuestApiHandler(api, config.maxBodyBytes(), config.requestDeadline(), threads));
+        server.setHandler(new GuestApiHandler(api, routes, config.maxBodyBytes(), config.requestDeadline(), threads));
         server.setStopTimeout(5_000);
         try {
             server.start();

@@ -26,10 +26,12 @@ import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
- * HTTP framing of the guest API: {@code POST /<Method>} (or {@code /v0/<Method>}) with a JSON object body (an empty body is
- * {@code {}}; strict UTF-8 and strict JSON, see {@link RequestJson}) or {@code GET /<Method>?field=value}; JSON responses; errors as
- * {@code {"error":"…"}} with 400 (bad input, unknown method), 405 (other HTTP methods),
- * 408 (body not received within the deadline), 413 (body over the cap) or 500.
+ * HTTP framing of the guest APIs: {@code POST <path>} with a JSON object body (an empty body is
+ * {@code {}}; strict UTF-8 and strict JSON, see {@link RequestJson}) or {@code GET <path>?field=value}, where
+ * {@link Routes} turns the path into a surface and method; JSON responses; errors as
+ * {@code {"error":"…"}} with 400 (bad input), 404 ({@code Service not found: <Method>}), 405 (other HTTP
+ * methods), 408 (body not received within the deadline), 413 (body over the cap) or 500. A path where no
+ * surface is mounted gets a plain-text 404.
  *
  * <p>Non-blocking: the body is read without blocking, and methods that only compute for a short
  * while ({@link #INLINE_METHODS}) answer on the I/O thread that parsed the request, which saves
@@ -39,17 +41,19 @@ import org.eclipse.jetty.util.thread.Scheduler;
  */
 final class GuestApiHandler extends Handler.Abstract.NonBlocking {
     /** CPU-only methods without locks or I/O, answered on the I/O thread. */
-    static final Set<String> INLINE_METHODS = Set.of("Version", "GetKey", "Sign", "Verify");
+    static final Set<String> INLINE_METHODS = Set.of("Version", "GetKey", "Sign", "Verify", "DeriveK256Key");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final GuestApi api;
+    private final Routes routes;
     private final int maxBodyBytes;
     private final Duration bodyDeadline;
     private final Executor workers;
 
-    GuestApiHandler(GuestApi api, int maxBodyBytes, Duration bodyDeadline, Executor workers) {
+    GuestApiHandler(GuestApi api, Routes routes, int maxBodyBytes, Duration bodyDeadline, Executor workers) {
         this.api = api;
+        this.routes = routes;
         this.maxBodyBytes = maxBodyBytes;
         this.bodyDeadline = bodyDeadline;
         this.workers = workers;
@@ -58,8 +62,14 @@ final class GuestApiHandler extends Handler.Abstract.NonBlocking {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         String path = request.getHttpURI().getPath();
-        // "/v0/M" is the same frozen surface in dstack 0.6 clients
-        String method = path == null ? "" : path.replaceFirst("^/+", "").replaceFirst("^v0/", "");
+        Routes.Route method = routes.route(path == null ? "/" : path);
+        if (method == null) {
+            // no surface is mounted here: a plain 404, never the JSON "Service not found" of a mounted one
+            response.setStatus(404);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+            response.write(true, ByteBuffer.wrap("404 Not Found\n".getBytes(StandardCharsets.UTF_8)), callback);
+            return true;
+        }
         switch (request.getMethod()) {
             case "POST" -> {
                 if (request.getLength() > maxBodyBytes) {
@@ -94,17 +104,17 @@ final class GuestApiHandler extends Handler.Abstract.NonBlocking {
     }
 
     /** Runs the method here when it is short and lock-free, else on a worker. */
-    private void dispatch(String method, ObjectNode params, Response response, Callback callback) {
+    private void dispatch(Routes.Route method, ObjectNode params, Response response, Callback callback) {
         Runnable call = () -> {
             try {
-                send(response, callback, 200, api.call(method, new Params(params)));
+                send(response, callback, 200, api.call(method.surface(), method.method(), new Params(params)));
             } catch (GuestApiException e) {
                 send(response, callback, e);
             } catch (RuntimeException e) {
                 send(response, callback, 500, error("internal error: " + e.getClass().getSimpleName()));
             }
         };
-        if (INLINE_METHODS.contains(method)) {
+        if (INLINE_METHODS.contains(method.method())) {
             call.run();
             return;
         }
@@ -125,10 +135,10 @@ final class GuestApiHandler extends Handler.Abstract.NonBlocking {
         private final Request request;
         private final Response response;
         private final Callback callback;
-        private final String method;
+        private final Routes.Route method;
         private final ByteArrayOutputStream body = new ByteArrayOutputStream(256);
 
-        BodyReader(Request request, Response response, Callback callback, String method) {
+        BodyReader(Request request, Response response, Callback callback, Routes.Route method) {
             this.request = request;
             this.response = response;
             this.callback = callback;

@@ -208,7 +208,7 @@ class GuestApiServerTest {
 
     static Stream<Arguments> badRequests() {
         return Stream.of(
-                Arguments.of("Nope", "{}", 400, "unknown method"),
+                Arguments.of("Nope", "{}", 404, "Service not found: Nope"),
                 Arguments.of("GetQuote", "{\"report_data\":\"xyz1\"}", 400, "hex"),
                 Arguments.of("GetQuote", "{\"report_data\":\"abc\"}", 400, "hex"),
                 Arguments.of("GetQuote", "{\"report_data\":\"" + "00".repeat(65) + "\"}", 400, "64 bytes"),

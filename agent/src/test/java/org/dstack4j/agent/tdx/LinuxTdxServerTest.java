@@ -65,6 +65,17 @@ class LinuxTdxServerTest {
                 assertThat(info.get("app_name").asText()).isEqualTo("srv");
                 assertThat(JSON.readTree(info.get("key_provider_info").asText()).get("name").asText()).isEqualTo("none");
                 assertThat(post(http, socket, "GetKey", "{\"path\":\"/a\"}").get("key").asText()).hasSize(64);
+                // Attest (v0: SCALE, v1: MessagePack) over the same kernel interfaces
+                for (String path : new String[] {"Attest", "v1/Attest"}) {
+                    var doc = org.dstack4j.sdk.attestation.VersionedAttestation.decode(HexFormat.of().parseHex(
+                            post(http, socket, path, "{\"report_data\":\"0xbeef\"}").get("attestation").asText()));
+                    TdxQuote q = TdxQuote.parse(doc.quote());
+                    assertThat(HexFormat.of().formatHex(q.tdReport().reportData())).startsWith("beef00");
+                    assertThat(doc.reportData()).isEqualTo(q.tdReport().reportData());
+                    assertThat(RuntimeEvents.replay(doc.eventLog(), 3)).isEqualTo(q.tdReport().rtmr3()).isEqualTo(kernel.rtmr3());
+                }
+                assertThat(post(http, socket, "v1/GetKey", "{\"domain\":\"/a\",\"algorithm\":\"ed25519\"}")
+                        .get("public_key").asText()).hasSize(64);
             } finally {
                 http.stop();
             }
