@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
             "  dstack4j app-compose normalize app-compose.json --check",
             "  dstack4j contract allowed-images --near-rpc https://rpc.mainnet.near.org --contract v1.signer",
             "  dstack4j watch-approved --near-rpc URL --contract v1.signer --file /mnt/shared/image-digest.bin",
+            "  dstack4j cvm ls --vmm-url http://127.0.0.1:12000",
             "",
             "Run 'dstack4j help <command>' for a command's options."
         })
@@ -56,6 +57,7 @@ public final class Main implements Runnable {
         m.put("cluster", org.dstack4j.cli.cluster.ClusterCommand::new);
         m.put("contract", org.dstack4j.cli.near.ContractCommand::new);
         m.put("watch-approved", org.dstack4j.cli.near.WatchApprovedCommand::new);
+        m.put("cvm", org.dstack4j.cli.vmm.CvmCommand::new);
         m.put("help", CommandLine.HelpCommand::new);
         return m;
     }
