@@ -58,6 +58,7 @@ public final class Main implements Runnable {
         m.put("contract", org.dstack4j.cli.near.ContractCommand::new);
         m.put("watch-approved", org.dstack4j.cli.near.WatchApprovedCommand::new);
         m.put("cvm", org.dstack4j.cli.vmm.CvmCommand::new);
+        m.put("node", org.dstack4j.cli.near.NodeStatusCommand::new);
         m.put("help", CommandLine.HelpCommand::new);
         return m;
     }
