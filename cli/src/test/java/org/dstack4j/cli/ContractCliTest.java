@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import org.dstack4j.launcher.selection.ApprovedHashes;
 import org.dstack4j.near.NearRpcDouble;
-import org.dstack4j.near.tx.Base58;
+import org.dstack4j.attestation.evidence.Base58;
 import org.dstack4j.near.tx.Ed25519Key;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -12,7 +12,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import org.dstack4j.near.tx.Action;
-import org.dstack4j.near.tx.Base58;
+import org.dstack4j.attestation.evidence.Base58;
 import org.dstack4j.near.tx.Borsh;
 import org.dstack4j.near.tx.Ed25519Key;
 import org.dstack4j.near.tx.SignedTransaction;
@@ -56,7 +56,7 @@ class BorshVectorsTest {
         byte[] b = {0, 0, 1, 2, (byte) 0xff};
         assertThat(Base58.decode(Base58.encode(b))).containsExactly(b);
         assertThat(Base58.encode(new byte[] {0, 0})).isEqualTo("11");
-        assertThatThrownBy(() -> Base58.decode("abc0")).hasMessageContaining("character 4");
+        assertThatThrownBy(() -> Base58.decode("abc0")).hasMessageContaining("invalid base58 character at position 3");
     }
 
     @Test

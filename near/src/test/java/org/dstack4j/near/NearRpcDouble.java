@@ -24,7 +24,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
-import org.dstack4j.near.tx.Base58;
+import org.dstack4j.attestation.evidence.Base58;
 
 /**
  * A TEST DOUBLE of a NEAR RPC node serving one MPC contract, following NEAR's published JSON-RPC protocol

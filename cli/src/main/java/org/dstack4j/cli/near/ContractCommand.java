@@ -268,10 +268,8 @@ public final class ContractCommand implements Runnable {
         Vote build(MpcContract c, PrintWriter out) throws NearRpcException, IOException;
     }
 
-    @Command(name = "vote-code-hash", mixinStandardHelpOptions = true,
-            description = {"vote_code_hash: approve an MPC node image digest (the manifest digest: what 'docker pull name@sha256:...'",
-                "names). Once a threshold of participants voted, allowed_docker_image_hashes lists it."})
-    static final class VoteCodeHash implements Callable<Integer> {
+    /** A vote on one image digest. */
+    abstract static class HashVote implements Callable<Integer> {
         @Spec
         CommandSpec spec;
         @Mixin
@@ -281,27 +279,28 @@ public final class ContractCommand implements Runnable {
         @Parameters(paramLabel = "DIGEST", description = "sha256:<64 hex> or 64 hex")
         String digest;
 
+        abstract Vote build(String digest);
+
         @Override
         public Integer call() {
-            return ContractCommand.vote(spec, near, vote, (c, out) -> Votes.codeHash(digest));
+            return ContractCommand.vote(spec, near, vote, (c, out) -> build(digest));
+        }
+    }
+
+    @Command(name = "vote-code-hash", mixinStandardHelpOptions = true,
+            description = {"vote_code_hash: approve an MPC node image digest (the manifest digest: what 'docker pull name@sha256:...'",
+                "names). Once a threshold of participants voted, allowed_docker_image_hashes lists it."})
+    static final class VoteCodeHash extends HashVote {
+        Vote build(String digest) {
+            return Votes.codeHash(digest);
         }
     }
 
     @Command(name = "vote-launcher-hash", mixinStandardHelpOptions = true,
             description = "vote_add_launcher_hash: approve a launcher image digest ({{LAUNCHER_IMAGE_HASH}} of the contract's template).")
-    static final class VoteLauncherHash implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        NearOptions near;
-        @Mixin
-        VoteOptions vote;
-        @Parameters(paramLabel = "DIGEST", description = "sha256:<64 hex> or 64 hex")
-        String digest;
-
-        @Override
-        public Integer call() {
-            return ContractCommand.vote(spec, near, vote, (c, out) -> Votes.launcherHash(digest));
+    static final class VoteLauncherHash extends HashVote {
+        Vote build(String digest) {
+            return Votes.launcherHash(digest);
         }
     }
 

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.regex.Pattern;
-import org.dstack4j.near.tx.Base58;
+import org.dstack4j.attestation.evidence.Base58;
 
 /**
  * Builds the MPC contract's votes with their arguments checked before anything is signed. Argument names and shapes

@@ -17,7 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import org.dstack4j.near.tx.Base58;
+import org.dstack4j.attestation.evidence.Base58;
 import org.dstack4j.near.tx.SignedTransaction;
 
 /**

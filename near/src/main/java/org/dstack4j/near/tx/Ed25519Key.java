@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
+import org.dstack4j.attestation.evidence.Base58;
 
 /**
  * A NEAR full-access or function-call key: an Ed25519 key pair. Parsed from NEAR's text form
