@@ -32,7 +32,7 @@ import picocli.CommandLine.Command;
             "  dstack4j app-compose normalize app-compose.json --check",
             "  dstack4j contract allowed-images --near-rpc https://rpc.mainnet.near.org --contract v1.signer",
             "  dstack4j watch-approved --near-rpc URL --contract v1.signer --file /mnt/shared/image-digest.bin",
-            "  dstack4j cvm ls --vmm-url http://127.0.0.1:12000",
+            "  dstack4j cvm ls --vmm-url http://127.0.0.1:8080",
             "",
             "Run 'dstack4j help <command>' for a command's options."
         })

@@ -123,6 +123,10 @@ class ContractCliTest {
         assertThat(empty.status()).isEqualTo(1);
         assertThat(empty.err()).contains("approves no image");
         assertThat(new ObjectMapper().readTree(file.toFile()).get("approved_hashes").size()).isEqualTo(2);
+        near.answer("allowed_docker_image_hashes", "[\"" + A + "\"]");
+        CliRun unwritable = run("watch-approved", "--once", "--file", file.resolve("x").toString());
+        assertThat(unwritable.status()).isEqualTo(1);
+        assertThat(unwritable.err()).startsWith("dstack4j watch-approved: cannot write " + file.resolve("x")).contains("the launcher keeps the old list");
         near.down = true;
         assertThat(run("watch-approved", "--once", "--file", file.toString()).err()).contains("HTTP 503");
         assertThat(run("watch-approved", "--interval", "0", "--file", file.toString()).status()).isEqualTo(2);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -89,10 +88,10 @@ class ApprovedWatcherTest {
         assertThat(watcher.pollOnce()).isInstanceOfSatisfying(Poll.RpcFailed.class, f -> assertThat(f.reason()).contains("HTTP 503"));
         assertThat(file).doesNotExist();
         near.down = false;
-        Path ro = Files.createDirectory(dir.resolve("ro"));
-        Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("r-xr-xr-x"));
-        ApprovedWatcher w = new ApprovedWatcher(new MpcContract(rpc, "v1.signer"), ro.resolve("image-digest.bin"), log::add);
-        if (!Files.isWritable(ro)) assertThatThrownBy(w::pollOnce).isInstanceOf(java.io.IOException.class);
+        // a parent that is a regular file: no temporary file can be created beside the target, even as root
+        Path notADir = Files.writeString(dir.resolve("not-a-dir"), "x");
+        ApprovedWatcher w = new ApprovedWatcher(new MpcContract(rpc, "v1.signer"), notADir.resolve("image-digest.bin"), log::add);
+        assertThatThrownBy(w::pollOnce).isInstanceOf(java.io.IOException.class);
     }
 
     @Test

@@ -166,8 +166,8 @@ public final class ContractCommand implements Runnable {
     }
 
     @Command(name = "allowed-launcher-compose-hashes", mixinStandardHelpOptions = true,
-            description = {"allowed_launcher_compose_hashes: SHA-256 of each launcher compose the contract allows, rendered by it from",
-                "its template for every approved launcher x MPC digest pair (JSON array of 64 hex)."})
+            description = {"allowed_launcher_compose_hashes: SHA-256 of each launcher compose the contract allows,",
+                "rendered from its template for every approved launcher x MPC digest pair (64 hex each)."})
     static final class AllowedLauncherComposeHashes extends JsonView {
         JsonNode read(MpcContract c) throws NearRpcException {
             return JSON.valueToTree(c.allowedLauncherComposeHashes());
@@ -288,8 +288,8 @@ public final class ContractCommand implements Runnable {
     }
 
     @Command(name = "vote-code-hash", mixinStandardHelpOptions = true,
-            description = {"vote_code_hash: approve an MPC node image digest (the manifest digest: what 'docker pull name@sha256:...'",
-                "names). Once a threshold of participants voted, allowed_docker_image_hashes lists it."})
+            description = {"vote_code_hash: approve an MPC node image digest (the manifest digest, what",
+                "'docker pull name@sha256:...' names). Once a threshold voted, allowed-images lists it."})
     static final class VoteCodeHash extends HashVote {
         Vote build(String digest) {
             return Votes.codeHash(digest);

@@ -42,12 +42,13 @@ public final class NodeStatusCommand implements Runnable {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"One screen about an MPC node: its keys from /public_data, its NEAR sync state from /metrics",
-                "(near_sync_status) and the verdict of 'dstack4j verify' on its attestation, with the failing checks.",
-                "Options after URL that this command does not know are passed to verify (the allow-lists)."},
+            description = {"One screen about an MPC node: its keys from /public_data, its NEAR sync state from",
+                "/metrics (near_sync_status) and the verdict of 'dstack4j verify' on its attestation, with the",
+                "failing checks. Options this command does not know are passed to verify (the allow-lists)."},
             footer = {"", "Exit status: 0 attested and synced, 1 not (or a part could not be read), 2 bad input.", "",
                 "Examples:",
-                "  dstack4j node status http://node:8080 --from-contract v1.signer --near-rpc https://rpc.mainnet.near.org",
+                "  dstack4j node status http://node:8080 --from-contract v1.signer \\",
+                "      --near-rpc https://rpc.mainnet.near.org",
                 "  dstack4j node status http://node:8080 --metrics-url http://node:3030/metrics \\",
                 "      --allowed-image-hashes hashes.txt --allowed-launcher-compose-hashes launchers.txt"})
     static final class Status implements Callable<Integer> {

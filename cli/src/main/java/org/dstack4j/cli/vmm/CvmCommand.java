@@ -36,10 +36,11 @@ import picocli.CommandLine.Spec;
         description = {"A client of dstack-vmm's API (vmm_rpc.proto, dstack 0.5.8), like vmm-cli.py.", ""},
         footer = {"", "Exit status: 0 done, 1 the VMM refused or failed (one line says why), 2 bad input.", "",
             "Examples:",
-            "  export DSTACK_VMM_URL=http://127.0.0.1:12000 DSTACK_VMM_TOKEN=...",
+            "  export DSTACK_VMM_URL=http://127.0.0.1:8080 DSTACK_VMM_TOKEN=...",
             "  dstack4j cvm deploy --name mpc-node --image dstack-0.5.8 --docker-compose launcher.yaml \\",
             "      --vcpu 8 --memory 64G --disk 500G --port tcp:0.0.0.0:80:80 --user-config user_config",
-            "  dstack4j cvm stop <id> && dstack4j cvm update-user-config <id> user_config && dstack4j cvm start <id>",
+            "  dstack4j cvm stop ID && dstack4j cvm update-user-config ID user_config \\",
+            "      && dstack4j cvm start ID",
             "  dstack4j cvm logs -f <id>"},
         subcommands = {CvmCommand.Ls.class, CvmCommand.Deploy.class, CvmCommand.Start.class, CvmCommand.Stop.class,
             CvmCommand.UpdateUserConfig.class, CvmCommand.Logs.class, CvmCommand.Info.class})

@@ -8,8 +8,8 @@ import picocli.CommandLine.Option;
 
 /** Where the VMM is and how to authenticate; secrets may come from the environment so they stay out of {@code ps}. */
 public final class VmmOptions {
-    @Option(names = "--vmm-url", paramLabel = "URL", defaultValue = "${env:DSTACK_VMM_URL:-http://127.0.0.1:12000}",
-            description = "dstack-vmm's API (env DSTACK_VMM_URL). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--vmm-url", paramLabel = "URL", defaultValue = "${env:DSTACK_VMM_URL:-http://127.0.0.1:8080}",
+            description = "dstack-vmm's API (env DSTACK_VMM_URL; vmm-cli.py's default). Default: ${DEFAULT-VALUE}")
     URI url;
 
     @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:DSTACK_VMM_TOKEN}",
