@@ -51,6 +51,24 @@ class BorshVectorsTest {
         assertThat(HexFormat.of().formatHex(signed.borsh())).isEqualTo(v.get("signed_tx_hex").asText());
     }
 
+    /**
+     * near-api-js's "serialize and sign multi-action tx": every action kind, signer test.near with its test key, receiver
+     * "123", nonce 1; its transaction hash (base58) is the vector's.
+     */
+    @Test
+    void multiActionTransactionHashIsTheVectors() throws Exception {
+        Ed25519Key key = Ed25519Key.parse("ed25519:2wyRcSwSuHtRVmkMCGjPwnzZmQLeXLzLLyED1NDMt4BjnKgQL6tF85yBx6Jr26D2dUNeC716RBoTxntVHsegogYw");
+        byte[] pk = key.publicKey();
+        byte[] code = {1, 2, 3};
+        List<Action> actions = List.of(new Action.CreateAccount(), new Action.DeployContract(code),
+                new Action.FunctionCall("qqq", code, 1000, BigInteger.valueOf(1_000_000)), new Action.Transfer(BigInteger.valueOf(123)),
+                new Action.Stake(BigInteger.valueOf(1_000_000), pk),
+                new Action.AddKey(pk, java.util.Optional.of("zzz"), List.of("www"), java.util.Optional.empty()),
+                new Action.DeleteKey(pk), new Action.DeleteAccount("123"));
+        Transaction tx = new Transaction("test.near", pk, 1, "123", Base58.decode("244ZQ9cgj3CQ6bWBdytfrJMuMQ1jdXLFGnr4HhvtCTnM"), actions);
+        assertThat(Base58.encode(tx.hash())).isEqualTo(vectors().get("multi_action_tx_hash_b58").asText());
+    }
+
     @Test
     void base58RoundTripsAndKeepsLeadingZeros() {
         byte[] b = {0, 0, 1, 2, (byte) 0xff};
