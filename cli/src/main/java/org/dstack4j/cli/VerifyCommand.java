@@ -237,7 +237,7 @@ public final class VerifyCommand implements Callable<Integer> {
     }
 
     /** The contract's allow-lists when --from-contract is given. */
-    private org.dstack4j.cli.near.ContractPolicy contractPolicy;
+    private org.dstack4j.near.mpc.ContractPolicy contractPolicy;
 
     private MpcPolicy policy() throws BadInput {
         if (fromContract != null || nearRpc != null) return contractPolicy();
@@ -273,7 +273,7 @@ public final class VerifyCommand implements Callable<Integer> {
             var contract = new org.dstack4j.near.mpc.MpcContract(
                     new org.dstack4j.near.rpc.NearRpc(nearRpc, Duration.ofSeconds(timeoutSeconds), org.dstack4j.near.rpc.NearRpc.DEFAULT_MAX_RESPONSE), fromContract);
             try {
-                contractPolicy = org.dstack4j.cli.near.ContractPolicy.read(contract);
+                contractPolicy = org.dstack4j.near.mpc.ContractPolicy.read(contract);
             } finally {
                 contract.rpc().close();
             }

@@ -1,4 +1,4 @@
-package org.dstack4j.cli.near;
+package org.dstack4j.near.mpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
@@ -9,8 +9,6 @@ import java.util.Optional;
 import java.util.Set;
 import org.dstack4j.attestation.policy.KeyProvider;
 import org.dstack4j.attestation.policy.MeasurementSet;
-import org.dstack4j.near.mpc.AllowedImage;
-import org.dstack4j.near.mpc.MpcContract;
 import org.dstack4j.near.rpc.NearRpcException;
 import org.dstack4j.sdk.EventLog;
 import org.dstack4j.sdk.EventLogEntry;
