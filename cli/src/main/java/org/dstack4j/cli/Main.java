@@ -30,6 +30,9 @@ import picocli.CommandLine.Command;
             "      --acpi-profile mpc-8vcpu-64g-qemu-8.2.2",
             "  dstack4j image verify img --release 0.5.8",
             "  dstack4j app-compose normalize app-compose.json --check",
+            "  dstack4j contract allowed-images --near-rpc https://rpc.mainnet.near.org --contract v1.signer",
+            "  dstack4j watch-approved --near-rpc URL --contract v1.signer --file /mnt/shared/image-digest.bin",
+            "  dstack4j cvm ls --vmm-url http://127.0.0.1:8080",
             "",
             "Run 'dstack4j help <command>' for a command's options."
         })
@@ -52,6 +55,10 @@ public final class Main implements Runnable {
         m.put("image", ImageCommand::new);
         m.put("measure", MeasureCommand::new);
         m.put("cluster", org.dstack4j.cli.cluster.ClusterCommand::new);
+        m.put("contract", org.dstack4j.cli.near.ContractCommand::new);
+        m.put("watch-approved", org.dstack4j.cli.near.WatchApprovedCommand::new);
+        m.put("cvm", org.dstack4j.cli.vmm.CvmCommand::new);
+        m.put("node", org.dstack4j.cli.near.NodeStatusCommand::new);
         m.put("help", CommandLine.HelpCommand::new);
         return m;
     }

@@ -94,6 +94,8 @@ import picocli.CommandLine.Spec;
             "      --allowed-launcher-compose-hashes launchers.txt --output json",
             "  dstack4j verify --attestation attest.bin --attestation-app-compose app-compose.json \\",
             "      --collateral collateral.json --trust-test-root test-root.pem ...   (Attest's document)",
+            "  dstack4j verify --public-data public_data.json --from-contract v1.signer \\",
+            "      --near-rpc https://rpc.mainnet.near.org",
             "  dstack4j verify --dstack-socket /tmp/dstack.sock --trust-test-root test-root.pem \\",
             "      --collateral collateral.json --expect-keys ed25519:SIGNER,ed25519:P2P ...   (simulator)"
         })
@@ -176,6 +178,14 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "allowed MRTD/RTMR0-2/key-provider sets (JSON). Default: the sets of the captured MPC nodes")
     Path measurements;
 
+    @Option(names = "--from-contract", paramLabel = "ACCOUNT",
+            description = "read the allow-lists (image digests, launcher compose hashes and launcher images, OS measurements) "
+                    + "from this MPC contract on NEAR instead of files; needs --near-rpc; the report says so")
+    String fromContract;
+
+    @Option(names = "--near-rpc", paramLabel = "URL", description = "NEAR JSON-RPC endpoint for --from-contract")
+    URI nearRpc;
+
     @Option(names = "--expect-keys", paramLabel = "SIGNER,P2P",
             description = "the node's ed25519 keys (base58 'ed25519:...'); report data must bind them")
     String expectKeys;
@@ -216,11 +226,13 @@ public final class VerifyCommand implements Callable<Integer> {
             Instant when = at == null ? Instant.now() : parseInstant(at);
             MpcPolicy policy = policy();
             MpcPublicData data = evidence(policy);
+            if (contractPolicy != null) policy = withContractMeasurements(policy, data);
             Collateral coll = collateral(data);
             DcapVerifier verifier = testRoot == null ? DcapVerifier.intel() : DcapVerifier.withTrustedRoot(readRoot(testRoot));
             DcapVerification dcap = verifier.verify(data.quote(), coll, when, allowDebug);
             AppVerification app = MpcAppVerifier.verify(data, policy);
             List<Check> checks = new ArrayList<>();
+            if (contractPolicy != null) checks.add(Check.pass("allow-lists", contractPolicy.describe()));
             checks.add(collateralForm(data));
             checks.addAll(dcap.checks());
             // DCAP calls e.g. OutOfDate "valid"; whether that is acceptable is the verifier's policy (--accept-status).
@@ -244,7 +256,11 @@ public final class VerifyCommand implements Callable<Integer> {
         }
     }
 
+    /** The contract's allow-lists when --from-contract is given. */
+    private org.dstack4j.near.mpc.ContractPolicy contractPolicy;
+
     private MpcPolicy policy() throws BadInput {
+        if (fromContract != null || nearRpc != null) return contractPolicy();
         try {
             Set<String> images = allowedImageHashes == null ? Set.of() : MpcPolicy.imageHashesFrom(allowedImageHashes);
             Set<String> launchers = allowedLauncherComposeHashes == null ? Set.of()
@@ -262,6 +278,44 @@ public final class VerifyCommand implements Callable<Integer> {
             return policy;
         } catch (IOException | PolicyFormatException e) {
             throw new BadInput("policy: " + e.getMessage());
+        }
+    }
+
+    /** --from-contract: the lists read from the MPC contract; file-based list flags are refused beside it. */
+    private MpcPolicy contractPolicy() throws BadInput {
+        if (fromContract == null || nearRpc == null) throw new BadInput("--from-contract and --near-rpc go together");
+        if (allowedImageHashes != null || allowedLauncherComposeHashes != null || allowedLauncherImageHashes != null || measurements != null) {
+            throw new BadInput("--from-contract replaces --allowed-image-hashes, --allowed-launcher-compose-hashes, "
+                    + "--allowed-launcher-image-hashes and --measurements; give one source");
+        }
+        try {
+            org.dstack4j.near.mpc.Votes.accountId("--from-contract", fromContract);
+            var contract = new org.dstack4j.near.mpc.MpcContract(
+                    new org.dstack4j.near.rpc.NearRpc(nearRpc, Duration.ofSeconds(timeoutSeconds), org.dstack4j.near.rpc.NearRpc.DEFAULT_MAX_RESPONSE), fromContract);
+            try {
+                contractPolicy = org.dstack4j.near.mpc.ContractPolicy.read(contract);
+            } finally {
+                contract.rpc().close();
+            }
+            MpcPolicy policy = MpcPolicy.withDefaultMeasurements(contractPolicy.images(), contractPolicy.launcherCompose());
+            if (launcherTemplate != null) {
+                policy = policy.withLauncherRenderings(LauncherTemplate.read(launcherTemplate).renderAll(contractPolicy.launcherImages(), contractPolicy.images()));
+            }
+            if (expectKeys != null) policy = policy.withExpectedKeys(keys(expectKeys));
+            return policy;
+        } catch (org.dstack4j.near.rpc.NearRpcException e) {
+            throw new BadInput("--from-contract: " + e.getMessage());
+        } catch (IllegalArgumentException | IOException | PolicyFormatException e) {
+            throw new BadInput("--from-contract: " + e.getMessage());
+        }
+    }
+
+    /** The contract's OS measurement sets, matched to the node's key-provider event by its digest. */
+    private MpcPolicy withContractMeasurements(MpcPolicy policy, MpcPublicData data) throws BadInput {
+        try {
+            return policy.withMeasurements(contractPolicy.measurementSets(data.eventLog()));
+        } catch (IllegalArgumentException e) {
+            throw new BadInput("--from-contract: " + e.getMessage());
         }
     }
 

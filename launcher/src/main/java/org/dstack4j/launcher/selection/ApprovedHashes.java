@@ -151,6 +151,18 @@ public record ApprovedHashes(List<ImageDigest> digests, Source source) {
         return new ApprovedHashes(digests, new FromFile(file));
     }
 
+    /**
+     * The file content for this list, {@code {"approved_hashes": ["sha256:…", …]}} and a newline, in this order: what
+     * {@link #parse} reads back to an equal list (used by {@code dstack4j watch-approved}, which writes the file the
+     * node would).
+     */
+    public byte[] toFileBytes() {
+        var root = JSON.createObjectNode();
+        var list = root.putArray(FIELD);
+        digests.forEach(d -> list.add(d.toString()));
+        return (root + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     private static InputException bad(Path file, String problem, Throwable cause) {
         return new InputException(LaunchStep.SELECTION, file.toString(),
                 "approved hashes file " + file + " " + problem,

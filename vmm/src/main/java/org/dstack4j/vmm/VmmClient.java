@@ -1,0 +1,246 @@
+package org.dstack4j.vmm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * A client of dstack-vmm's pRPC API: {@code POST /prpc/<Method>?json} with the proto's JSON (field names as in
+ * {@code vmm_rpc.proto}, bytes as hex), errors as {@code HTTP 400 {"error": "…"}}; and {@code GET /logs}. Every call
+ * has one deadline over the whole answer and a size cap; every failure is a {@link VmmException}. Thread-safe.
+ */
+public final class VmmClient implements AutoCloseable {
+    /** Answer cap: 16 MiB (a Status of many VMs with their events and compose files). */
+    public static final int MAX_ANSWER = 16 << 20;
+    /** Statuses in which a VM's configuration may be changed. */
+    public static final Set<String> STOPPED = Set.of("stopped", "exited");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final URI base;
+    private final String shown;
+    private final VmmAuth auth;
+    private final Duration timeout;
+    private final HttpClient http;
+
+    /**
+     * @param base    e.g. {@code http://127.0.0.1:12000}
+     * @param timeout deadline of each call (the whole answer)
+     * @throws IllegalArgumentException when the URL is not http(s) with a host
+     */
+    public VmmClient(URI base, VmmAuth auth, Duration timeout) {
+        String scheme = base.getScheme();
+        if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || base.getHost() == null) {
+            throw new IllegalArgumentException("--vmm-url must be an http:// or https:// URL with a host");
+        }
+        if (timeout.isZero() || timeout.isNegative()) throw new IllegalArgumentException("the VMM timeout must be positive");
+        String b = base.toString();
+        this.base = URI.create(b.endsWith("/") ? b.substring(0, b.length() - 1) : b);
+        this.shown = scheme + "://" + base.getHost() + (base.getPort() >= 0 ? ":" + base.getPort() : "");
+        this.auth = auth;
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+    }
+
+    /** Scheme, host and port (no credentials, no path). */
+    public String vmm() {
+        return shown;
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+
+    /** One pRPC call; returns the answer's JSON object. */
+    public JsonNode call(String method, ObjectNode params) throws VmmException {
+        HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(base + "/prpc/" + method + "?json")).timeout(timeout)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(params == null ? "{}" : params.toString()));
+        auth.header().ifPresent(h -> rb.header("Authorization", h));
+        CompletableFuture<HttpResponse<InputStream>> f = http.sendAsync(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
+        CompletableFuture<Answer> a = f.thenApplyAsync(r -> new Answer(r.statusCode(), capped(r.body())));
+        Answer ans;
+        try {
+            ans = a.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            a.cancel(true);
+            throw new VmmException(new VmmError.Timeout(shown, method, timeout));
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new VmmException(new VmmError.Down(shown, method, "interrupted"));
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
+            if (c instanceof HttpTimeoutException) throw new VmmException(new VmmError.Timeout(shown, method, timeout));
+            throw new VmmException(new VmmError.Down(shown, method, c == null ? "unknown" : c.getClass().getSimpleName()));
+        }
+        if (ans.body() == null) throw new VmmException(new VmmError.Malformed(shown, method, "more than " + MAX_ANSWER + " bytes"));
+        if (ans.status() == 401 || ans.status() == 403) throw new VmmException(new VmmError.AuthRefused(shown, method, ans.status()));
+        JsonNode body;
+        try {
+            body = JSON.readTree(ans.body());
+        } catch (IOException e) {
+            body = null;
+        }
+        if (ans.status() == 400 && body != null && body.path("error").isTextual()) {
+            throw new VmmException(new VmmError.Rpc(shown, method, body.get("error").asText()));
+        }
+        if (ans.status() != 200) throw new VmmException(new VmmError.Malformed(shown, method, "HTTP " + ans.status()));
+        if (body == null || !body.isObject()) throw new VmmException(new VmmError.Malformed(shown, method, "not a JSON object"));
+        return body;
+    }
+
+    private record Answer(int status, byte[] body) {}
+
+    private static byte[] capped(InputStream in) {
+        try (in) {
+            byte[] b = in.readNBytes(MAX_ANSWER + 1);
+            return b.length > MAX_ANSWER ? null : b;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static ObjectNode id(String id) {
+        return JSON.createObjectNode().put("id", id);
+    }
+
+    /** {@code Status}: {@code {"vms": [VmInfo…], …}}. */
+    public JsonNode status() throws VmmException {
+        return call("Status", JSON.createObjectNode());
+    }
+
+    /** {@code GetInfo}; empty when the VMM has no such VM. */
+    public Optional<JsonNode> info(String vmId) throws VmmException {
+        JsonNode r = call("GetInfo", id(vmId));
+        return r.path("found").asBoolean(false) && r.hasNonNull("info") ? Optional.of(r.get("info")) : Optional.empty();
+    }
+
+    /** {@code GetInfo}, or {@link VmmError.UnknownVm}. */
+    public JsonNode require(String vmId) throws VmmException {
+        return info(vmId).orElseThrow(() -> new VmmException(new VmmError.UnknownVm(shown, vmId)));
+    }
+
+    /** {@code CreateVm}; returns the new VM's id. */
+    public String create(VmSpec spec) throws VmmException {
+        JsonNode r = call("CreateVm", spec.toJson());
+        if (!r.path("id").isTextual()) throw new VmmException(new VmmError.Malformed(shown, "CreateVm", "no id"));
+        return r.get("id").asText();
+    }
+
+    /** {@code StartVm} of an existing VM. */
+    public void start(String vmId) throws VmmException {
+        require(vmId);
+        call("StartVm", id(vmId));
+    }
+
+    /** {@code StopVm} of an existing VM (a hard stop; the VMM's ShutdownVm is the graceful one). */
+    public void stop(String vmId) throws VmmException {
+        require(vmId);
+        call("StopVm", id(vmId));
+    }
+
+    /**
+     * Replaces the user_config of a stopped VM ({@code UpgradeApp {id, user_config}}); it takes effect at the next
+     * start.
+     *
+     * @throws VmmException {@link VmmError.WrongState} when the VM is not stopped: the running node would keep the old
+     *                      file while the VMM showed the new one
+     */
+    public void updateUserConfig(String vmId, String userConfig) throws VmmException {
+        String status = require(vmId).path("status").asText();
+        if (!STOPPED.contains(status)) {
+            throw new VmmException(new VmmError.WrongState(vmId, "update-user-config", status, "refused; stop it first (dstack4j cvm stop " + vmId + ")"));
+        }
+        ObjectNode p = id(vmId);
+        p.put("user_config", userConfig);
+        call("UpgradeApp", p);
+    }
+
+    /**
+     * Waits until the VM's {@code boot_progress} is {@code done}, reporting each new progress value.
+     *
+     * @param poll how often to ask
+     * @param max  how long to wait
+     * @throws VmmException on a {@code boot_error}, a VM that exited, or {@link VmmError.Timeout} after {@code max}
+     */
+    public JsonNode awaitBoot(String vmId, Duration poll, Duration max, Consumer<String> progress) throws VmmException, InterruptedException {
+        long end = System.nanoTime() + max.toNanos();
+        String last = null;
+        while (true) {
+            JsonNode info = require(vmId);
+            String p = info.path("boot_progress").asText("");
+            if (!p.equals(last)) {
+                progress.accept(Text.escape(p));
+                last = p;
+            }
+            if (!info.path("boot_error").asText("").isEmpty()) {
+                throw new VmmException(new VmmError.WrongState(vmId, "boot", "failing", "boot error: " + Text.escape(info.get("boot_error").asText())));
+            }
+            if (p.equals("done")) return info;
+            if (info.path("status").asText().equals("exited")) {
+                throw new VmmException(new VmmError.WrongState(vmId, "boot", "exited", "the VM stopped while booting ('dstack4j cvm logs " + vmId + "')"));
+            }
+            if (System.nanoTime() > end) throw new VmmException(new VmmError.Timeout(shown, "boot of " + vmId, max));
+            Thread.sleep(poll.toMillis());
+        }
+    }
+
+    /**
+     * {@code GET /logs?id=…&follow=…&ansi=false&lines=…}: the VM's serial console, line by line, escaped. Without
+     * {@code follow} the whole answer is bounded by the timeout and {@link #MAX_ANSWER}; with it, lines arrive until the
+     * VMM closes the stream or the thread is interrupted.
+     */
+    public void logs(String vmId, boolean follow, int lines, Consumer<String> out) throws VmmException {
+        require(vmId);
+        String q = "id=" + URLEncoder.encode(vmId, StandardCharsets.UTF_8) + "&follow=" + follow + "&ansi=false&lines=" + lines;
+        HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(base + "/logs?" + q)).GET();
+        if (!follow) rb.timeout(timeout);
+        auth.header().ifPresent(h -> rb.header("Authorization", h));
+        HttpResponse<InputStream> r;
+        try {
+            r = http.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (HttpTimeoutException e) {
+            throw new VmmException(new VmmError.Timeout(shown, "logs", timeout));
+        } catch (IOException e) {
+            throw new VmmException(new VmmError.Down(shown, "logs", e.getClass().getSimpleName()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        if (r.statusCode() == 401 || r.statusCode() == 403) throw new VmmException(new VmmError.AuthRefused(shown, "logs", r.statusCode()));
+        if (r.statusCode() != 200) throw new VmmException(new VmmError.Malformed(shown, "logs", "HTTP " + r.statusCode()));
+        long read = 0;
+        try (BufferedReader br = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = br.readLine()) != null) {
+                read += line.length() + 1;
+                if (!follow && read > MAX_ANSWER) throw new VmmException(new VmmError.Malformed(shown, "logs", "more than " + MAX_ANSWER + " bytes"));
+                out.accept(Text.escape(line));
+            }
+        } catch (IOException e) {
+            throw new VmmException(new VmmError.Down(shown, "logs", e.getClass().getSimpleName()));
+        }
+    }
+}
