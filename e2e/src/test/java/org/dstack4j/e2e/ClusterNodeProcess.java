@@ -72,10 +72,25 @@ final class ClusterNodeProcess {
     /** Waits for the process to end; its exit code. */
     int exit(Duration timeout) throws Exception {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            String threads = threadDump();
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            throw new AssertionError(name + " did not end within " + timeout + "\nstdout:\n" + text(out) + "\nstderr:\n" + text(err));
+            throw new AssertionError(name + " did not end within " + timeout + "\nstdout:\n" + text(out) + "\nstderr:\n" + text(err)
+                    + "\nthreads:\n" + threads);
         }
         return process.exitValue();
+    }
+
+    /** The JVM's threads (jcmd Thread.print), to tell why it did not end. */
+    private String threadDump() {
+        try {
+            Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+            Process p = new ProcessBuilder(jcmd.toString(), String.valueOf(process.pid()), "Thread.print").redirectErrorStream(true).start();
+            String s = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(20, TimeUnit.SECONDS);
+            return s.length() > 20_000 ? s.substring(0, 20_000) : s;
+        } catch (IOException | InterruptedException e) {
+            return "(no thread dump: " + e + ")";
+        }
     }
 
     String stdout() {
