@@ -166,7 +166,7 @@ class ClusterHostileTest {
             var anchor = ChainView.pin(anvil.rpc(), 0).block();
             var q = client.getQuote(n.reportData(anchor.hash()));
             Evidence ev = new Evidence(q.quote(), EventLog.of(q.eventLog()).toJson(), joinerCompose);
-            BigInteger id = contract.writes(ops).requestJoin(anchor.number(), node, n.encKey(), ev.encode());
+            BigInteger id = hostRequestJoin(anchor.number(), node, n.encKey(), ev.encode());
             awaitState(id, RequestState.ONBOARDED);
             EvmClusterView v = new EvmClusterView(contract, ChainView.pin(anvil.rpc(), 0));
             Newcomer.Outcome o = n.onOnboarded(id, v.epoch(), v.request(id).evidenceHash(), v.onboarded(id, 0).orElseThrow(), v.clusterKeys());
@@ -291,14 +291,14 @@ class ClusterHostileTest {
         }));
         tests.add(DynamicTest.dynamicTest("a host replays a member's old evidence with a new anchor and key → 9", () -> {
             long head = anvil.rpc().blockNumber();
-            BigInteger id = contract.writes(ops).requestJoin(head - 1, m2Addr, X25519KeyPair.generate(RND).publicKey(), m2Evidence);
+            BigInteger id = hostRequestJoin(head - 1, m2Addr, X25519KeyPair.generate(RND).publicKey(), m2Evidence);
             awaitState(id, RequestState.REJECTED);
             assertThat(reads().rejectedCheck(id)).isEqualTo(9);
             assertThat(onboardedIds()).doesNotContain(id);
         }));
         tests.add(DynamicTest.dynamicTest("a host submits garbage evidence → 4", () -> {
             Evidence garbage = new Evidence(new byte[64], "[]", joinerCompose);
-            BigInteger id = contract.writes(ops).requestJoin(anvil.rpc().blockNumber() - 1, SigningKey.random(RND).address(),
+            BigInteger id = hostRequestJoin(anvil.rpc().blockNumber() - 1, SigningKey.random(RND).address(),
                     X25519KeyPair.generate(RND).publicKey(), garbage.encode());
             awaitState(id, RequestState.REJECTED);
             assertThat(reads().rejectedCheck(id)).isEqualTo(4);
@@ -354,7 +354,11 @@ class ClusterHostileTest {
                 byte[] sealed = OnboardSeal.seal(other, r.encKey(), new SealContext(ref, carolId, 1, r.evidenceHash()));
                 byte[] sig = SigningKey.random(RND).sign(new ClusterTypedData(BigInteger.valueOf(ref.chainId()), ref.contract())
                         .onboardDigest(carolId, sealed, 1)).toBytes();
-                assertThatThrownBy(() -> contract.writes(ops).onboard(carolId, sealed, sig))
+                assertThatThrownBy(() -> {
+                    synchronized (ops) {
+                        contract.writes(ops).onboard(carolId, sealed, sig);
+                    }
+                })
                         .isInstanceOf(ClusterContractException.class).hasMessageContaining("WrongSigner");
             }
             assertThat(onboardedIds()).doesNotContain(carolId);
@@ -526,7 +530,7 @@ class ClusterHostileTest {
 
     /** A second cluster whose genesis member's measured setting allows only Intel's root; its genesis starts with the suite. */
     private void startIntelOnlyCluster() throws Exception {
-        c2 = ClusterContract.deploy(gov, gov.from(), 0, MAX_ANCHOR_AGE, 256);
+        c2 = ClusterContract.deploy(gov, gov.from(), 0, 256, 256);
         ref2 = new ClusterRef(ref.chainId(), c2.address());
         for (int i = 3; i <= 4; i++) c2.writes(gov).setOperator(anvil.account(i).address(), true);
         Cvm g2 = cvm("intel-only-genesis", ClusterTestbed.compose("cluster-node", ref2, Optional.empty(), false), ClusterTestbed.profile());
@@ -625,10 +629,17 @@ class ClusterHostileTest {
         return new Joiner(cvm, cvm.nodeAddress(), r, p);
     }
 
+    /** {@code requestJoin} from the newcomers' hosts' gas key, serialized with their relays (one nonce sequence). */
+    private BigInteger hostRequestJoin(long anchor, Address node, byte[] encKey, byte[] evidence) throws Exception {
+        synchronized (ops) {
+            return contract.writes(ops).requestJoin(anchor, node, encKey, evidence);
+        }
+    }
+
     /** Burns request ids (garbage evidence, rejected with quote-format) until member2 ranks first for the next one. */
     private void member2RanksFirstForTheNextRequest() throws Exception {
         while (!ResponderRank.order(reads().requestCount().add(BigInteger.ONE), List.of(gAddr, m2Addr)).getFirst().equals(m2Addr)) {
-            BigInteger id = contract.writes(ops).requestJoin(anvil.rpc().blockNumber() - 1, SigningKey.random(RND).address(),
+            BigInteger id = hostRequestJoin(anvil.rpc().blockNumber() - 1, SigningKey.random(RND).address(),
                     X25519KeyPair.generate(RND).publicKey(), new Evidence(new byte[64], "[]", joinerCompose).encode());
             awaitState(id, RequestState.REJECTED);
             assertThat(reads().rejectedCheck(id)).isEqualTo(4);
