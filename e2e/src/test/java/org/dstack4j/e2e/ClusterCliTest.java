@@ -48,4 +48,14 @@ class ClusterCliTest {
         assertThat(down.exit()).isEqualTo(1);
         assertThat(down.stderr()).startsWith("dstack4j: ").doesNotContain("\tat ");
     }
+
+    @Test
+    void onlyTheNodeReadsSeveralRpcEndpoints() throws Exception {
+        Cli.Result r = Cli.run(Map.of(), T, "cluster", "status", "--rpc", "http://127.0.0.1:9", "--rpc", "http://127.0.0.1:10",
+                "--contract", "0x" + "11".repeat(20));
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.stderr()).contains("--rpc given 2 times");
+        Cli.Result help = Cli.run(Map.of(), T, "cluster", "node", "--help");
+        assertThat(help.stdout()).contains("--rpc-quorum", "quorum");
+    }
 }

@@ -25,7 +25,10 @@ import org.dstack4j.agent.quote.QeReport;
  *       {@code UpToDate} TCB level whose SGX components and PCESVN are the PCK certificate's and
  *       whose TDX components are the profile's {@code tee_tcb_svn}; {@code tdxModule} and one
  *       {@code tdxModuleIdentities} entry ({@code TDX_<tee_tcb_svn[1] as 2 hex digits>}, ISVSVN
- *       {@code tee_tcb_svn[0]}) from MRSIGNER_SEAM and SEAM attributes, as Intel's TDX TCB info has them;</li>
+ *       {@code tee_tcb_svn[0]}) from MRSIGNER_SEAM and SEAM attributes, as Intel's TDX TCB info has them;
+ *       then an {@code OutOfDate} level with the same SGX components and PCESVN and all TDX components 0, so a
+ *       TEST profile with a lower {@code tee_tcb_svn} (e.g. byte 2 lowered) verifies as {@code OutOfDate}, like a
+ *       platform one TCB recovery behind;</li>
  *   <li>QE identity v2, id {@code TD_QE}: the simulated QE's MRSIGNER, ISVPRODID, MISCSELECT and
  *       attributes (under Intel's mask {@code FBFFFFFFFFFFFFFF0000000000000000}), one
  *       {@code UpToDate} level at the QE's ISVSVN;</li>
@@ -54,6 +57,8 @@ public record TestCollateral(String pckCrlIssuerChain, String rootCaCrl, String 
 
     /** {@code issueDate} of TCB info and QE identity (also every {@code tcbDate}). */
     public static final String ISSUE_DATE = "2025-01-01T00:00:00Z";
+    /** {@code tcbDate} of the second, {@code OutOfDate} platform level. */
+    public static final String OUT_OF_DATE_TCB_DATE = "2024-01-01T00:00:00Z";
     /** {@code nextUpdate} of TCB info and QE identity. */
     public static final String NEXT_UPDATE = "2049-12-31T00:00:00Z";
 
@@ -157,6 +162,17 @@ public record TestCollateral(String pckCrlIssuerChain, String rootCaCrl, String 
         }
         level.put("tcbDate", ISSUE_DATE);
         level.put("tcbStatus", "UpToDate");
+        // a platform one TCB recovery behind (a profile with a lower tee_tcb_svn) matches this level, as in Intel's lists
+        ObjectNode older = ((ArrayNode) info.get("tcbLevels")).addObject();
+        ObjectNode olderTcb = older.putObject("tcb");
+        olderTcb.set("sgxtcbcomponents", sgx.deepCopy());
+        olderTcb.put("pcesvn", pck.pceSvn());
+        ArrayNode zeros = olderTcb.putArray("tdxtcbcomponents");
+        for (int i = 0; i < teeTcbSvn.length; i++) {
+            zeros.addObject().put("svn", 0);
+        }
+        older.put("tcbDate", OUT_OF_DATE_TCB_DATE);
+        older.put("tcbStatus", "OutOfDate");
         return compact(info);
     }
 

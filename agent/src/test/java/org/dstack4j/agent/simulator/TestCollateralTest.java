@@ -109,7 +109,11 @@ class TestCollateralTest {
         assertThat(tcb.get("issueDate").asText()).isEqualTo(TestCollateral.ISSUE_DATE);
         assertThat(tcb.get("nextUpdate").asText()).isEqualTo(TestCollateral.NEXT_UPDATE);
         JsonNode level = tcb.get("tcbLevels").get(0);
-        assertThat(tcb.get("tcbLevels")).hasSize(1);
+        assertThat(tcb.get("tcbLevels")).hasSize(2);
+        JsonNode older = tcb.get("tcbLevels").get(1);
+        assertThat(older.get("tcbStatus").asText()).isEqualTo("OutOfDate");
+        assertThat(svns(older.at("/tcb/tdxtcbcomponents"))).containsOnly(0).hasSize(16);
+        assertThat(older.at("/tcb/sgxtcbcomponents")).isEqualTo(level.at("/tcb/sgxtcbcomponents"));
         assertThat(level.get("tcbStatus").asText()).isEqualTo("UpToDate");
         assertThat(level.at("/tcb/pcesvn").asInt()).isEqualTo(PROFILE.pckTcb().pceSvn());
         assertThat(svns(level.at("/tcb/sgxtcbcomponents"))).isEqualTo(unsigned(PROFILE.pckTcb().cpuSvn()));

@@ -13,14 +13,27 @@ import picocli.CommandLine.ParameterException;
 
 /** The chain endpoint and contract options shared by the cluster commands. */
 final class ChainOptions {
-    @Option(names = "--rpc", paramLabel = "URL", required = true, description = "EVM JSON-RPC endpoint (http or https).")
-    URI rpc;
+    @Option(names = "--rpc", paramLabel = "URL", required = true,
+            description = "EVM JSON-RPC endpoint (http or https). Only 'cluster node' takes it more than once (a quorum of endpoints).")
+    java.util.List<URI> rpc;
+
+    @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
+    picocli.CommandLine.Model.CommandSpec mixee;
 
     @Option(names = "--rpc-timeout", paramLabel = "SECONDS", defaultValue = "10", description = "Deadline of one RPC call.")
     int rpcTimeout;
 
+    /** The one endpoint; refuses several (only the node daemon reads through a quorum). */
     JsonRpcClient client() {
-        return new JsonRpcClient(rpc, Duration.ofSeconds(rpcTimeout), JsonRpcClient.DEFAULT_MAX_RESPONSE);
+        if (rpc.size() != 1) {
+            throw new ParameterException(mixee.commandLine(), "--rpc given " + rpc.size() + " times: this command reads one endpoint");
+        }
+        return clients().get(0);
+    }
+
+    /** A client per --rpc, in the order given. */
+    java.util.List<JsonRpcClient> clients() {
+        return rpc.stream().map(u -> new JsonRpcClient(u, Duration.ofSeconds(rpcTimeout), JsonRpcClient.DEFAULT_MAX_RESPONSE)).toList();
     }
 
     /** Parses an address option, naming it on error. */

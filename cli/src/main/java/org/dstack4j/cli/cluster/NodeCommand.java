@@ -8,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import org.dstack4j.chain.rpc.JsonRpcClient;
 import org.dstack4j.cluster.binding.ClusterPin;
 import org.dstack4j.cluster.contract.ClusterContract;
+import org.dstack4j.cluster.daemon.ChainSource;
 import org.dstack4j.cluster.daemon.DaemonConfig;
 import org.dstack4j.cluster.daemon.NodeDaemon;
 import org.dstack4j.cluster.node.DstackAttestor;
@@ -25,7 +26,9 @@ import picocli.CommandLine.Option;
             "bootstrap; otherwise it requests to join with a fresh in-memory key and waits for a member's answer. Then it",
             "answers other nodes' requests until SIGTERM (the secret is zeroed on exit; a restart joins again).",
             "Its app-compose (read from the agent) must pin this chain and contract. Prints one JSON line per event,",
-            "public values only. Exit codes: 0 stopped, 3 refused (the check is printed), 4 timed out, 1 failed."})
+            "public values only. Exit codes: 0 stopped, 3 refused (the check is printed), 4 timed out, 1 failed.",
+            "Give --rpc several times (independent providers) to read through a quorum: a strict majority must agree on",
+            "every read, a disagreement decides nothing (one 'rpc-disagreement' line). See docs/cluster.md, trust model."})
 public final class NodeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -57,6 +60,10 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--join-timeout", paramLabel = "SECONDS", defaultValue = "600", description = "Give up joining (or awaiting bootstrap) after this.")
     long joinTimeout;
 
+    @Option(names = "--rpc-quorum", paramLabel = "K",
+            description = "With several --rpc: how many must agree (a strict majority; default: the smallest one).")
+    Integer rpcQuorum;
+
     @Option(names = "--exit-after-join", description = "Exit once the secret is held instead of serving as a member.")
     boolean exitAfterJoin;
 
@@ -64,19 +71,28 @@ public final class NodeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         DaemonConfig cfg = new DaemonConfig(confirmations, Duration.ofMillis(pollMs), Duration.ofSeconds(fallbackSeconds), Duration.ofSeconds(joinTimeout));
-        try (JsonRpcClient rpc = chain.client();
+        java.util.List<JsonRpcClient> rpcs = chain.clients();
+        ChainSource source;
+        try {
+            source = rpcQuorum == null ? ChainSource.majority(rpcs) : new ChainSource(rpcs, rpcQuorum);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--rpc-quorum: " + e.getMessage());
+        }
+        try (JsonRpcClient rpc = rpcs.get(0);
                 DstackClient agent = DstackClient.builder().endpoint(new DstackEndpoint.UnixSocket(agentSocket)).timeout(Duration.ofSeconds(30)).build();
                 RelayClient relay = new RelayClient(relaySocket, Duration.ofSeconds(180))) {
             String compose = agent.info().tcbInfo().appCompose();
             ClusterPin pin = ClusterPin.fromCompose(compose).orElseThrow(() -> new CommandLine.ParameterException(spec.commandLine(),
                     "the agent's app-compose has no \"" + ClusterPin.FIELD + "\" pin: this CVM is not a cluster node"));
-            if (pin.cluster().chainId() != rpc.chainId().longValueExact()) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--rpc serves chain " + rpc.chainId()
-                        + " but the app-compose pins chain " + pin.cluster().chainId());
+            for (JsonRpcClient r : rpcs) {
+                if (pin.cluster().chainId() != r.chainId().longValueExact()) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--rpc " + r.endpoint() + " serves chain " + r.chainId()
+                            + " but the app-compose pins chain " + pin.cluster().chainId());
+                }
             }
             ClusterContract c = new ClusterContract(ChainOptions.address(spec.commandLine(), "--contract", contract));
             CountDownLatch done = new CountDownLatch(1);
-            try (NodeDaemon d = new NodeDaemon(rpc, c, new DstackAttestor(agent, compose), pin, relay, relay, cfg, line -> {
+            try (NodeDaemon d = new NodeDaemon(source, c, new DstackAttestor(agent, compose), pin, relay, relay, cfg, line -> {
                 out.println(line);
                 out.flush();
             })) {

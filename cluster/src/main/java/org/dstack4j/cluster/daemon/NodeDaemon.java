@@ -17,7 +17,7 @@ import java.util.function.Consumer;
 import org.dstack4j.chain.Address;
 import org.dstack4j.chain.Hex;
 import org.dstack4j.chain.rpc.Block;
-import org.dstack4j.chain.rpc.ChainView;
+import org.dstack4j.chain.rpc.ChainReader;
 import org.dstack4j.chain.rpc.JsonRpcClient;
 import org.dstack4j.chain.rpc.RpcException;
 import org.dstack4j.cluster.binding.ClusterPin;
@@ -55,8 +55,10 @@ import org.dstack4j.cluster.secret.KeyDerivation;
  */
 public final class NodeDaemon implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Longest wait between reads while the chain cannot be read. */
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
-    private final JsonRpcClient rpc;
+    private final ChainSource chain;
     private final ClusterContract contract;
     private final Attestor attestor;
     private final ClusterPin pin;
@@ -74,7 +76,18 @@ public final class NodeDaemon implements AutoCloseable {
      */
     public NodeDaemon(JsonRpcClient rpc, ClusterContract contract, Attestor attestor, ClusterPin pin, Relay relay,
             CollateralSource collateral, DaemonConfig config, Consumer<String> out) {
-        this.rpc = Objects.requireNonNull(rpc, "rpc");
+        this(ChainSource.single(Objects.requireNonNull(rpc, "rpc")), contract, attestor, pin, relay, collateral, config, out);
+    }
+
+    /**
+     * A node that reads the chain through {@code chain} (one endpoint or a quorum of them).
+     *
+     * @param pin the node's measured cluster pin (from its own app-compose); must name this chain and contract
+     * @throws IllegalArgumentException when the pin names another contract
+     */
+    public NodeDaemon(ChainSource chain, ClusterContract contract, Attestor attestor, ClusterPin pin, Relay relay,
+            CollateralSource collateral, DaemonConfig config, Consumer<String> out) {
+        this.chain = Objects.requireNonNull(chain, "chain");
         this.contract = Objects.requireNonNull(contract, "contract");
         this.attestor = Objects.requireNonNull(attestor, "attestor");
         this.pin = Objects.requireNonNull(pin, "pin");
@@ -123,15 +136,26 @@ public final class NodeDaemon implements AutoCloseable {
             return new Failed(e.getMessage());
         }
         long t0 = System.nanoTime();
+        long deadline = t0 + config.joinTimeout().toNanos();
+        Backoff backoff = new Backoff();
         try {
-            Block anchor = view().block();
+            Optional<Block> anchored = anchor(deadline, backoff);
+            if (anchored.isEmpty()) return new TimedOut("a chain read for the genesis anchor");
+            Block anchor = anchored.get();
             Evidence ev = attestor.evidence(g.reportData(anchor.hash()));
             relay.submit(new ContractCall.SubmitGenesis(anchor.number(), node, g.keys().signer(), g.keys().encKey(), ev.encode()));
             emit("genesis-submitted", o -> o.put("node", node.toLowerHex()).put("anchor", anchor.number()));
-            long deadline = System.nanoTime() + config.joinTimeout().toNanos();
             while (System.nanoTime() < deadline && !stopped) {
-                ChainView v = view();
-                for (ClusterContract.Emitted e : contract.events(v, anchor.number(), "Bootstrapped")) {
+                List<ClusterContract.Emitted> bootstrapped;
+                try {
+                    bootstrapped = contract.events(view(), anchor.number(), "Bootstrapped");
+                } catch (RpcException e) {
+                    readError(e);
+                    backoff.sleep();
+                    continue;
+                }
+                backoff.reset();
+                for (ClusterContract.Emitted e : bootstrapped) {
                     if (e.event() instanceof ClusterEvent.Bootstrapped b && b.node().equals(node) && b.signer().equals(g.keys().signer())) {
                         byte[] raw = g.secret().copyBytes();
                         secret = ClusterSecret.of(raw);
@@ -143,7 +167,7 @@ public final class NodeDaemon implements AutoCloseable {
                 Thread.sleep(config.pollInterval().toMillis());
             }
             return new TimedOut("bootstrap of this genesis");
-        } catch (RpcException | Attestor.AttestationException | RelayException e) {
+        } catch (Attestor.AttestationException | RelayException e) {
             return new Failed("genesis: " + e.getMessage());
         } finally {
             g.close();
@@ -160,51 +184,64 @@ public final class NodeDaemon implements AutoCloseable {
         }
         try (Newcomer n = Newcomer.start(pin, node, random)) {
             long t0 = System.nanoTime();
-            Block anchor = view().block();
+            long deadline = t0 + config.joinTimeout().toNanos();
+            Backoff backoff = new Backoff();
+            Optional<Block> anchored = anchor(deadline, backoff);
+            if (anchored.isEmpty()) return new TimedOut("a chain read for the join anchor");
+            Block anchor = anchored.get();
             Evidence ev = attestor.evidence(n.reportData(anchor.hash()));
             relay.submit(new ContractCall.RequestJoin(anchor.number(), node, n.encKey(), ev.encode()));
-            long deadline = System.nanoTime() + config.joinTimeout().toNanos();
             Optional<BigInteger> id = Optional.empty();
             while (System.nanoTime() < deadline && !stopped) {
-                ChainView v = view();
-                if (id.isEmpty()) {
-                    // the relay's word is not taken: our request is the one carrying our key
-                    id = contract.events(v, anchor.number(), "JoinRequested").stream().map(ClusterContract.Emitted::event)
-                            .filter(e -> e instanceof ClusterEvent.JoinRequested j && java.util.Arrays.equals(j.encKey(), n.encKey()))
-                            .map(e -> ((ClusterEvent.JoinRequested) e).id()).findFirst();
-                    if (id.isPresent()) {
-                        BigInteger rid = id.get();
-                        emit("join-requested", o -> o.put("request", rid.toString()).put("node", node.toLowerHex()));
-                    }
-                }
-                if (id.isPresent()) {
-                    EvmClusterView cv = new EvmClusterView(contract, v);
-                    RequestView r = cv.request(id.get());
-                    if (r.state() == RequestState.REJECTED) {
-                        int check = contract.reads(v).rejectedCheck(id.get());
-                        BigInteger rid = id.get();
-                        emit("refused", o -> o.put("request", rid.toString()).put("check", check).put("check_name", checkName(check)));
-                        return new Refused(rid, check);
-                    }
-                    if (r.state() == RequestState.ONBOARDED) {
-                        Optional<byte[]> sealed = cv.onboarded(id.get(), r.requestBlock());
-                        if (sealed.isPresent()) {
-                            Newcomer.Outcome o = n.onOnboarded(id.get(), cv.epoch(), r.evidenceHash(), sealed.get(), cv.clusterKeys());
-                            if (o instanceof Newcomer.Joined j) {
-                                secret = j.secret();
-                                long ms = (System.nanoTime() - t0) / 1_000_000;
-                                BigInteger rid = id.get();
-                                emit("joined", x -> keys(x).put("request", rid.toString()).put("node", node.toLowerHex()).put("join_ms", ms));
-                                return new Holding(id, ms);
-                            }
-                            return new Failed("the answer to request " + id.get() + " was refused: " + o);
+                try {
+                    ChainReader v = view();
+                    if (id.isEmpty()) {
+                        // the relay's word is not taken: our request is the one carrying our key
+                        id = contract.events(v, anchor.number(), "JoinRequested").stream().map(ClusterContract.Emitted::event)
+                                .filter(e -> e instanceof ClusterEvent.JoinRequested j && java.util.Arrays.equals(j.encKey(), n.encKey()))
+                                .map(e -> ((ClusterEvent.JoinRequested) e).id()).findFirst();
+                        if (id.isPresent()) {
+                            BigInteger rid = id.get();
+                            emit("join-requested", o -> o.put("request", rid.toString()).put("node", node.toLowerHex()));
                         }
                     }
+                    if (id.isPresent()) {
+                        EvmClusterView cv = new EvmClusterView(contract, v);
+                        RequestView r = cv.request(id.get());
+                        if (r.state() == RequestState.REJECTED) {
+                            int check = contract.reads(v).rejectedCheck(id.get());
+                            BigInteger rid = id.get();
+                            emit("refused", o -> o.put("request", rid.toString()).put("check", check).put("check_name", checkName(check)));
+                            return new Refused(rid, check);
+                        }
+                        if (r.state() == RequestState.ONBOARDED) {
+                            Optional<byte[]> sealed = cv.onboarded(id.get(), r.requestBlock());
+                            if (sealed.isPresent()) {
+                                Newcomer.Outcome o = n.onOnboarded(id.get(), cv.epoch(), r.evidenceHash(), sealed.get(), cv.clusterKeys());
+                                if (o instanceof Newcomer.Joined j) {
+                                    secret = j.secret();
+                                    long ms = (System.nanoTime() - t0) / 1_000_000;
+                                    BigInteger rid = id.get();
+                                    emit("joined", x -> keys(x).put("request", rid.toString()).put("node", node.toLowerHex()).put("join_ms", ms));
+                                    return new Holding(id, ms);
+                                }
+                                BigInteger rid = id.get();
+                                emit("answer-refused", x -> x.put("request", rid.toString()).put("why", o.getClass().getSimpleName()));
+                                return new Failed("the answer to request " + id.get() + " was refused: " + o);
+                            }
+                        }
+                    }
+                    backoff.reset();
+                } catch (RpcException | ClusterContractException e) {
+                    // the endpoint is down or the endpoints disagree: nothing is decided on this read; retry with back-off
+                    readError(e);
+                    backoff.sleep();
+                    continue;
                 }
                 Thread.sleep(config.pollInterval().toMillis());
             }
             return new TimedOut(id.map(i -> "an answer to request " + i).orElse("our join request on chain"));
-        } catch (RpcException | ClusterContractException | Attestor.AttestationException | RelayException e) {
+        } catch (Attestor.AttestationException | RelayException e) {
             return new Failed("join: " + e.getMessage());
         }
     }
@@ -228,9 +265,10 @@ public final class NodeDaemon implements AutoCloseable {
         Map<BigInteger, Long> pending = new HashMap<>(); // request id → request block
         Map<BigInteger, Long> seenAt = new HashMap<>();  // request id → when this node first saw it (nanos)
         long scanned = -1;
+        Backoff backoff = new Backoff();
         while (!stopped) {
             try {
-                ChainView v = view();
+                ChainReader v = view();
                 List<ClusterContract.Emitted> fresh = scanned < v.blockNumber() ? contract.events(v, scanned + 1) : List.of();
                 for (ClusterContract.Emitted e : fresh) {
                     switch (e.event()) {
@@ -257,9 +295,12 @@ public final class NodeDaemon implements AutoCloseable {
                     if (System.nanoTime() - seenAt.get(id) < wait.toNanos()) continue;
                     answer(cv, member, id, pending.get(id), pending);
                 }
+                backoff.reset();
             } catch (RpcException | ClusterContractException | RuntimeException e) {
-                // one bad poll (endpoint down, malformed answer) must not end the member; the next poll retries
-                emit("read-error", o -> o.put("error", String.valueOf(e.getMessage())));
+                // one bad poll (endpoint down, endpoints disagree, malformed answer) must not end the member; it retries
+                readError(e);
+                backoff.sleep();
+                continue;
             }
             Thread.sleep(config.pollInterval().toMillis());
         }
@@ -310,8 +351,48 @@ public final class NodeDaemon implements AutoCloseable {
         if (s != null) s.destroy();
     }
 
-    private ChainView view() throws RpcException {
-        return ChainView.pin(rpc, config.confirmations());
+    private ChainReader view() throws RpcException {
+        return chain.pin(config.confirmations());
+    }
+
+    /** A confirmed block to anchor a request to, retried with back-off until {@code deadline}; empty when none was read. */
+    private Optional<Block> anchor(long deadline, Backoff backoff) throws InterruptedException {
+        while (System.nanoTime() < deadline && !stopped) {
+            try {
+                return Optional.of(view().block());
+            } catch (RpcException e) {
+                readError(e);
+                backoff.sleep();
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** One line per failed read: {@code rpc-disagreement} when the endpoints disagree (one of them lies or lags), else {@code read-error}. */
+    private void readError(Exception e) {
+        Optional<org.dstack4j.chain.rpc.RpcError.Disagreement> d = ChainSource.disagreement(e);
+        if (d.isPresent()) {
+            emit("rpc-disagreement", o -> o.put("method", d.get().method()).put("endpoints", d.get().endpoints()).put("detail", d.get().detail()));
+        } else {
+            emit("read-error", o -> o.put("error", String.valueOf(e.getMessage())));
+        }
+    }
+
+    /** Poll back-off after failed reads: the poll interval doubled per failure, at most {@link #MAX_BACKOFF} (or the poll interval when longer). */
+    private final class Backoff {
+        private int failures;
+
+        void sleep() throws InterruptedException {
+            long base = config.pollInterval().toMillis();
+            long cap = Math.max(base, MAX_BACKOFF.toMillis());
+            long ms = Math.min(cap, base << Math.min(failures, 20));
+            failures++;
+            Thread.sleep(ms);
+        }
+
+        void reset() {
+            failures = 0;
+        }
     }
 
     private ObjectNode keys(ObjectNode o) {
