@@ -90,6 +90,7 @@ public final class StatusCommand implements Callable<Integer> {
                     // past its TTL a request can no longer be onboarded (only rejected): the node must ask again
                     pending.add(e.put("last_block", q.requestBlock() + ttl).put("expired", v.blockNumber() > q.requestBlock() + ttl));
                 }
+                history.answer(id).ifPresent(a -> e.put("answered_block", a.blockNumber()));
                 if (q.state() == RequestState.ONBOARDED) onboarded.add(e);
                 if (q.state() == RequestState.REJECTED) {
                     int check = r.rejectedCheck(id);
