@@ -79,7 +79,7 @@ public final class GenesisAudit {
         AuditSettings s = AuditSettings.choose(allowTestRoot, Optional.of(ev));
         ClusterPublicKeys keys = new ClusterPublicKeys(g.signer(), g.encKey());
         JoinChecks.Trace t = new JoinChecks(new MemberSettings(cluster, keys, s.allowTestRoot()), history.policyAt(policyBlock), collateral)
-                .traceGenesis(new JoinChecks.GenesisClaim(g.node(), keys, g.anchorHash(), g.evidenceHash(), time), ev.evidence());
+                .traceGenesis(g, time, ev.evidence());
         List<AuditReport.CheckResult> checks = new ArrayList<>(AuditReport.results(EVIDENCE_CHECKS, t));
         boolean bootOk = true;
         if (ours) {

@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import org.dstack4j.chain.Address;
 import org.dstack4j.chain.rpc.ChainReader;
 import org.dstack4j.chain.rpc.RpcException;
 import org.dstack4j.cluster.binding.ClusterRef;
@@ -16,6 +15,7 @@ import org.dstack4j.cluster.contract.ClusterContractException;
 import org.dstack4j.cluster.contract.ClusterEvent;
 import org.dstack4j.cluster.contract.JoinRequest;
 import org.dstack4j.cluster.contract.RequestState;
+import org.dstack4j.cluster.evm.StoredRequest;
 import org.dstack4j.cluster.join.CollateralSource;
 import org.dstack4j.cluster.join.JoinCheck;
 import org.dstack4j.cluster.join.JoinChecks;
@@ -114,7 +114,9 @@ public final class JoinAudit {
             notes.add("the policy changed between the request block " + r.requestBlock() + " and the answer block " + decidedAt
                     + ": the member may have read the later policy");
         }
-        RequestView req = new AuditedRequest(r, time, history.removedBy(r.node(), decidedAt), decidedAt, contract.reads(view).requestTtl());
+        // as the member saw it before answering: pending, at its answer block
+        RequestView req = new StoredRequest(r, RequestState.PENDING, time, history.removedBy(r.node(), decidedAt), decidedAt,
+                contract.reads(view).requestTtl());
         MemberSettings member = new MemberSettings(Audits.checkedCluster(cluster, contract.reads(view)),
                 new ClusterPublicKeys(boot.signer(), boot.encKey()), settings.allowTestRoot());
         return new Inputs(req, ev.evidence(), member, history.policyAt(r.requestBlock()), onChain, notes);
@@ -139,49 +141,5 @@ public final class JoinAudit {
                     ? AuditReport.Verdict.AGREES_REFUSED : AuditReport.Verdict.DISAGREES;
             default -> throw new IllegalArgumentException("not a request outcome: " + onChain);
         };
-    }
-
-    /** The request as the member saw it before answering: pending, at its answer block. */
-    private record AuditedRequest(JoinRequest r, Instant requestBlockTime, boolean nodeRemoved, long confirmedBlock, long requestTtl)
-            implements RequestView {
-        @Override
-        public BigInteger requestId() {
-            return r.id();
-        }
-
-        @Override
-        public Address node() {
-            return r.node();
-        }
-
-        @Override
-        public byte[] encKey() {
-            return r.encKey();
-        }
-
-        @Override
-        public long anchorNumber() {
-            return r.anchorNumber();
-        }
-
-        @Override
-        public byte[] anchorHash() {
-            return r.anchorHash();
-        }
-
-        @Override
-        public byte[] evidenceHash() {
-            return r.evidenceHash();
-        }
-
-        @Override
-        public long requestBlock() {
-            return r.requestBlock();
-        }
-
-        @Override
-        public RequestState state() {
-            return RequestState.PENDING;
-        }
     }
 }

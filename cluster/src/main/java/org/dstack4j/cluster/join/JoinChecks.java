@@ -1,5 +1,6 @@
 package org.dstack4j.cluster.join;
 
+import org.dstack4j.cluster.contract.GenesisRecord;
 import org.dstack4j.cluster.contract.PolicyKind;
 import org.dstack4j.cluster.contract.RequestState;
 import com.fasterxml.jackson.core.JacksonException;
@@ -11,6 +12,7 @@ import java.security.MessageDigest;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -29,6 +31,7 @@ import org.dstack4j.cluster.binding.ClusterPin;
 import org.dstack4j.cluster.binding.Evidence;
 import org.dstack4j.cluster.binding.EvidenceFormatException;
 import org.dstack4j.cluster.binding.ReportDataBinding;
+import org.dstack4j.cluster.secret.ClusterPublicKeys;
 import org.dstack4j.sdk.EventLog;
 import org.dstack4j.sdk.EventLogEntry;
 import org.dstack4j.sdk.EventLogFormatException;
@@ -69,17 +72,17 @@ public final class JoinChecks {
      * Same decision as {@link #check}.
      */
     public Trace trace(RequestView request, byte[] evidence) {
-        return run(new Run(request, null, evidence));
+        return run(new Run(request, null, null, evidence));
     }
 
     /**
      * The evidence checks 3-14 on a genesis submission (what the governor audits before {@code bootstrap}): report data
      * is the genesis binding of the claimed cluster keys (docs/cluster-protocol.md "Report data"), DCAP is evaluated at
-     * the submission block's time, and {@code cluster-pin} requires a pin of this chain and contract with no keys (the
+     * {@code submitTime} (the submission block's timestamp), and {@code cluster-pin} requires a pin of this chain and contract with no keys (the
      * genesis node draws them). Checks 1-2 (request state) do not apply.
      */
-    public Trace traceGenesis(GenesisClaim genesis, byte[] evidence) {
-        return run(new Run(null, Objects.requireNonNull(genesis, "genesis"), evidence));
+    public Trace traceGenesis(GenesisRecord genesis, Instant submitTime, byte[] evidence) {
+        return run(new Run(null, Objects.requireNonNull(genesis, "genesis"), Objects.requireNonNull(submitTime, "submitTime"), evidence));
     }
 
     private Trace run(Run r) {
@@ -113,36 +116,6 @@ public final class JoinChecks {
         }
     }
 
-    /**
-     * A genesis submission as recorded on chain.
-     *
-     * @param node         the genesis node's address
-     * @param keys         the cluster keys it claims (bound in its report data)
-     * @param anchorHash   the anchor block's hash as the contract stored it, 32 bytes
-     * @param evidenceHash keccak256 of the evidence as stored, 32 bytes
-     * @param submitTime   the submission block's timestamp: the time DCAP is evaluated at
-     */
-    public record GenesisClaim(org.dstack4j.chain.Address node, org.dstack4j.cluster.secret.ClusterPublicKeys keys, byte[] anchorHash,
-                               byte[] evidenceHash, java.time.Instant submitTime) {
-        public GenesisClaim {
-            Objects.requireNonNull(node, "node");
-            Objects.requireNonNull(keys, "keys");
-            Objects.requireNonNull(submitTime, "submitTime");
-            anchorHash = anchorHash.clone();
-            evidenceHash = evidenceHash.clone();
-        }
-
-        @Override
-        public byte[] anchorHash() {
-            return anchorHash.clone();
-        }
-
-        @Override
-        public byte[] evidenceHash() {
-            return evidenceHash.clone();
-        }
-    }
-
     /** Early exit carrying the outcome. */
     private static final class Stop extends Exception {
         final transient JoinOutcome outcome;
@@ -159,13 +132,15 @@ public final class JoinChecks {
 
     private final class Run {
         private final RequestView req;         // a join request, or
-        private final GenesisClaim genesis;    // a genesis submission
+        private final GenesisRecord genesis;   // a genesis submission
+        private final Instant submitTime;      // and its block's time
         private final byte[] evidenceBytes;
         private final List<Step> steps = new ArrayList<>();
 
-        Run(RequestView req, GenesisClaim genesis, byte[] evidenceBytes) {
+        Run(RequestView req, GenesisRecord genesis, Instant submitTime, byte[] evidenceBytes) {
             this.req = req;
             this.genesis = genesis;
+            this.submitTime = submitTime;
             this.evidenceBytes = evidenceBytes;
         }
 
@@ -200,7 +175,7 @@ public final class JoinChecks {
         }
 
         private JoinOutcome evidenceChecks() throws Stop {
-            java.time.Instant at = req != null ? req.requestBlockTime() : genesis.submitTime();
+            Instant at = req != null ? req.requestBlockTime() : submitTime;
             // 3 evidence-hash
             if (evidenceBytes == null || !MessageDigest.isEqual(Keccak.keccak256(evidenceBytes), req != null ? req.evidenceHash() : genesis.evidenceHash())) {
                 throw fail(JoinCheck.EVIDENCE_HASH, "keccak256 of the event's evidence is not the request's evidenceHash");
@@ -254,12 +229,13 @@ public final class JoinChecks {
             pass(JoinCheck.DEBUG_TD, "not debug");
             // 9 report-data, rebuilt from the on-chain request (or genesis record)
             byte[] expected = req != null ? ReportDataBinding.join(settings.cluster(), req.anchorHash(), req.encKey(), req.node())
-                    : ReportDataBinding.genesis(settings.cluster(), genesis.anchorHash(), genesis.keys(), genesis.node());
+                    : ReportDataBinding.genesis(settings.cluster(), genesis.anchorHash(),
+                            new ClusterPublicKeys(genesis.signer(), genesis.encKey()), genesis.node());
             if (!MessageDigest.isEqual(expected, td.reportData())) {
                 throw fail(JoinCheck.REPORT_DATA, "the quote's report data does not bind this chain, contract, anchor block, "
                         + (req != null ? "key" : "cluster keys") + " and node");
             }
-            pass(JoinCheck.REPORT_DATA, req != null ? "binds request " + req.requestId() : "binds signer " + genesis.keys().signer() + " and node " + genesis.node());
+            pass(JoinCheck.REPORT_DATA, req != null ? "binds request " + req.requestId() : "binds signer " + genesis.signer() + " and node " + genesis.node());
             // 10 rtmr3-replay
             EventLog log = replayed(ev.eventLog(), td);
             pass(JoinCheck.RTMR3_REPLAY, log.rtmr3Events().size() + " RTMR3 events replay to the quote's RTMR3");
