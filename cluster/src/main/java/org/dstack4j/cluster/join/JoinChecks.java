@@ -50,6 +50,12 @@ public final class JoinChecks {
     private final MemberSettings settings;
     private final ClusterPolicy policy;
     private final CollateralSource collateral;
+    // the last collateral prepared: PreparedCollateral keeps verified signatures, so while the source hands out the same
+    // collateral (a relay's file, a PCCS cache) they are checked once, not on every request (validity, revocation and
+    // the request's time still are, per call)
+    private volatile Prepared prepared;
+
+    private record Prepared(Collateral collateral, PreparedCollateral prepared) {}
 
     public JoinChecks(MemberSettings settings, ClusterPolicy policy, CollateralSource collateral) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -202,7 +208,9 @@ public final class JoinChecks {
             boolean intel = MessageDigest.isEqual(PolicyValues.dcapRoot(root), PolicyValues.dcapRoot(IntelRootCa.certificate()));
             DcapVerifier verifier = intel ? DcapVerifier.intel() : DcapVerifier.withTrustedRoot(root);
             // allowDebug: the debug bit is check 8's to report, by name
-            DcapVerification v = verifier.verify(ev.quote(), PreparedCollateral.of(col), at, true);
+            Prepared p = prepared;
+            if (p == null || p.collateral() != col) prepared = p = new Prepared(col, PreparedCollateral.of(col));
+            DcapVerification v = verifier.verify(ev.quote(), p.prepared(), at, true);
             if (!v.valid()) {
                 throw fail(JoinCheck.DCAP, v.firstFailure().map(c -> c.name() + ": " + c.detail()).orElse("invalid") + " (at " + at + ")");
             }
