@@ -12,13 +12,15 @@ import picocli.CommandLine.Parameters;
 
 /** {@code dstack4j cluster audit-join}: anyone re-runs a member's checks on a join request. */
 @Command(name = "audit-join", mixinStandardHelpOptions = true,
-        description = {"Re-runs a member's 14 join checks on request REQUEST_ID from chain data alone and says whether the chain's",
-            "outcome agrees. The evidence comes from the JoinRequested event, the policy is rebuilt from the contract's events",
-            "as it was at the request block (a later change does not alter the audit), DCAP is evaluated at the request",
-            "block's time with the collateral you give. Find request ids with 'cluster status'.",
-            "Exit codes: 0 onboarded and every check passes; 3 rejected with the check the audit fails; 4 the chain's",
-            "outcome DISAGREES with the audit; 5 no answer yet (the audit's outcome is printed); 6 a check could not run",
-            "(no collateral); 1 a read failed or the request is unknown; 2 bad usage."})
+        description = {"Re-runs a member's 14 join checks on request REQUEST_ID from chain data alone and says whether the chain's "
+                + "outcome agrees. The evidence comes from the JoinRequested event; the policy is rebuilt from the contract's events "
+                + "as it was at the request block (a later change does not alter the audit); DCAP is evaluated at the request "
+                + "block's time with the collateral you give. Find request ids with 'cluster status'.",
+            "",
+            "Exit codes: 0 onboarded and every check passes; 3 rejected with the check the audit fails; 4 the chain's outcome "
+                + "DISAGREES with the audit; 5 no answer yet (the audit's outcome is printed); 6 a check could not run (no "
+                + "collateral); 1 a read failed or the request is unknown; 2 bad usage.",
+            ""})
 public final class AuditJoinCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

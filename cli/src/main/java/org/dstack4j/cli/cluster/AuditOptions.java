@@ -31,16 +31,16 @@ final class AuditOptions {
     String contract;
 
     @Option(names = "--collateral", paramLabel = "FILE",
-            description = {"DCAP collateral (dcap-qvl JSON) valid at the request's time: none is on chain, so the auditor brings it",
-                "(e.g. the file the host relay served; a simulator's --write-collateral)."})
+            description = "DCAP collateral (dcap-qvl JSON) valid at the request's time: none is on chain, so the auditor brings it "
+                + "(e.g. the file the host relay served; a simulator's --write-collateral).")
     Path collateral;
 
     @Option(names = "--pccs", paramLabel = "URL", description = "Fetch collateral from this PCCS (or Intel's PCS); it serves today's, valid for recent requests.")
     URI pccs;
 
     @Option(names = "--allow-test-root", paramLabel = "true|false", arity = "1",
-            description = {"The member setting for check dcap-root (may a quote chain to a non-Intel root the policy allows?).",
-                "Default: the genesis node's app-compose setting (\"allow_test_root\")."})
+            description = "The member setting for check dcap-root (may a quote chain to a non-Intel root the policy allows?). "
+                + "Default: the genesis node's app-compose setting (\"allow_test_root\").")
     Boolean allowTestRoot;
 
     @Option(names = "--confirmations", paramLabel = "BLOCKS", defaultValue = "0", description = "Read at head minus this many blocks (default ${DEFAULT-VALUE}).")
@@ -72,6 +72,8 @@ final class AuditOptions {
             try {
                 if (Files.size(collateral) > CollateralJson.MAX_BYTES) throw new CommandLine.ParameterException(cl, "--collateral " + collateral + " is over 4 MiB");
                 c = CollateralJson.parse(Files.readAllBytes(collateral));
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new CommandLine.ParameterException(cl, "--collateral " + collateral + " does not exist");
             } catch (java.io.IOException | CollateralFormatException e) {
                 throw new CommandLine.ParameterException(cl, "--collateral " + collateral + ": " + e.getMessage() + " (give dcap-qvl collateral JSON)");
             }

@@ -263,13 +263,16 @@ public final class GovCommand implements Runnable {
     }
 
     @Command(name = "audit-genesis", mixinStandardHelpOptions = true,
-            description = {"Re-checks a genesis record from chain data alone (needs no key; run it before 'gov bootstrap', anyone may after):",
-                "the member's evidence checks on the GenesisSubmitted evidence (DCAP at the submission block's time, the policy at",
-                "the bootstrap block or now, the cluster keys bound in the report data, a pin of this chain and contract with no keys),",
-                "and once bootstrapped, that the Bootstrapped node and the contract's clusterSigner and clusterEncKey are the record's.",
-                "Exit codes: 0 bootstrapped and every check passes; 3 not bootstrapped and a check fails (do not bootstrap it);",
-                "4 bootstrapped but a check fails (DISAGREES); 5 not bootstrapped and every check passes (ready for bootstrap);",
-                "6 a check could not run (no collateral); 1 a read failed; 2 bad usage."})
+            description = {"Re-checks a genesis record from chain data alone (needs no key; run it before 'gov bootstrap', anyone may "
+                    + "after): the member's evidence checks on the GenesisSubmitted evidence (DCAP at the submission block's time, the "
+                    + "policy at the bootstrap block or now, the cluster keys bound in the report data, a pin of this chain and "
+                    + "contract with no keys), and once bootstrapped, that the Bootstrapped node and the contract's clusterSigner and "
+                    + "clusterEncKey are the record's.",
+                "",
+                "Exit codes: 0 bootstrapped and every check passes; 3 not bootstrapped and a check fails (do not bootstrap it); "
+                    + "4 bootstrapped but a check fails (DISAGREES); 5 not bootstrapped and every check passes (ready for bootstrap); "
+                    + "6 a check could not run (no collateral); 1 a read failed; 2 bad usage.",
+                ""})
     static final class AuditGenesis implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
