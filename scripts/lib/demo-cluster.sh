@@ -6,7 +6,8 @@
 # The last line of stdout is a JSON summary:
 #   {"members":N,"refused":[{"request":"ID","check":"NAME"}],"same_cluster_keys":true|false,"join_ms":[...],
 #    "audit":{exit codes of gov audit-genesis before/after bootstrap, audit-join of an onboarded and the refused
-#             request, and of the onboarded one again after the governor removed its values from the policy}}
+#             request, and of the onboarded one again after the governor removed its values from the policy},
+#    "approved_images":[newest first],"proposed":[{"kind","value","applicable"}]}
 # With --faults: the member that ranks first for the last join request has its node process killed before
 # that request is made (another member answers after the 5 s fallback delay); then that node restarts and
 # joins again with a new key; then the governor removes it and its next request is refused by the contract.
@@ -20,7 +21,7 @@ while [ $# -gt 0 ]; do
     --joins) JOINS=${2:?--joins needs a number}; shift ;;
     --keep) KEEP=1 ;;
     --faults) KILL=1 ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo cluster: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -183,6 +184,9 @@ relay mallory $(( JOINS + 2 ))
 node mallory
 await "$W/mallory.node.out" refused 120 >/dev/null
 
+say "the governor approves two image digests (listed newest first) and proposes a third without applying it"
+for img in 11 22; do d4j cluster gov allow "${GOV[@]}" --contract "$C" --apply image "0x$(printf "$img%.0s" $(seq 32))" >&2; done
+d4j cluster gov allow "${GOV[@]}" --contract "$C" image "0x$(printf '33%.0s' $(seq 32))" >&2
 S=$(d4j cluster status --rpc "$RPC" --contract "$C" --output json)
 echo "$S" | jq . >&2
 say "anyone audits from chain data: the genesis, the first onboarded request, the refused one"
@@ -198,5 +202,6 @@ AUDIT_JSON=$(jq -nc --argjson gb "$AUDIT_GENESIS_BEFORE" --argjson g "$AUDIT_GEN
   '{genesis_before_bootstrap: $gb, genesis: $g, onboarded: $o, refused: $r, refused_check: $rc, onboarded_after_policy_change: $a}')
 jq -c --argjson audit "$AUDIT_JSON" --arg killed "${KILLED:-}" --arg rejoined "${REJOINED:-false}" --arg removed "${REMOVED_REFUSED:-false}" --argjson ms "[$(IFS=,; echo "${JOIN_MS[*]}")]" --arg same "${SAME:-true}" --arg signer "$SIGNER" --arg enc "$ENC" '
   {members: (.members | length), refused: [.refused[] | {request, check}],
-   same_cluster_keys: ($same == "true" and .signer == $signer and .enc_key == $enc), join_ms: $ms, audit: $audit} + (if $killed == "" then {} else {killed_responder: $killed,
+   same_cluster_keys: ($same == "true" and .signer == $signer and .enc_key == $enc), join_ms: $ms, audit: $audit,
+   approved_images: .approved_images, proposed: [.policy_proposed[] | {kind, value, applicable}]} + (if $killed == "" then {} else {killed_responder: $killed,
    rejoined: ($rejoined == "true"), removed_member_refused: ($removed == "true")} end)' <<<"$S"

@@ -67,5 +67,12 @@ class ClusterProcessesTest {
         assertThat(audit.path("refused").asInt()).isEqualTo(3);
         assertThat(audit.path("refused_check").asText()).isEqualTo("measurement");
         assertThat(audit.path("onboarded_after_policy_change").asInt()).isZero();
+        // status: approved images newest first; a proposal not yet applied, with whether its time lock has passed
+        assertThat(s.path("approved_images").toString()).isEqualTo("[\"0x" + "22".repeat(32) + "\",\"0x" + "11".repeat(32) + "\"]");
+        assertThat(s.path("proposed")).singleElement().satisfies(p -> {
+            assertThat(p.path("kind").asText()).isEqualTo("image");
+            assertThat(p.path("value").asText()).isEqualTo("0x" + "33".repeat(32));
+            assertThat(p.path("applicable").asBoolean()).isTrue(); // the demo's policy delay is 0
+        });
     }
 }
