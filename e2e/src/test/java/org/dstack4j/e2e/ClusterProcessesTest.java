@@ -69,10 +69,10 @@ class ClusterProcessesTest {
         assertThat(audit.path("onboarded_after_policy_change").asInt()).isZero();
         // status: approved images newest first; a proposal not yet applied, with whether its time lock has passed
         assertThat(s.path("approved_images").toString()).isEqualTo("[\"0x" + "22".repeat(32) + "\",\"0x" + "11".repeat(32) + "\"]");
-        assertThat(s.path("proposed")).singleElement().satisfies(p -> {
-            assertThat(p.path("kind").asText()).isEqualTo("image");
-            assertThat(p.path("value").asText()).isEqualTo("0x" + "33".repeat(32));
-            assertThat(p.path("applicable").asBoolean()).isTrue(); // the demo's policy delay is 0
+        assertThat(s.path("proposed")).singleElement().satisfies(prop -> {
+            assertThat(prop.path("kind").asText()).isEqualTo("image");
+            assertThat(prop.path("value").asText()).isEqualTo("0x" + "33".repeat(32));
+            assertThat(prop.path("applicable").asBoolean()).isTrue(); // the demo's policy delay is 0
         });
     }
 }
