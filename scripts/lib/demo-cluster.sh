@@ -4,7 +4,10 @@
 # simulator agents (each its own socket, seed and state; one shared test PKI), a relay per CVM, and one CVM
 # whose MRTD the policy does not allow (refused on chain with the check's name). Cleans up on exit.
 # The last line of stdout is a JSON summary:
-#   {"members":N,"refused":[{"request":"ID","check":"NAME"}],"same_cluster_keys":true|false,"join_ms":[...]}
+#   {"members":N,"refused":[{"request":"ID","check":"NAME"}],"same_cluster_keys":true|false,"join_ms":[...],
+#    "audit":{exit codes of gov audit-genesis before/after bootstrap, audit-join of an onboarded and the refused
+#             request, and of the onboarded one again after the governor removed its values from the policy},
+#    "approved_images":[newest first],"proposed":[{"kind","value","applicable"}]}
 # With --faults: the member that ranks first for the last join request has its node process killed before
 # that request is made (another member answers after the 5 s fallback delay); then that node restarts and
 # joins again with a new key; then the governor removes it and its next request is refused by the contract.
@@ -18,7 +21,7 @@ while [ $# -gt 0 ]; do
     --joins) JOINS=${2:?--joins needs a number}; shift ;;
     --keep) KEEP=1 ;;
     --faults) KILL=1 ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo cluster: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -125,6 +128,15 @@ agent genesis "$W/genesis.json"
 relay genesis 1
 node genesis --genesis
 await "$W/genesis.node.out" genesis-submitted 60 >/dev/null
+say "policy: the genesis CVM's measurement, compose, launcher compose, the test root, UpToDate"
+d4j cluster gov allow "${GOV[@]}" --contract "$C" --apply --from-agent "$W/genesis.agent.sock" --dcap-root-cert "$W/root.pem" \
+  --tcb-status UpToDate >&2
+audit() { # audit-join|gov audit-genesis args... -> its exit code; the JSON report in $W/audit.json
+  local rc=0; d4j cluster "$@" --rpc "$RPC" --contract "$C" --collateral "$W/collateral.json" --output json >"$W/audit.json" || rc=$?
+  jq -c '{verdict, audit, chain}' "$W/audit.json" >&2 || true; echo "$rc"
+}
+say "the governor audits the genesis record (exit 5: every check passes, not bootstrapped yet)"
+AUDIT_GENESIS_BEFORE=$(audit gov audit-genesis)
 d4j cluster gov bootstrap "${GOV[@]}" --contract "$C" --genesis-id 1 >&2
 G=$(await "$W/genesis.node.out" bootstrapped 60)
 NODE_ADDR[genesis]=$(jq -r .node <<<"$G")
@@ -134,7 +146,7 @@ compose joiner "$SIGNER" "$ENC" >"$W/joiner.json"
 jq '.mrtd |= ("00" + .[2:])' "$ROOT/agent/src/main/resources/org/dstack4j/agent/simulator/default-measurements.json" >"$W/other-mrtd.json"
 for j in $(seq 1 "$JOINS"); do agent "node$j" "$W/joiner.json"; done
 agent mallory "$W/joiner.json" "$W/other-mrtd.json"
-say "policy: the joiners' measurement, compose, launcher compose, the test root, UpToDate"
+say "policy: the joiners' compose (their other values are the genesis's, already allowed)"
 d4j cluster gov allow "${GOV[@]}" --contract "$C" --apply --from-agent "$W/node1.agent.sock" --dcap-root-cert "$W/root.pem" \
   --tcb-status UpToDate >&2
 
@@ -172,9 +184,24 @@ relay mallory $(( JOINS + 2 ))
 node mallory
 await "$W/mallory.node.out" refused 120 >/dev/null
 
+say "the governor approves two image digests (listed newest first) and proposes a third without applying it"
+for img in 11 22; do d4j cluster gov allow "${GOV[@]}" --contract "$C" --apply image "0x$(printf "$img%.0s" $(seq 32))" >&2; done
+d4j cluster gov allow "${GOV[@]}" --contract "$C" image "0x$(printf '33%.0s' $(seq 32))" >&2
 S=$(d4j cluster status --rpc "$RPC" --contract "$C" --output json)
 echo "$S" | jq . >&2
-jq -c --arg killed "${KILLED:-}" --arg rejoined "${REJOINED:-false}" --arg removed "${REMOVED_REFUSED:-false}" --argjson ms "[$(IFS=,; echo "${JOIN_MS[*]}")]" --arg same "${SAME:-true}" --arg signer "$SIGNER" --arg enc "$ENC" '
+say "anyone audits from chain data: the genesis, the first onboarded request, the refused one"
+AUDIT_GENESIS=$(audit gov audit-genesis)
+ONB=$(jq -r '.onboarded[0].request' <<<"$S") REF=$(jq -r '.refused[0].request' <<<"$S")
+AUDIT_ONB=$(audit audit-join "$ONB")
+AUDIT_REF=$(audit audit-join "$REF"); REF_CHECK=$(jq -r .audit.check "$W/audit.json")
+say "the governor removes the joiners' values from the policy; request $ONB still audits against the policy of its block"
+d4j cluster gov disallow "${GOV[@]}" --contract "$C" --from-agent "$W/node1.agent.sock" >&2
+AUDIT_AFTER=$(audit audit-join "$ONB")
+AUDIT_JSON=$(jq -nc --argjson gb "$AUDIT_GENESIS_BEFORE" --argjson g "$AUDIT_GENESIS" --argjson o "$AUDIT_ONB" --argjson r "$AUDIT_REF" \
+  --arg rc "$REF_CHECK" --argjson a "$AUDIT_AFTER" \
+  '{genesis_before_bootstrap: $gb, genesis: $g, onboarded: $o, refused: $r, refused_check: $rc, onboarded_after_policy_change: $a}')
+jq -c --argjson audit "$AUDIT_JSON" --arg killed "${KILLED:-}" --arg rejoined "${REJOINED:-false}" --arg removed "${REMOVED_REFUSED:-false}" --argjson ms "[$(IFS=,; echo "${JOIN_MS[*]}")]" --arg same "${SAME:-true}" --arg signer "$SIGNER" --arg enc "$ENC" '
   {members: (.members | length), refused: [.refused[] | {request, check}],
-   same_cluster_keys: ($same == "true" and .signer == $signer and .enc_key == $enc), join_ms: $ms} + (if $killed == "" then {} else {killed_responder: $killed,
+   same_cluster_keys: ($same == "true" and .signer == $signer and .enc_key == $enc), join_ms: $ms, audit: $audit,
+   approved_images: .approved_images, proposed: [.policy_proposed[] | {kind, value, applicable}]} + (if $killed == "" then {} else {killed_responder: $killed,
    rejoined: ($rejoined == "true"), removed_member_refused: ($removed == "true")} end)' <<<"$S"

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * sockets sharing one test PKI, a {@code cluster host} relay per CVM with its own gas key, {@code cluster node}
  * daemons. Genesis + 3 joins, where the member ranked first for the third request is killed before it is made; that
  * node restarts and rejoins; the governor removes it and its next request is refused; one CVM with an MRTD the policy
- * does not allow.
+ * does not allow; then {@code gov audit-genesis} and {@code audit-join} on an onboarded and the refused request, and
+ * again after a policy change.
  */
 class ClusterProcessesTest {
     @TempDir
@@ -56,5 +57,22 @@ class ClusterProcessesTest {
         assertThat(s.path("refused").get(0).path("check").asText()).isEqualTo("measurement");
         // the status the governor sees names the same refusal
         assertThat(stderr).contains("\"check\": \"measurement\"");
+        // anyone's audits from chain data (exit codes of the CLI): the genesis passes before bootstrap (5: ready) and
+        // after (0); an onboarded request passes (0); the refused one fails the check the chain names (3); the onboarded
+        // one still passes after the governor removed its values, because the policy is the one of its request block
+        JsonNode audit = s.path("audit");
+        assertThat(audit.path("genesis_before_bootstrap").asInt()).isEqualTo(5);
+        assertThat(audit.path("genesis").asInt()).isZero();
+        assertThat(audit.path("onboarded").asInt()).isZero();
+        assertThat(audit.path("refused").asInt()).isEqualTo(3);
+        assertThat(audit.path("refused_check").asText()).isEqualTo("measurement");
+        assertThat(audit.path("onboarded_after_policy_change").asInt()).isZero();
+        // status: approved images newest first; a proposal not yet applied, with whether its time lock has passed
+        assertThat(s.path("approved_images").toString()).isEqualTo("[\"0x" + "22".repeat(32) + "\",\"0x" + "11".repeat(32) + "\"]");
+        assertThat(s.path("proposed")).singleElement().satisfies(prop -> {
+            assertThat(prop.path("kind").asText()).isEqualTo("image");
+            assertThat(prop.path("value").asText()).isEqualTo("0x" + "33".repeat(32));
+            assertThat(prop.path("applicable").asBoolean()).isTrue(); // the demo's policy delay is 0
+        });
     }
 }

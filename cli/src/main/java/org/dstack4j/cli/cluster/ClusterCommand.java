@@ -15,13 +15,16 @@ import picocli.CommandLine.Command;
             "               gov apply ...                                  (after the policy delay)",
             "  2. each host: host --socket R --rpc URL --contract ADDR --key-file OP [--collateral F|--pccs URL]",
             "  3. first CVM: node --agent-socket A --relay-socket R --rpc URL --contract ADDR --genesis",
-            "     governor: gov bootstrap --genesis-id 1                  (after auditing the genesis quote)",
+            "     governor: gov audit-genesis --rpc URL --contract ADDR --collateral F   (exit 5: ready to bootstrap)",
+            "               gov bootstrap --genesis-id 1",
             "  4. other CVMs: node ... (no --genesis): a member checks the quote and answers on chain",
-            "  5. anyone: status --rpc URL --contract ADDR [--output json]",
+            "  5. anyone: status --rpc URL --contract ADDR [--output json]      (members, requests, refusals, policy)",
+            "             audit-join REQUEST_ID --rpc URL --contract ADDR --collateral F   (re-run a member's checks)",
             "  6. a client: check-tls https://DOMAIN/ --collateral F     (the TLS key is held by an attested TD)",
             "All commands are 'dstack4j cluster ...'; keys come from files or the environment, never flags."
         },
-        subcommands = {GovCommand.class, HostCommand.class, NodeCommand.class, StatusCommand.class, CheckTlsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {GovCommand.class, HostCommand.class, NodeCommand.class, StatusCommand.class, AuditJoinCommand.class,
+            CheckTlsCommand.class, CommandLine.HelpCommand.class})
 public final class ClusterCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -38,7 +38,7 @@ import picocli.CommandLine.Parameters;
         description = {"The governor's transactions (a multisig or timelock in production; an EOA key here).",
             "The key is read from --key-file or $DSTACK4J_GOV_KEY and never printed."},
         subcommands = {GovCommand.Deploy.class, GovCommand.Operator.class, GovCommand.Allow.class, GovCommand.Apply.class,
-            GovCommand.Disallow.class, GovCommand.Bootstrap.class, GovCommand.RemoveMember.class})
+            GovCommand.Disallow.class, GovCommand.AuditGenesis.class, GovCommand.Bootstrap.class, GovCommand.RemoveMember.class})
 public final class GovCommand implements Runnable {
     static final String KEY_ENV = "DSTACK4J_GOV_KEY";
 
@@ -219,10 +219,24 @@ public final class GovCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            return eachPolicy(policy, apply ? "allowed" : "proposed", (w, k, v) -> {
-                w.proposePolicy(k, v);
-                if (apply) w.applyPolicy(k, v);
-            });
+            // a value already allowed is skipped (the contract refuses to propose it again), so a reference CVM's
+            // values can be allowed after some of them were, e.g. the genesis's before the joiners'
+            try (JsonRpcClient rpc = chain.client()) {
+                ClusterContract c = contract();
+                var w = c.writes(sender(rpc));
+                for (var e : policy.entries(spec.commandLine())) {
+                    var now = c.reads(org.dstack4j.chain.rpc.ChainView.pin(rpc, 0));
+                    String what = e.getKey().cliName() + " " + Hex.data(e.getValue());
+                    if (now.isAllowed(e.getKey(), e.getValue())) {
+                        spec.commandLine().getOut().println("already allowed " + what);
+                        continue;
+                    }
+                    if (now.policyEta(e.getKey(), e.getValue()) == 0) w.proposePolicy(e.getKey(), e.getValue());
+                    if (apply) w.applyPolicy(e.getKey(), e.getValue());
+                    spec.commandLine().getOut().println((apply ? "allowed " : "proposed ") + what);
+                }
+                return 0;
+            }
         }
     }
 
@@ -248,8 +262,44 @@ public final class GovCommand implements Runnable {
         }
     }
 
+    @Command(name = "audit-genesis", mixinStandardHelpOptions = true,
+            description = {"Re-checks a genesis record from chain data alone (needs no key; run it before 'gov bootstrap', anyone may "
+                    + "after): the member's evidence checks on the GenesisSubmitted evidence (DCAP at the submission block's time, the "
+                    + "policy at the bootstrap block or now, the cluster keys bound in the report data, a pin of this chain and "
+                    + "contract with no keys), and once bootstrapped, that the Bootstrapped node and the contract's clusterSigner and "
+                    + "clusterEncKey are the record's.",
+                "",
+                "Exit codes: 0 bootstrapped and every check passes; 3 not bootstrapped and a check fails (do not bootstrap it); "
+                    + "4 bootstrapped but a check fails (DISAGREES); 5 not bootstrapped and every check passes (ready for bootstrap); "
+                    + "6 a check could not run (no collateral); 1 a read failed; 2 bad usage.",
+                ""})
+    static final class AuditGenesis implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Mixin
+        AuditOptions audit;
+
+        @Option(names = "--genesis-id", paramLabel = "ID", description = "The genesis to audit. Default: the bootstrapped one, else the latest submitted.")
+        BigInteger genesisId;
+
+        @Override
+        public Integer call() throws Exception {
+            CommandLine cl = spec.commandLine();
+            if (genesisId != null) AuditOptions.positive(cl, "--genesis-id", genesisId);
+            try (JsonRpcClient rpc = audit.chain.client()) {
+                AuditOptions.Chain c = audit.read(cl, rpc);
+                return audit.print(cl, new org.dstack4j.cluster.audit.GenesisAudit(c.cluster(), c.view(), c.history(), c.collateral(),
+                        c.allowTestRoot()).audit(java.util.Optional.ofNullable(genesisId)));
+            } catch (org.dstack4j.cluster.audit.AuditException e) {
+                cl.getErr().println("dstack4j: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
     @Command(name = "bootstrap", mixinStandardHelpOptions = true,
-            description = "Makes a submitted genesis the cluster (once). Audit its quote first: genesisReportData(id) must equal its report data.")
+            description = "Makes a submitted genesis the cluster (once). Audit it first: 'gov audit-genesis' must exit 5 (every check passes).")
     static final class Bootstrap extends OnContract implements Callable<Integer> {
         @Option(names = "--genesis-id", paramLabel = "ID", required = true, description = "The genesis id (GenesisSubmitted).")
         BigInteger genesisId;

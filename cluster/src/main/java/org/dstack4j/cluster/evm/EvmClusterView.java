@@ -4,7 +4,6 @@ import java.math.BigInteger;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
-import org.dstack4j.chain.Address;
 import org.dstack4j.chain.rpc.Block;
 import org.dstack4j.chain.rpc.ChainReader;
 import org.dstack4j.chain.rpc.RpcException;
@@ -57,7 +56,7 @@ public final class EvmClusterView {
                 throw new ClusterContractException("reading request block " + r.requestBlock() + " failed: " + e.getMessage(), null, e);
             }
         }
-        return new ChainRequest(r, time, reads.isRemoved(r.node()), view.blockNumber(), reads.requestTtl());
+        return new StoredRequest(r, r.state(), time, reads.isRemoved(r.node()), view.blockNumber(), reads.requestTtl());
     }
 
     /** The evidence bytes of request {@code id}, from its {@code JoinRequested} event at or after {@code fromBlock}. */
@@ -93,49 +92,5 @@ public final class EvmClusterView {
                 throw new ClusterPolicy.PolicyUnavailableException("isAllowed(" + kind + ") failed: " + e.getMessage(), e);
             }
         };
-    }
-
-    /** {@link RequestView} over a contract read. */
-    private record ChainRequest(JoinRequest r, Instant requestBlockTime, boolean nodeRemoved, long confirmedBlock, long requestTtl)
-            implements RequestView {
-        @Override
-        public BigInteger requestId() {
-            return r.id();
-        }
-
-        @Override
-        public Address node() {
-            return r.node();
-        }
-
-        @Override
-        public byte[] encKey() {
-            return r.encKey();
-        }
-
-        @Override
-        public long anchorNumber() {
-            return r.anchorNumber();
-        }
-
-        @Override
-        public byte[] anchorHash() {
-            return r.anchorHash();
-        }
-
-        @Override
-        public byte[] evidenceHash() {
-            return r.evidenceHash();
-        }
-
-        @Override
-        public long requestBlock() {
-            return r.requestBlock();
-        }
-
-        @Override
-        public RequestState state() {
-            return r.state();
-        }
     }
 }

@@ -1,5 +1,6 @@
 package org.dstack4j.cluster.join;
 
+import org.dstack4j.cluster.contract.GenesisRecord;
 import org.dstack4j.cluster.contract.PolicyKind;
 import org.dstack4j.cluster.contract.RequestState;
 import com.fasterxml.jackson.core.JacksonException;
@@ -11,6 +12,7 @@ import java.security.MessageDigest;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -29,6 +31,7 @@ import org.dstack4j.cluster.binding.ClusterPin;
 import org.dstack4j.cluster.binding.Evidence;
 import org.dstack4j.cluster.binding.EvidenceFormatException;
 import org.dstack4j.cluster.binding.ReportDataBinding;
+import org.dstack4j.cluster.secret.ClusterPublicKeys;
 import org.dstack4j.sdk.EventLog;
 import org.dstack4j.sdk.EventLogEntry;
 import org.dstack4j.sdk.EventLogFormatException;
@@ -47,6 +50,12 @@ public final class JoinChecks {
     private final MemberSettings settings;
     private final ClusterPolicy policy;
     private final CollateralSource collateral;
+    // the last collateral prepared: PreparedCollateral keeps verified signatures, so while the source hands out the same
+    // collateral (a relay's file, a PCCS cache) they are checked once, not on every request (validity, revocation and
+    // the request's time still are, per call)
+    private volatile Prepared prepared;
+
+    private record Prepared(Collateral collateral, PreparedCollateral prepared) {}
 
     public JoinChecks(MemberSettings settings, ClusterPolicy policy, CollateralSource collateral) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -61,13 +70,55 @@ public final class JoinChecks {
      * @param evidence the evidence bytes from the request's {@code JoinRequested} event
      */
     public JoinOutcome check(RequestView request, byte[] evidence) {
+        return trace(request, evidence).outcome();
+    }
+
+    /**
+     * Runs the checks and keeps each passed check's detail: what an auditor prints ({@code cluster audit-join}).
+     * Same decision as {@link #check}.
+     */
+    public Trace trace(RequestView request, byte[] evidence) {
+        return run(new Run(request, null, null, evidence));
+    }
+
+    /**
+     * The evidence checks 3-14 on a genesis submission (what the governor audits before {@code bootstrap}): report data
+     * is the genesis binding of the claimed cluster keys (docs/cluster-protocol.md "Report data"), DCAP is evaluated at
+     * {@code submitTime} (the submission block's timestamp), and {@code cluster-pin} requires a pin of this chain and contract with no keys (the
+     * genesis node draws them). Checks 1-2 (request state) do not apply.
+     */
+    public Trace traceGenesis(GenesisRecord genesis, Instant submitTime, byte[] evidence) {
+        return run(new Run(null, Objects.requireNonNull(genesis, "genesis"), Objects.requireNonNull(submitTime, "submitTime"), evidence));
+    }
+
+    private Trace run(Run r) {
         try {
-            return new Run(request, evidence).run();
+            return new Trace(r.steps, r.run());
         } catch (Stop s) {
-            return s.outcome;
+            return new Trace(r.steps, s.outcome);
         } catch (RuntimeException e) {
             // A bug or an input the parsers did not foresee: decide nothing rather than answer wrongly.
-            return new JoinOutcome.Undecided(JoinCheck.REQUEST_PENDING, "internal error: " + e.getClass().getSimpleName());
+            return new Trace(r.steps, new JoinOutcome.Undecided(JoinCheck.REQUEST_PENDING, "internal error: " + e.getClass().getSimpleName()));
+        }
+    }
+
+    /**
+     * One passed check.
+     *
+     * @param check  the check
+     * @param detail what it found (public values only)
+     */
+    public record Step(JoinCheck check, String detail) {}
+
+    /**
+     * The checks that passed, in order, and the outcome; checks after a failed or undecided one did not run.
+     *
+     * @param passed  passed checks in order
+     * @param outcome the decision ({@link #check} returns it)
+     */
+    public record Trace(List<Step> passed, JoinOutcome outcome) {
+        public Trace {
+            passed = List.copyOf(passed);
         }
     }
 
@@ -86,17 +137,21 @@ public final class JoinChecks {
     }
 
     private final class Run {
-        private final RequestView req;
+        private final RequestView req;         // a join request, or
+        private final GenesisRecord genesis;   // a genesis submission
+        private final Instant submitTime;      // and its block's time
         private final byte[] evidenceBytes;
-        private final List<String> details = new ArrayList<>();
+        private final List<Step> steps = new ArrayList<>();
 
-        Run(RequestView req, byte[] evidenceBytes) {
+        Run(RequestView req, GenesisRecord genesis, Instant submitTime, byte[] evidenceBytes) {
             this.req = req;
+            this.genesis = genesis;
+            this.submitTime = submitTime;
             this.evidenceBytes = evidenceBytes;
         }
 
         private void pass(JoinCheck c, String detail) {
-            details.add(c.checkName() + ": " + detail);
+            steps.add(new Step(c, detail));
         }
 
         private boolean allowed(JoinCheck c, PolicyKind kind, byte[] value) throws Stop {
@@ -108,6 +163,11 @@ public final class JoinChecks {
         }
 
         JoinOutcome run() throws Stop {
+            if (req != null) requestLive();
+            return evidenceChecks();
+        }
+
+        private void requestLive() throws Stop {
             // 1 request-pending
             if (req.state() != RequestState.PENDING) throw fail(JoinCheck.REQUEST_PENDING, "request " + req.requestId() + " is " + req.state());
             if (req.nodeRemoved()) throw fail(JoinCheck.REQUEST_PENDING, "node " + req.node() + " was removed from the cluster");
@@ -118,8 +178,12 @@ public final class JoinChecks {
                 throw fail(JoinCheck.REQUEST_FRESH, "confirmed block " + req.confirmedBlock() + " is past the request's last block " + deadline);
             }
             pass(JoinCheck.REQUEST_FRESH, "live until block " + deadline);
+        }
+
+        private JoinOutcome evidenceChecks() throws Stop {
+            Instant at = req != null ? req.requestBlockTime() : submitTime;
             // 3 evidence-hash
-            if (evidenceBytes == null || !MessageDigest.isEqual(Keccak.keccak256(evidenceBytes), req.evidenceHash())) {
+            if (evidenceBytes == null || !MessageDigest.isEqual(Keccak.keccak256(evidenceBytes), req != null ? req.evidenceHash() : genesis.evidenceHash())) {
                 throw fail(JoinCheck.EVIDENCE_HASH, "keccak256 of the event's evidence is not the request's evidenceHash");
             }
             pass(JoinCheck.EVIDENCE_HASH, "keccak256(evidence) = evidenceHash");
@@ -144,12 +208,13 @@ public final class JoinChecks {
             boolean intel = MessageDigest.isEqual(PolicyValues.dcapRoot(root), PolicyValues.dcapRoot(IntelRootCa.certificate()));
             DcapVerifier verifier = intel ? DcapVerifier.intel() : DcapVerifier.withTrustedRoot(root);
             // allowDebug: the debug bit is check 8's to report, by name
-            DcapVerification v = verifier.verify(ev.quote(), PreparedCollateral.of(col), req.requestBlockTime(), true);
+            Prepared p = prepared;
+            if (p == null || p.collateral() != col) prepared = p = new Prepared(col, PreparedCollateral.of(col));
+            DcapVerification v = verifier.verify(ev.quote(), p.prepared(), at, true);
             if (!v.valid()) {
-                throw fail(JoinCheck.DCAP, v.firstFailure().map(c -> c.name() + ": " + c.detail()).orElse("invalid") + " (at "
-                        + req.requestBlockTime() + ")");
+                throw fail(JoinCheck.DCAP, v.firstFailure().map(c -> c.name() + ": " + c.detail()).orElse("invalid") + " (at " + at + ")");
             }
-            pass(JoinCheck.DCAP, "valid at " + req.requestBlockTime() + ", status " + v.status());
+            pass(JoinCheck.DCAP, "valid at " + at + ", status " + v.status());
             // 6 dcap-root
             byte[] rootValue = PolicyValues.dcapRoot(root);
             String rootHex = HexFormat.of().formatHex(rootValue);
@@ -170,12 +235,15 @@ public final class JoinChecks {
             TdReport td = quote.tdReport();
             if (td.isDebug()) throw fail(JoinCheck.DEBUG_TD, "the TD has the DEBUG attribute: its memory is readable by the host");
             pass(JoinCheck.DEBUG_TD, "not debug");
-            // 9 report-data, rebuilt from the on-chain request
-            byte[] expected = ReportDataBinding.join(settings.cluster(), req.anchorHash(), req.encKey(), req.node());
+            // 9 report-data, rebuilt from the on-chain request (or genesis record)
+            byte[] expected = req != null ? ReportDataBinding.join(settings.cluster(), req.anchorHash(), req.encKey(), req.node())
+                    : ReportDataBinding.genesis(settings.cluster(), genesis.anchorHash(),
+                            new ClusterPublicKeys(genesis.signer(), genesis.encKey()), genesis.node());
             if (!MessageDigest.isEqual(expected, td.reportData())) {
-                throw fail(JoinCheck.REPORT_DATA, "the quote's report data does not bind this chain, contract, anchor block, key and node");
+                throw fail(JoinCheck.REPORT_DATA, "the quote's report data does not bind this chain, contract, anchor block, "
+                        + (req != null ? "key" : "cluster keys") + " and node");
             }
-            pass(JoinCheck.REPORT_DATA, "binds request " + req.requestId());
+            pass(JoinCheck.REPORT_DATA, req != null ? "binds request " + req.requestId() : "binds signer " + genesis.signer() + " and node " + genesis.node());
             // 10 rtmr3-replay
             EventLog log = replayed(ev.eventLog(), td);
             pass(JoinCheck.RTMR3_REPLAY, log.rtmr3Events().size() + " RTMR3 events replay to the quote's RTMR3");
@@ -221,11 +289,17 @@ public final class JoinChecks {
                 throw fail(JoinCheck.CLUSTER_PIN, "the app-compose pins chain " + pin.get().cluster().chainId() + " contract "
                         + pin.get().cluster().contract() + ", not this cluster");
             }
-            if (pin.get().keys().isEmpty() || !pin.get().keys().get().equals(settings.keys())) {
-                throw fail(JoinCheck.CLUSTER_PIN, "the app-compose does not pin this cluster's signer and encryption key");
+            if (genesis != null) {
+                // the genesis node draws the secret: a compose that pins keys names a cluster that already exists
+                if (pin.get().keys().isPresent()) throw fail(JoinCheck.CLUSTER_PIN, "a genesis app-compose must pin no signer and encryption key");
+                pass(JoinCheck.CLUSTER_PIN, "pins this chain and contract, no keys (genesis)");
+            } else {
+                if (pin.get().keys().isEmpty() || !pin.get().keys().get().equals(settings.keys())) {
+                    throw fail(JoinCheck.CLUSTER_PIN, "the app-compose does not pin this cluster's signer and encryption key");
+                }
+                pass(JoinCheck.CLUSTER_PIN, "pins this cluster");
             }
-            pass(JoinCheck.CLUSTER_PIN, "pins this cluster");
-            return new JoinOutcome.Passed(details);
+            return new JoinOutcome.Passed(steps.stream().map(st -> st.check().checkName() + ": " + st.detail()).toList());
         }
 
         private X509Certificate quoteRoot(TdxQuote quote) throws Stop {
