@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.dstack4j.agent.keys.AppKeys;
+import org.dstack4j.agent.keys.KeySource;
 import org.dstack4j.agent.pki.AppCa;
 import org.dstack4j.sdk.EventLogEntry;
 import org.dstack4j.sdk.Hex;
@@ -55,11 +56,23 @@ public final class GuestApi {
      * @param version what {@code Version} reports
      */
     public GuestApi(TeeBackend backend, AppKeys keys, AppCa appCa, AgentVersion version) {
+        this(backend, KeySource.fixed(keys, appCa), version);
+    }
+
+    /**
+     * An agent whose GetKey, Sign and GetTlsKey keys come from {@code keys} (e.g. a cluster node); when the source
+     * has an EVM attestation signer, {@code ClusterAttest} is served too (docs/cluster-apps.md).
+     *
+     * @param backend the TEE (simulated or real)
+     * @param keys    where the app keys and the app CA come from
+     * @param version what {@code Version} reports
+     */
+    public GuestApi(TeeBackend backend, KeySource keys, AgentVersion version) {
         this.backend = backend;
         this.version = version;
         KeyMethods keyMethods = new KeyMethods(keys);
-        TlsKeyMethod tlsKey = new TlsKeyMethod(backend, appCa);
-        this.methods = Map.of(
+        TlsKeyMethod tlsKey = new TlsKeyMethod(backend, keys);
+        Map<String, Method> table = new java.util.HashMap<>(Map.of(
                 "GetQuote", this::getQuote,
                 "EmitEvent", this::emitEvent,
                 "Info", p -> info(),
@@ -67,7 +80,9 @@ public final class GuestApi {
                 "GetKey", keyMethods::getKey,
                 "Sign", keyMethods::sign,
                 "Verify", keyMethods::verify,
-                "GetTlsKey", tlsKey::call);
+                "GetTlsKey", tlsKey::call));
+        keys.chainAttestor().ifPresent(a -> table.put("ClusterAttest", new ClusterAttestMethod(a)::call));
+        this.methods = Map.copyOf(table);
     }
 
     /** Names of the served methods. */

@@ -13,6 +13,8 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.dstack4j.agent.keys.KeySource;
+import org.dstack4j.agent.keys.KeysUnavailableException;
 import org.dstack4j.agent.pki.AppCa;
 import org.dstack4j.sdk.EventLogEntry;
 
@@ -32,14 +34,20 @@ final class TlsKeyMethod {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final TeeBackend backend;
-    private final AppCa ca;
+    private final KeySource source;
 
-    TlsKeyMethod(TeeBackend backend, AppCa ca) {
+    TlsKeyMethod(TeeBackend backend, KeySource source) {
         this.backend = backend;
-        this.ca = ca;
+        this.source = source;
     }
 
     ObjectNode call(Params p) throws GuestApiException, TeeException {
+        AppCa ca;
+        try {
+            ca = source.keys().appCa();
+        } catch (KeysUnavailableException e) {
+            throw GuestApiException.unavailable(e.getMessage());
+        }
         String subject = p.string("subject").orElse("");
         List<String> altNames = p.strings("alt_names", MAX_ALT_NAMES);
         for (String n : List.of(subject)) {
