@@ -130,8 +130,9 @@ public final class ClusterKeySource implements KeySource, AutoCloseable {
 
     private JsonNode post(String path, ObjectNode body) throws KeysUnavailableException {
         if (!Files.exists(socket)) {
-            throw new KeysUnavailableException("cluster keys unavailable: no cluster node socket at " + socket
-                    + "; start `dstack4j cluster node … --app-socket " + socket + "` in this CVM");
+            throw new KeysUnavailableException("cluster keys unavailable: no cluster node serves " + socket
+                    + " (not started, or it exited: refused, timed out or stopped); run `dstack4j cluster node … --app-socket "
+                    + socket + "` in this CVM");
         }
         try {
             Request req = http.newRequest("http://cluster-node" + path).method("POST").transport(new Transport.TCPUnix(socket))
