@@ -30,6 +30,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * <ul>
  *   <li>{@code POST /v1/submit} with a {@link ContractCall} JSON body → {@code {"transaction_hash":"0x…","block_number":N}}</li>
  *   <li>{@code POST /v1/collateral} with {@code {"quote":"0x…"}} → dcap-qvl collateral JSON</li>
+ *   <li>{@code POST /v1/reboot} with {@code {"reason":"…"}} → {@code {}} (the node asks for a reboot; KubernEthes)</li>
  * </ul>
  * Errors are {@code {"error":"…"}} with 400 (bad body), 404, 405, 413 (body over {@value #MAX_BODY_BYTES} bytes) or
  * 502 (the chain or PCCS refused or failed). Idle connections close after the idle timeout.
@@ -122,8 +123,8 @@ public final class RelayServer implements AutoCloseable {
             if (!"POST".equals(request.getMethod())) {
                 return send(response, callback, 405, error("use POST"));
             }
-            if (!"/v1/submit".equals(path) && !"/v1/collateral".equals(path)) {
-                return send(response, callback, 404, error("the relay serves only POST /v1/submit and POST /v1/collateral"));
+            if (!"/v1/submit".equals(path) && !"/v1/collateral".equals(path) && !"/v1/reboot".equals(path)) {
+                return send(response, callback, 404, error("the relay serves only POST /v1/submit, /v1/collateral and /v1/reboot"));
             }
             JsonNode body;
             try {
@@ -139,6 +140,10 @@ public final class RelayServer implements AutoCloseable {
                     Relay.Submitted s = relay.submit(call);
                     return send(response, callback, 200, JSON.createObjectNode()
                             .put("transaction_hash", Hex.data(s.transactionHash())).put("block_number", s.blockNumber()));
+                }
+                if (path.equals("/v1/reboot")) {
+                    relay.requestReboot(body.path("reason").asText(""));
+                    return send(response, callback, 200, JSON.createObjectNode());
                 }
                 JsonNode q = body.get("quote");
                 if (q == null || !q.isTextual()) return send(response, callback, 400, error("field 'quote' must be a hex string"));
