@@ -12,7 +12,8 @@
 # node serving `--app-socket`); after the joins two members answer GetKey (the raw dstack API over their app
 # sockets) with the same key, a ClusterAttest of node1 verifies on chain, and mallory's agent refuses GetKey.
 # The summary adds {"app_keys_client":"@phala/dstack-sdk"|"curl", "app_keys_equal":…, "attestation_verified":…,
-# "non_member_refused":"<error>"} (the official JS SDK from e2e/js when installed, else curl on the raw API).
+# "non_member_refused":"<the agent's error>", "non_member_sdk_error":"<the JS SDK's>"} (the official JS SDK from
+# e2e/js when installed, else curl on the raw API).
 # Usage: scripts/demo cluster [--joins N] [--faults] [--apps] [--keep]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
@@ -188,14 +189,17 @@ if [ "$APPS" = 1 ]; then
     -d '{"path":"demo/app","purpose":"signing"}' http://localhost/GetKey; }
   if [ -d "$ROOT/e2e/js/node_modules/@phala/dstack-sdk" ]; then
     # the official JS SDK, as an app would call it; the chain's last signature must recover to the cluster signer
-    J=$(cd "$ROOT/e2e/js" && node cluster-keys.mjs "$W/node1.agent.sock" "$W/node2.agent.sock" "$W/mallory.agent.sock")
+    # `command`: node() above is this script's cluster-node starter, not Node.js
+    J=$(cd "$ROOT/e2e/js" && command node cluster-keys.mjs "$W/node1.agent.sock" "$W/node2.agent.sock" "$W/mallory.agent.sock")
     [ "$(jq -r .keys_equal <<<"$J")" = true ] && [ "$(jq -r .issuer <<<"$J")" = "$SIGNER" ] && APP_KEYS_EQUAL=true
-    APP_CLIENT=@phala/dstack-sdk MALLORY_ERR=$(jq -r .nonmember_error <<<"$J")
+    APP_CLIENT=@phala/dstack-sdk SDK_ERR=$(jq -r .nonmember_error <<<"$J")
   else
     K1=$(getkey node1 | jq -r .key) K2=$(getkey node2 | jq -r .key)
     [ -n "$K1" ] && [ "$K1" != null ] && [ "$K1" = "$K2" ] && APP_KEYS_EQUAL=true
-    APP_CLIENT=curl MALLORY_ERR=$(getkey mallory | jq -r '.error // empty')
+    APP_CLIENT=curl
   fi
+  # the agent's own words (the JS SDK reports a refused call without the body)
+  MALLORY_ERR=$(getkey mallory | jq -r '.error // empty')
   A=$(curl -s --max-time 10 --unix-socket "$W/node1.agent.sock" -X POST -H 'content-type: application/json' \
     -d '{"data":"'"$(printf 'demo data' | xxd -p)"'"}' http://localhost/ClusterAttest)
   V=$("$CAST" call --rpc-url "$RPC" "$C" 'verifyAttestation(bytes32,bytes,bytes)(bool)' "$(jq -r .app_id <<<"$A")" \
@@ -204,8 +208,8 @@ fi
 
 S=$(d4j cluster status --rpc "$RPC" --contract "$C" --output json)
 echo "$S" | jq . >&2
-jq -c --arg apps "$APPS" --arg eq "${APP_KEYS_EQUAL:-false}" --arg v "${V:-false}" --arg merr "${MALLORY_ERR:-}" --arg client "${APP_CLIENT:-}" --arg killed "${KILLED:-}" --arg rejoined "${REJOINED:-false}" --arg removed "${REMOVED_REFUSED:-false}" --argjson ms "[$(IFS=,; echo "${JOIN_MS[*]}")]" --arg same "${SAME:-true}" --arg signer "$SIGNER" --arg enc "$ENC" '
+jq -c --arg apps "$APPS" --arg eq "${APP_KEYS_EQUAL:-false}" --arg v "${V:-false}" --arg merr "${MALLORY_ERR:-}" --arg client "${APP_CLIENT:-}" --arg sdkerr "${SDK_ERR:-}" --arg killed "${KILLED:-}" --arg rejoined "${REJOINED:-false}" --arg removed "${REMOVED_REFUSED:-false}" --argjson ms "[$(IFS=,; echo "${JOIN_MS[*]}")]" --arg same "${SAME:-true}" --arg signer "$SIGNER" --arg enc "$ENC" '
   {members: (.members | length), refused: [.refused[] | {request, check}],
    same_cluster_keys: ($same == "true" and .signer == $signer and .enc_key == $enc), join_ms: $ms} + (if $killed == "" then {} else {killed_responder: $killed,
    rejoined: ($rejoined == "true"), removed_member_refused: ($removed == "true")} end)
-  + (if $apps == "1" then {app_keys_client: $client, app_keys_equal: ($eq == "true"), attestation_verified: ($v == "true"), non_member_refused: $merr} else {} end)' <<<"$S"
+  + (if $apps == "1" then {app_keys_client: $client, app_keys_equal: ($eq == "true"), attestation_verified: ($v == "true"), non_member_refused: $merr, non_member_sdk_error: $sdkerr} else {} end)' <<<"$S"

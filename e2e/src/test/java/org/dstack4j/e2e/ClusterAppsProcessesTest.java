@@ -50,6 +50,7 @@ class ClusterAppsProcessesTest {
         assertThat(s.path("app_keys_equal").asBoolean()).as(s.toString()).isTrue();
         assertThat(s.path("attestation_verified").asBoolean()).as(s.toString()).isTrue();
         assertThat(s.path("non_member_refused").asText()).contains("cluster keys unavailable").contains("mallory.keys.sock");
+        assertThat(s.path("non_member_sdk_error").asText()).as("the JS SDK's getKey failed on the non-member").isNotEmpty();
         assertThat(s.path("refused").get(0).path("check").asText()).isEqualTo("measurement");
     }
 }
