@@ -73,14 +73,6 @@ public record AppGrant(byte[] appId, byte[] appKey, byte[] appKeySignature, byte
     }
 
     static byte[] concat(byte[]... parts) {
-        int n = 0;
-        for (byte[] p : parts) n += p.length;
-        byte[] out = new byte[n];
-        int o = 0;
-        for (byte[] p : parts) {
-            System.arraycopy(p, 0, out, o, p.length);
-            o += p.length;
-        }
-        return out;
+        return org.bouncycastle.util.Arrays.concatenate(parts);
     }
 }

@@ -16,6 +16,7 @@ import java.util.HexFormat;
 import java.util.Optional;
 import org.dstack4j.chain.Hex;
 import org.dstack4j.cluster.binding.ClusterRef;
+import org.dstack4j.cluster.relay.UnixJsonServer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -49,12 +50,10 @@ public final class AppKeyServer implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Server server;
-    private final Path socket;
+    private final UnixJsonServer server;
 
-    private AppKeyServer(Server server, Path socket) {
+    private AppKeyServer(UnixJsonServer server) {
         this.server = server;
-        this.socket = socket;
     }
 
     /**
@@ -65,54 +64,18 @@ public final class AppKeyServer implements AutoCloseable {
     public static AppKeyServer start(Path socket, DerivationSource secret, ClusterRef cluster, byte[] ownAppId,
             Duration idleTimeout) throws IOException {
         if (ownAppId.length != 20) throw new IllegalArgumentException("an app id is 20 bytes, got " + ownAppId.length);
-        Path path = socket.toAbsolutePath();
-        if (Files.exists(path) && !Files.isRegularFile(path) && !Files.isDirectory(path)) {
-            Files.delete(path); // a stale socket of an earlier run
-        } else if (Files.exists(path)) {
-            throw new IOException(path + " exists and is not a socket; choose another --app-socket");
-        }
-        QueuedThreadPool threads = new QueuedThreadPool(8, 1);
-        threads.setName("dstack4j-app-keys");
-        Server server = new Server(threads);
-        HttpConfiguration http = new HttpConfiguration();
-        http.setSendServerVersion(false);
-        UnixDomainServerConnector c = new UnixDomainServerConnector(server, new HttpConnectionFactory(http));
-        c.setUnixDomainPath(path);
-        c.setIdleTimeout(idleTimeout.toMillis());
-        server.addConnector(c);
-        server.setHandler(new Keys(secret, cluster, ownAppId.clone()));
-        server.setStopTimeout(3_000);
-        try {
-            server.start();
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-        } catch (Exception e) {
-            try {
-                server.stop();
-            } catch (Exception ignored) {
-                // best effort
-            }
-            throw new IOException("cannot serve app keys on " + path + ": " + e.getMessage(), e);
-        }
-        return new AppKeyServer(server, path);
+        return new AppKeyServer(UnixJsonServer.start(socket, new Keys(secret, cluster, ownAppId.clone()), "rw-------",
+                idleTimeout, 8, "dstack4j-app-keys", "app keys", "--app-socket"));
     }
 
     /** The absolute socket path. */
     public Path socket() {
-        return socket;
+        return server.socket();
     }
 
     @Override
     public void close() {
-        try {
-            server.stop();
-        } catch (Exception ignored) {
-            // best effort
-        }
-        try {
-            Files.deleteIfExists(socket);
-        } catch (IOException ignored) {
-            // best effort
-        }
+        server.close();
     }
 
     private static final class Keys extends Handler.Abstract {
@@ -134,9 +97,9 @@ public final class AppKeyServer implements AutoCloseable {
                 return send(response, callback, 404, error("served: POST /v1/app-keys and POST /v1/attest"));
             }
             JsonNode body;
-            try (InputStream in = Content.Source.asInputStream(request)) {
-                byte[] b = in.readNBytes(MAX_BODY_BYTES + 1);
-                if (b.length > MAX_BODY_BYTES) return send(response, callback, 413, error("body over " + MAX_BODY_BYTES + " bytes"));
+            try {
+                byte[] b = UnixJsonServer.readCapped(request, MAX_BODY_BYTES);
+                if (b == null) return send(response, callback, 413, error("body over " + MAX_BODY_BYTES + " bytes"));
                 body = JSON.readTree(b);
             } catch (IOException e) {
                 return send(response, callback, 400, error("body is not JSON"));
@@ -185,14 +148,11 @@ public final class AppKeyServer implements AutoCloseable {
         }
 
         private static ObjectNode error(String message) {
-            return JSON.createObjectNode().put("error", message);
+            return UnixJsonServer.error(message);
         }
 
         private static boolean send(Response response, Callback callback, int status, JsonNode body) {
-            response.setStatus(status);
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-            response.write(true, ByteBuffer.wrap(body.toString().getBytes(StandardCharsets.UTF_8)), callback);
-            return true;
+            return UnixJsonServer.send(response, callback, status, body);
         }
     }
 }
