@@ -2,6 +2,8 @@
 // binding loads. Deterministic: same source + same compiler = the same bytes, which a test checks.
 //   node compile.mjs                 writes ../cluster/src/main/resources/org/dstack4j/cluster/contract/DstackCluster.json
 //   node compile.mjs --out FILE      writes FILE instead (the test compares it with the committed one)
+//   node compile.mjs --source examples/AttestationConsumer.sol --contract AttestationConsumer --out FILE
+//                                    compiles another contract of this directory the same way (tests)
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -9,15 +11,20 @@ import { fileURLToPath } from 'node:url';
 import solc from 'solc';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SOURCE = 'DstackCluster.sol';
-const CONTRACT = 'DstackCluster';
+let SOURCE = 'DstackCluster.sol';
+let CONTRACT = 'DstackCluster';
 const DEFAULT_OUT = join(here, '..', 'cluster', 'src', 'main', 'resources', 'org', 'dstack4j', 'cluster', 'contract', 'DstackCluster.json');
 
 const args = process.argv.slice(2);
 let out = DEFAULT_OUT;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--out' && i + 1 < args.length) out = args[++i];
-  else { console.error(`compile.mjs: unknown argument ${args[i]}; usage: node compile.mjs [--out FILE]`); process.exit(2); }
+  else if (args[i] === '--source' && i + 1 < args.length) SOURCE = args[++i];
+  else if (args[i] === '--contract' && i + 1 < args.length) CONTRACT = args[++i];
+  else { console.error(`compile.mjs: unknown argument ${args[i]}; usage: node compile.mjs [--out FILE] [--source FILE.sol --contract NAME]`); process.exit(2); }
+}
+if (SOURCE !== 'DstackCluster.sol' && out === DEFAULT_OUT) {
+  console.error('compile.mjs: --source needs --out FILE (the default output is the DstackCluster artifact)'); process.exit(2);
 }
 
 const source = readFileSync(join(here, SOURCE), 'utf8');

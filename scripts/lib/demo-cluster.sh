@@ -11,17 +11,24 @@
 # With --faults: the member that ranks first for the last join request has its node process killed before
 # that request is made (another member answers after the 5 s fallback delay); then that node restarts and
 # joins again with a new key; then the governor removes it and its next request is refused by the contract.
-# Usage: scripts/demo cluster [--joins N] [--faults] [--keep]
+# With --apps: the joiners' (and mallory's) agents run in cluster mode (`agent --cluster-keys --node-socket`, the
+# node serving `--app-socket`); after the joins two members answer GetKey (the raw dstack API over their app
+# sockets) with the same key, a ClusterAttest of node1 verifies on chain, and mallory's agent refuses GetKey.
+# The summary adds {"app_keys_client":"@phala/dstack-sdk"|"curl", "app_keys_equal":…, "attestation_verified":…,
+# "non_member_refused":"<the agent's error>", "non_member_sdk_error":"<the JS SDK's>"} (the official JS SDK from
+# e2e/js when installed, else curl on the raw API).
+# Usage: scripts/demo cluster [--joins N] [--faults] [--apps] [--keep]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 . "$ROOT/scripts/lib/java.sh"
-JOINS=2 KEEP=0 KILL=0
+JOINS=2 KEEP=0 KILL=0 APPS=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --joins) JOINS=${2:?--joins needs a number}; shift ;;
     --keep) KEEP=1 ;;
     --faults) KILL=1 ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --apps) APPS=1 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo cluster: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -79,6 +86,8 @@ compose() { # name [signer enc_key]
 }
 agent() { # name composefile [measurements]
   local extra=(); [ -n "${3:-}" ] && extra=(--measurements "$3")
+  # cluster mode: apps get cluster keys on .agent.sock; the node uses its own keys on .node.sock
+  [ "$APPS" = 1 ] && [ "$1" != genesis ] && extra+=(--cluster-keys "$W/$1.keys.sock" --node-socket "$W/$1.node.sock")
   d4j_bg agent --simulator --seed "$1" --pki-seed dstack4j-demo-cluster --app-compose "$2" --socket "$W/$1.agent.sock" \
     --state-dir "$W/$1.state" --write-collateral "$W/collateral.json" --write-test-root "$W/root.pem" "${extra[@]}" \
     >"$W/$1.agent.log" 2>&1 & PIDS+=($!)
@@ -94,7 +103,9 @@ relay() { # name keyindex
 }
 declare -A NODE_PID NODE_ADDR
 node() { # name [--genesis]
-  d4j_bg cluster node --agent-socket "$W/$1.agent.sock" --relay-socket "$W/$1.relay.sock" --rpc "$RPC" --contract "$C" \
+  local sock="$W/$1.agent.sock" extra=()
+  if [ "$APPS" = 1 ] && [ "$1" != genesis ]; then sock="$W/$1.node.sock" extra=(--app-socket "$W/$1.keys.sock"); fi
+  d4j_bg cluster node --agent-socket "$sock" "${extra[@]}" --relay-socket "$W/$1.relay.sock" --rpc "$RPC" --contract "$C" \
     --confirmations 0 --poll-ms 200 --fallback-delay 5 --join-timeout 120 "${@:2}" >"$W/$1.node.out" 2>"$W/$1.node.err" & PIDS+=($!)
   NODE_PID[$1]=$!
 }
@@ -200,8 +211,32 @@ AUDIT_AFTER=$(audit audit-join "$ONB")
 AUDIT_JSON=$(jq -nc --argjson gb "$AUDIT_GENESIS_BEFORE" --argjson g "$AUDIT_GENESIS" --argjson o "$AUDIT_ONB" --argjson r "$AUDIT_REF" \
   --arg rc "$REF_CHECK" --argjson a "$AUDIT_AFTER" \
   '{genesis_before_bootstrap: $gb, genesis: $g, onboarded: $o, refused: $r, refused_check: $rc, onboarded_after_policy_change: $a}')
-jq -c --argjson audit "$AUDIT_JSON" --arg killed "${KILLED:-}" --arg rejoined "${REJOINED:-false}" --arg removed "${REMOVED_REFUSED:-false}" --argjson ms "[$(IFS=,; echo "${JOIN_MS[*]}")]" --arg same "${SAME:-true}" --arg signer "$SIGNER" --arg enc "$ENC" '
+if [ "$APPS" = 1 ]; then
+  say "apps: GetKey on two members' agents, ClusterAttest verified on chain, GetKey on mallory's"
+  getkey() { curl -s --max-time 10 --unix-socket "$W/$1.agent.sock" -X POST -H 'content-type: application/json' \
+    -d '{"path":"demo/app","purpose":"signing"}' http://localhost/GetKey; }
+  if [ -d "$ROOT/e2e/js/node_modules/@phala/dstack-sdk" ]; then
+    # the official JS SDK, as an app would call it; the chain's last signature must recover to the cluster signer
+    # `command`: node() above is this script's cluster-node starter, not Node.js
+    J=$(cd "$ROOT/e2e/js" && command node cluster-keys.mjs "$W/node1.agent.sock" "$W/node2.agent.sock" "$W/mallory.agent.sock")
+    [ "$(jq -r .keys_equal <<<"$J")" = true ] && [ "$(jq -r .issuer <<<"$J")" = "$SIGNER" ] && APP_KEYS_EQUAL=true
+    APP_CLIENT=@phala/dstack-sdk SDK_ERR=$(jq -r .nonmember_error <<<"$J")
+  else
+    K1=$(getkey node1 | jq -r .key) K2=$(getkey node2 | jq -r .key)
+    [ -n "$K1" ] && [ "$K1" != null ] && [ "$K1" = "$K2" ] && APP_KEYS_EQUAL=true
+    APP_CLIENT=curl
+  fi
+  # the agent's own words (the JS SDK reports a refused call without the body)
+  MALLORY_ERR=$(getkey mallory | jq -r '.error // empty')
+  A=$(curl -s --max-time 10 --unix-socket "$W/node1.agent.sock" -X POST -H 'content-type: application/json' \
+    -d '{"data":"'"$(printf 'demo data' | xxd -p)"'"}' http://localhost/ClusterAttest)
+  V=$("$CAST" call --rpc-url "$RPC" "$C" 'verifyAttestation(bytes32,bytes,bytes)(bool)' "$(jq -r .app_id <<<"$A")" \
+    "0x$(printf 'demo data' | xxd -p)" "$(jq -r .signature <<<"$A")")
+fi
+
+jq -c --arg apps "$APPS" --arg eq "${APP_KEYS_EQUAL:-false}" --arg v "${V:-false}" --arg merr "${MALLORY_ERR:-}" --arg client "${APP_CLIENT:-}" --arg sdkerr "${SDK_ERR:-}" --argjson audit "$AUDIT_JSON" --arg killed "${KILLED:-}" --arg rejoined "${REJOINED:-false}" --arg removed "${REMOVED_REFUSED:-false}" --argjson ms "[$(IFS=,; echo "${JOIN_MS[*]}")]" --arg same "${SAME:-true}" --arg signer "$SIGNER" --arg enc "$ENC" '
   {members: (.members | length), refused: [.refused[] | {request, check}],
    same_cluster_keys: ($same == "true" and .signer == $signer and .enc_key == $enc), join_ms: $ms, audit: $audit,
    approved_images: .approved_images, proposed: [.policy_proposed[] | {kind, value, applicable}]} + (if $killed == "" then {} else {killed_responder: $killed,
-   rejoined: ($rejoined == "true"), removed_member_refused: ($removed == "true")} end)' <<<"$S"
+   rejoined: ($rejoined == "true"), removed_member_refused: ($removed == "true")} end)
+   + (if $apps == "1" then {app_keys_client: $client, app_keys_equal: ($eq == "true"), attestation_verified: ($v == "true"), non_member_refused: $merr, non_member_sdk_error: $sdkerr} else {} end)' <<<"$S"

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,8 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.dstack4j.agent.api.AgentVersion;
 import org.dstack4j.agent.api.GuestApi;
+import org.dstack4j.agent.api.TeeBackend;
+import org.dstack4j.agent.keys.cluster.ClusterKeySource;
 import org.dstack4j.agent.server.AgentServer;
 import org.dstack4j.agent.server.AgentServerException;
 import org.dstack4j.agent.server.WorkerServer;
@@ -24,6 +27,7 @@ import org.dstack4j.agent.simulator.SimulatorConfig;
 import org.dstack4j.agent.tdx.LinuxTdx;
 import org.dstack4j.agent.tdx.TdxConfig;
 import org.dstack4j.agent.tdx.TdxStartException;
+import org.dstack4j.sdk.EventLogEntry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
@@ -150,6 +154,17 @@ public final class AgentCommand implements Callable<Integer> {
                     + "GetKey and Sign signature chains recover to it.")
     Path writeKmsRoot;
 
+    @Option(names = "--cluster-keys", paramLabel = "SOCKET",
+            description = "Cluster mode: GetKey, Sign and GetTlsKey on --socket answer from the cluster's per-app root, asked "
+                    + "from the cluster node's app-key socket (`cluster node --app-socket`), and ClusterAttest is served; "
+                    + "until the node holds the secret those calls answer 503. Needs --node-socket.")
+    Path clusterKeys;
+
+    @Option(names = "--node-socket", paramLabel = "PATH",
+            description = "With --cluster-keys: a second socket (mode 0600) with this CVM's own keys, for the cluster node only "
+                    + "(its node address and quotes); never mount it into app containers.")
+    Path nodeSocket;
+
     @Override
     public Integer call() {
         if (simulator == tdx) {
@@ -159,16 +174,21 @@ public final class AgentCommand implements Callable<Integer> {
         Set<PosixFilePermission> mode = parseMode(socketMode);
         PrintWriter err = spec.commandLine().getErr();
         GuestApi api;
+        TeeBackend tee;
         String label;
         Supplier<String> rtmr3;
         AgentServer server;
         AgentServer tappd = null;
         WorkerServer worker = null;
+        AgentServer nodeServer = null;
         WorkerServer.Config workerConfig;
         try {
             workerConfig = workerListen == null ? null : WorkerServer.Config.parse(workerListen);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--worker-listen: " + e.getMessage());
+        }
+        if ((clusterKeys == null) != (nodeSocket == null)) {
+            throw new ParameterException(spec.commandLine(), "cluster mode needs both --cluster-keys SOCKET and --node-socket PATH");
         }
         try {
             if (simulator) {
@@ -179,6 +199,7 @@ public final class AgentCommand implements Callable<Integer> {
                 SimulatedTdx backend = SimulatedTdx.start(config);
                 SimulatorFiles.write(backend, writeCollateral, writeTestRoot, writeKmsRoot);
                 api = new GuestApi(backend, backend.appKeys(), backend.appCa(), AgentVersion.detect());
+                tee = backend;
                 label = "simulator";
                 rtmr3 = backend::rtmr3Hex;
             } else {
@@ -186,10 +207,19 @@ public final class AgentCommand implements Callable<Integer> {
                         keyFile == null ? TdxConfig.defaultKeyFile(eventLog) : keyFile, AppCompose.load(appCompose),
                         TdxConfig.DEFAULT_IO_TIMEOUT));
                 api = new GuestApi(backend, backend.appKeys(), backend.appCa(), AgentVersion.detect());
+                tee = backend;
                 label = "tdx";
                 rtmr3 = backend::rtmr3Hex;
             }
-            // the extra listeners first: once the main socket exists, everything is served
+            if (clusterKeys != null) {
+                // the node keeps the CVM's own keys (it needs its node address before it holds the secret)
+                nodeServer = AgentServer.start(AgentServer.Config.of(nodeSocket, EnumSet.of(PosixFilePermission.OWNER_READ,
+                        PosixFilePermission.OWNER_WRITE)), api);
+                api = new GuestApi(tee, new ClusterKeySource(clusterKeys, appId(tee), Duration.ofSeconds(10)), AgentVersion.detect());
+                label += ", cluster keys from " + clusterKeys;
+            }
+            // the extra listeners next (with the cluster's keys in cluster mode): once the main socket exists,
+            // everything is served
             if (tappdSocket != null) {
                 tappd = AgentServer.startTappd(AgentServer.Config.of(tappdSocket, mode), api);
             }
@@ -200,6 +230,7 @@ public final class AgentCommand implements Callable<Integer> {
         } catch (ProfileException | TdxStartException | AgentServerException | IOException e) {
             if (worker != null) worker.close();
             if (tappd != null) tappd.close();
+            if (nodeServer != null) nodeServer.close();
             err.println("dstack4j agent: " + e.getMessage());
             err.flush();
             return 1;
@@ -209,10 +240,12 @@ public final class AgentCommand implements Callable<Integer> {
         }
         AgentServer tappdServer = tappd;
         WorkerServer workerServer = worker;
+        AgentServer nodeSide = nodeServer;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (workerServer != null) workerServer.close();
             if (tappdServer != null) tappdServer.close();
             server.close();
+            if (nodeSide != null) nodeSide.close();
         }, "dstack4j-agent-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
         if (tappd != null) out.println("dstack4j agent: tappd on " + tappd.socketPath());
@@ -226,6 +259,14 @@ public final class AgentCommand implements Callable<Integer> {
             server.close();
         }
         return 0;
+    }
+
+    /** This CVM's 20-byte app id: the payload of its {@code app-id} boot event. */
+    private static byte[] appId(TeeBackend tee) throws IOException {
+        for (EventLogEntry e : tee.measurements().eventLog()) {
+            if (e.imr() == 3 && e.event().equals("app-id") && e.payloadBytes().length == 20) return e.payloadBytes();
+        }
+        throw new IOException("cluster mode needs the CVM's app id, and its event log has no 20-byte app-id event");
     }
 
     /** Options of one backend given with the other are mistakes; say so rather than ignore them. */

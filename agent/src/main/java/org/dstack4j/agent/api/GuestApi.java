@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.dstack4j.agent.keys.AppKeys;
+import org.dstack4j.agent.keys.KeySource;
 import org.dstack4j.agent.pki.AppCa;
 import org.dstack4j.sdk.EventLogEntry;
 import org.dstack4j.sdk.Hex;
@@ -59,27 +60,41 @@ public final class GuestApi {
      * @param version what {@code Version} reports
      */
     public GuestApi(TeeBackend backend, AppKeys keys, AppCa appCa, AgentVersion version) {
+        this(backend, KeySource.fixed(keys, appCa), version);
+    }
+
+    /**
+     * An agent whose GetKey, Sign and GetTlsKey keys come from {@code keys} (e.g. a cluster node); when the source
+     * has an EVM attestation signer, {@code ClusterAttest} is served too (docs/cluster-apps.md).
+     *
+     * @param backend the TEE (simulated or real)
+     * @param keys    where the app keys and the app CA come from
+     * @param version what {@code Version} reports
+     */
+    public GuestApi(TeeBackend backend, KeySource keys, AgentVersion version) {
         this.backend = backend;
         this.version = version;
         this.publicTcbInfo = publicTcbInfo(backend.platform().appCompose());
         KeyMethods keyMethods = new KeyMethods(keys);
-        TlsKeyMethod tlsKey = new TlsKeyMethod(backend, appCa);
+        TlsKeyMethod tlsKey = new TlsKeyMethod(backend, keys);
         AttestMethod attest = new AttestMethod(backend);
         V1Methods v1 = new V1Methods(this, keys, tlsKey);
         TappdMethods tappd = new TappdMethods(this, keys, keyMethods, tlsKey);
         WorkerMethods worker = new WorkerMethods(this, keyMethods);
         Method versionMethod = p -> version();
+        Map<String, Method> guestV0 = new java.util.HashMap<>(Map.of(
+                "GetQuote", this::getQuote,
+                "EmitEvent", this::emitEvent,
+                "Info", p -> info(false),
+                "Version", versionMethod,
+                "GetKey", keyMethods::getKey,
+                "Sign", keyMethods::sign,
+                "Verify", keyMethods::verify,
+                "GetTlsKey", tlsKey::call,
+                "Attest", p -> attest.call(p, VersionedAttestation.Form.V0_SCALE, false)));
+        keys.chainAttestor().ifPresent(a -> guestV0.put("ClusterAttest", new ClusterAttestMethod(a)::call));
         this.surfaces = new EnumMap<>(Map.of(
-                Surface.GUEST_V0, Map.of(
-                        "GetQuote", this::getQuote,
-                        "EmitEvent", this::emitEvent,
-                        "Info", p -> info(false),
-                        "Version", versionMethod,
-                        "GetKey", keyMethods::getKey,
-                        "Sign", keyMethods::sign,
-                        "Verify", keyMethods::verify,
-                        "GetTlsKey", tlsKey::call,
-                        "Attest", p -> attest.call(p, VersionedAttestation.Form.V0_SCALE, false)),
+                Surface.GUEST_V0, Map.copyOf(guestV0),
                 Surface.GUEST_V1, Map.of(
                         "GetKey", v1::getKey,
                         "IssueCert", v1::issueCert,

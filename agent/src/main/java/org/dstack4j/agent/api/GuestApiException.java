@@ -32,7 +32,12 @@ public final class GuestApiException extends Exception {
         return new GuestApiException(500, message);
     }
 
-    /** HTTP status code: 400, 404, 413 or 500. */
+    /** The keys are not available yet, e.g. a cluster-mode agent whose node holds no secret (HTTP 503). */
+    public static GuestApiException unavailable(String message) {
+        return new GuestApiException(503, message);
+    }
+
+    /** HTTP status code: 400, 404, 413, 500 or 503. */
     public int status() {
         return status;
     }

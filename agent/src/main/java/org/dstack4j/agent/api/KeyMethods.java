@@ -11,6 +11,8 @@ import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
 import org.dstack4j.agent.keys.AppKeys;
 import org.dstack4j.agent.keys.K256;
+import org.dstack4j.agent.keys.KeySource;
+import org.dstack4j.agent.keys.KeysUnavailableException;
 import org.dstack4j.sdk.Hex;
 
 /**
@@ -27,7 +29,7 @@ final class KeyMethods {
     static final int CACHE_ENTRIES = 1024;
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final AppKeys keys;
+    private final KeySource source;
     /*
      * Derivation costs about nine secp256k1 scalar multiplications (public key, RFC 6979 signature,
      * recovery id); its result depends only on (path, purpose, algorithm) and the app key, because
@@ -40,17 +42,33 @@ final class KeyMethods {
         }
     };
 
+    /** Fixed keys (the local key provider). */
     KeyMethods(AppKeys keys) {
-        this.keys = keys;
+        this(KeySource.fixed(keys, null));
     }
 
-    private record DeriveInput(String path, String purpose, String algorithm) {}
+    KeyMethods(KeySource source) {
+        this.source = source;
+    }
+
+    /** The app keys now; a source that is not ready (cluster node without the secret) is a 503. */
+    static AppKeys appKeys(KeySource source) throws GuestApiException {
+        try {
+            return source.keys().appKeys();
+        } catch (KeysUnavailableException e) {
+            throw GuestApiException.unavailable(e.getMessage());
+        }
+    }
+
+    /** The keys are part of the input: a source whose keys change never answers from the old ones. */
+    private record DeriveInput(AppKeys keys, String path, String purpose, String algorithm) {}
 
     /** Never exposed outside this class; arrays are not modified after construction. */
     private record Derived(byte[] key, byte[] publicKey, byte[] keySignature) {}
 
     ObjectNode getKey(Params p) throws GuestApiException {
-        Derived d = derive(text(p, "path"), text(p, "purpose"), algorithm(p, "secp256k1"));
+        AppKeys keys = appKeys(source);
+        Derived d = derive(keys, text(p, "path"), text(p, "purpose"), algorithm(p, "secp256k1"));
         ObjectNode out = JSON.createObjectNode();
         out.put("key", Hex.encode(d.key()));
         ArrayNode chain = out.putArray("signature_chain");
@@ -62,18 +80,19 @@ final class KeyMethods {
     ObjectNode sign(Params p) throws GuestApiException {
         String algorithm = algorithm(p, "");
         byte[] data = p.hex("data", GuestApi.MAX_EVENT_PAYLOAD_BYTES * 2);
+        AppKeys keys = appKeys(source);
         Derived d;
         byte[] signature;
         switch (algorithm) {
             case "ed25519" -> {
-                d = derive("vms", "signing", "ed25519");
+                d = derive(keys, "vms", "signing", "ed25519");
                 Ed25519Signer s = new Ed25519Signer();
                 s.init(true, new Ed25519PrivateKeyParameters(d.key(), 0));
                 s.update(data, 0, data.length);
                 signature = s.generateSignature();
             }
             case "secp256k1" -> {
-                d = derive("vms", "signing", "secp256k1");
+                d = derive(keys, "vms", "signing", "secp256k1");
                 signature = K256.sign(d.key(), data);
             }
             case "secp256k1_prehashed" -> {
@@ -81,7 +100,7 @@ final class KeyMethods {
                     throw GuestApiException.badRequest(
                             "Pre-hashed signing requires a 32-byte digest, but received " + data.length + " bytes");
                 }
-                d = derive("vms", "signing", "secp256k1");
+                d = derive(keys, "vms", "signing", "secp256k1");
                 signature = K256.signPrehash(d.key(), data);
             }
             default -> throw unsupported(algorithm);
@@ -137,25 +156,25 @@ final class KeyMethods {
 
     /** The public key {@code GetKey} derives for these inputs (SEC1 compressed or raw ed25519); for Worker's app-key attestation. */
     byte[] publicKey(String path, String purpose, String algorithm) throws GuestApiException {
-        return derive(path, purpose, algorithm).publicKey().clone();
+        return derive(appKeys(source), path, purpose, algorithm).publicKey().clone();
     }
 
-    private Derived derive(String path, String purpose, String algorithm) throws GuestApiException {
-        DeriveInput input = new DeriveInput(path, purpose, algorithm);
+    private Derived derive(AppKeys keys, String path, String purpose, String algorithm) throws GuestApiException {
+        DeriveInput input = new DeriveInput(keys, path, purpose, algorithm);
         synchronized (cache) {
             Derived hit = cache.get(input);
             if (hit != null) {
                 return hit;
             }
         }
-        Derived d = computeDerived(path, purpose, algorithm);
+        Derived d = computeDerived(keys, path, purpose, algorithm);
         synchronized (cache) {
             cache.put(input, d);
         }
         return d;
     }
 
-    private Derived computeDerived(String path, String purpose, String algorithm) throws GuestApiException {
+    private static Derived computeDerived(AppKeys keys, String path, String purpose, String algorithm) throws GuestApiException {
         byte[] key = AppKeys.deriveKey(keys.k256Key(), path.getBytes(StandardCharsets.UTF_8));
         byte[] publicKey = switch (algorithm) {
             case "ed25519" -> new Ed25519PrivateKeyParameters(key, 0).generatePublicKey().getEncoded();

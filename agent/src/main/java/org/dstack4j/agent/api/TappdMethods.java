@@ -11,6 +11,7 @@ import org.bouncycastle.crypto.digests.SHA384Digest;
 import org.bouncycastle.crypto.digests.SHA3Digest;
 import org.bouncycastle.crypto.digests.SHA512Digest;
 import org.dstack4j.agent.keys.AppKeys;
+import org.dstack4j.agent.keys.KeySource;
 import org.dstack4j.agent.pki.P256Key;
 
 /**
@@ -34,14 +35,14 @@ final class TappdMethods {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final GuestApi api;
-    private final AppKeys keys;
+    private final KeySource source;
     private final KeyMethods keyMethods;
     private final TlsKeyMethod tlsKey;
     private final SecureRandom random = new SecureRandom();
 
-    TappdMethods(GuestApi api, AppKeys keys, KeyMethods keyMethods, TlsKeyMethod tlsKey) {
+    TappdMethods(GuestApi api, KeySource source, KeyMethods keyMethods, TlsKeyMethod tlsKey) {
         this.api = api;
-        this.keys = keys;
+        this.source = source;
         this.keyMethods = keyMethods;
         this.tlsKey = tlsKey;
     }
@@ -56,7 +57,7 @@ final class TappdMethods {
             seed = new byte[32];
             random.nextBytes(seed);
         } else {
-            seed = keys.k256Key();
+            seed = KeyMethods.appKeys(source).k256Key();
         }
         P256Key key;
         try {

@@ -13,6 +13,8 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.dstack4j.agent.keys.KeySource;
+import org.dstack4j.agent.keys.KeysUnavailableException;
 import org.dstack4j.agent.pki.AppCa;
 import org.dstack4j.sdk.EventLogEntry;
 
@@ -32,25 +34,39 @@ final class TlsKeyMethod {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final TeeBackend backend;
-    private final AppCa ca;
+    private final KeySource source;
 
-    TlsKeyMethod(TeeBackend backend, AppCa ca) {
+    TlsKeyMethod(TeeBackend backend, KeySource source) {
         this.backend = backend;
-        this.ca = ca;
+        this.source = source;
     }
 
     ObjectNode call(Params p) throws GuestApiException, TeeException {
-        return issue(p, ca.newKeyPair(), true);
+        AppCa ca = appCa();
+        return issue(p, ca, ca.newKeyPair(), true);
+    }
+
+    /** The app CA now; a source that is not ready (cluster node without the secret) is a 503. */
+    private AppCa appCa() throws GuestApiException {
+        try {
+            return source.keys().appCa();
+        } catch (KeysUnavailableException e) {
+            throw GuestApiException.unavailable(e.getMessage());
+        }
     }
 
     /**
-     * Issues a certificate for {@code keyPair} from the request fields.
+     * Issues a certificate for {@code keyPair} from the request fields, by the source's current app CA.
      *
      * @param withOptions whether {@code not_before}, {@code not_after} and {@code with_app_info} are read
      *                    and {@code usage_server_auth} defaults to true (GetTlsKey, IssueCert); Tappd's
      *                    DeriveKey has none of them and, as dstack's proto3 bool, defaults it to false
      */
     ObjectNode issue(Params p, KeyPair keyPair, boolean withOptions) throws GuestApiException, TeeException {
+        return issue(p, appCa(), keyPair, withOptions);
+    }
+
+    private ObjectNode issue(Params p, AppCa ca, KeyPair keyPair, boolean withOptions) throws GuestApiException, TeeException {
         String subject = p.string("subject").orElse("");
         List<String> altNames = p.strings("alt_names", MAX_ALT_NAMES);
         for (String n : List.of(subject)) {

@@ -10,6 +10,7 @@ import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.dstack4j.agent.keys.AppKeys;
 import org.dstack4j.agent.keys.K256;
 import org.dstack4j.agent.keys.KeyDerivationV1;
+import org.dstack4j.agent.keys.KeySource;
 import org.dstack4j.sdk.Hex;
 
 /**
@@ -25,10 +26,11 @@ final class V1Methods {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final GuestApi api;
-    private final AppKeys keys;
+    private final KeySource source;
     private final TlsKeyMethod tlsKey;
 
-    private record Input(String domain, String algorithm) {}
+    /** The keys are part of the input: a source whose keys change never answers from the old ones. */
+    private record Input(AppKeys keys, String domain, String algorithm) {}
 
     /** Never exposed outside this class; arrays are not modified after construction. */
     private record Derived(byte[] key, byte[] publicKey, byte[] claimSignature) {}
@@ -41,9 +43,9 @@ final class V1Methods {
         }
     };
 
-    V1Methods(GuestApi api, AppKeys keys, TlsKeyMethod tlsKey) {
+    V1Methods(GuestApi api, KeySource source, TlsKeyMethod tlsKey) {
         this.api = api;
-        this.keys = keys;
+        this.source = source;
         this.tlsKey = tlsKey;
     }
 
@@ -57,7 +59,8 @@ final class V1Methods {
             throw GuestApiException.badRequest("unsupported algorithm "
                     + (algorithm.isEmpty() ? "(none given)" : "'" + algorithm + "'") + "; use secp256k1 or ed25519");
         }
-        Derived d = derive(new Input(domain, algorithm));
+        AppKeys keys = KeyMethods.appKeys(source);
+        Derived d = derive(new Input(keys, domain, algorithm));
         ObjectNode out = JSON.createObjectNode();
         out.put("key", Hex.encode(d.key()));
         out.put("public_key", Hex.encode(d.publicKey()));
@@ -73,7 +76,7 @@ final class V1Methods {
             if (hit != null) return hit;
         }
         byte[] domain = in.domain().getBytes(StandardCharsets.UTF_8);
-        byte[] root = keys.k256Key();
+        byte[] root = in.keys().k256Key();
         byte[] key = KeyDerivationV1.deriveKey(root, in.algorithm(), domain);
         byte[] publicKey;
         if (in.algorithm().equals("ed25519")) {

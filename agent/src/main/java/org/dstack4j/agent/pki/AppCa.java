@@ -59,8 +59,16 @@ public final class AppCa {
 
     /** The app CA for a seed: same seed, byte-identical CA certificate. */
     public static AppCa create(SeedKdf kdf) {
+        return create(kdf, "CN=TEST ONLY dstack4j App CA,O=dstack4j simulator (TEST ONLY)");
+    }
+
+    /**
+     * An app CA named {@code distinguishedName} (e.g. a cluster's), its key and serial from {@code kdf}: same seed and
+     * name, byte-identical CA certificate.
+     */
+    public static AppCa create(SeedKdf kdf, String distinguishedName) {
         P256Key key = P256Key.derive(kdf, "app-ca");
-        X500Name name = new X500Name("CN=TEST ONLY dstack4j App CA,O=dstack4j simulator (TEST ONLY)");
+        X500Name name = new X500Name(distinguishedName);
         byte[] serial = kdf.derive("serial:app-ca", 20);
         serial[0] = (byte) ((serial[0] & 0x7f) | 0x01);
         try {

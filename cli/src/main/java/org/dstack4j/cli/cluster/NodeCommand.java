@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.dstack4j.chain.Hex;
 import org.dstack4j.chain.rpc.JsonRpcClient;
+import org.dstack4j.cluster.apps.AppKeyServer;
 import org.dstack4j.cluster.binding.ClusterPin;
 import org.dstack4j.cluster.contract.ClusterContract;
 import org.dstack4j.cluster.daemon.ChainSource;
@@ -67,6 +69,11 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--exit-after-join", description = "Exit once the secret is held instead of serving as a member.")
     boolean exitAfterJoin;
 
+    @Option(names = "--app-socket", paramLabel = "PATH",
+            description = "Serve this CVM's app keys and EVM attestations to a cluster-mode agent (`agent --cluster-keys PATH`) "
+                    + "on this unix socket, mode 0600 (docs/cluster-apps.md); answers 503 until the node holds the secret.")
+    Path appSocket;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -95,7 +102,8 @@ public final class NodeCommand implements Callable<Integer> {
             try (NodeDaemon d = new NodeDaemon(source, c, new DstackAttestor(agent, compose), pin, relay, relay, cfg, line -> {
                 out.println(line);
                 out.flush();
-            })) {
+            }); AppKeyServer apps = appSocket == null ? null : AppKeyServer.start(appSocket, d::withDerivation, pin.cluster(),
+                    Hex.decode(agent.info().appId(), 20, "the agent's app id"), Duration.ofSeconds(60))) {
                 Thread hook = new Thread(() -> {
                     d.close();
                     try {

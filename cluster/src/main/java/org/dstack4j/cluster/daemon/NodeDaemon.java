@@ -123,6 +123,15 @@ public final class NodeDaemon implements AutoCloseable {
     }
 
     /**
+     * Applies {@code use} to the key derivation of the secret this node holds (for the app-key socket,
+     * {@code org.dstack4j.cluster.apps}); empty while it holds none. {@code use} must not keep the derivation.
+     */
+    public <T> Optional<T> withDerivation(java.util.function.Function<KeyDerivation, T> use) {
+        ClusterSecret s = secret;
+        return s == null || s.isDestroyed() ? Optional.empty() : Optional.ofNullable(use.apply(KeyDerivation.of(s, pin.cluster())));
+    }
+
+    /**
      * Genesis: draws the secret, submits {@code submitGenesis} through the relay and waits until the governor
      * bootstraps this genesis.
      */

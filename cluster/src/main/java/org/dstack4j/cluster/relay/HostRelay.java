@@ -67,6 +67,15 @@ public final class HostRelay implements Relay {
     }
 
     @Override
+    public void requestReboot(String reason) {
+        // the host's side of KubernEthes: one line for the operator (or the VMM tooling that watches this log);
+        // the text comes from the CVM, so it is cut to printable ASCII
+        String line = reason.codePoints().limit(200).filter(c -> c >= 0x20 && c < 0x7f)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+        System.err.println("dstack4j relay: the node asks for a reboot: " + line);
+    }
+
+    @Override
     public Collateral collateral(byte[] quote) throws RelayException {
         if (fixed.isPresent()) return fixed.get();
         if (pccs.isEmpty()) throw new RelayException("this relay was started without a collateral source", null);

@@ -21,6 +21,17 @@ public interface Relay {
      */
     Collateral collateral(byte[] quote) throws RelayException;
 
+    /**
+     * The node asks its host to reboot the CVM (KubernEthes: a newer image is approved and the launcher picks images
+     * only at boot). The host decides whether and when; the node learns nothing from the answer.
+     *
+     * @param reason one line of public values (e.g. the newest approved digest)
+     * @throws RelayException when the relay takes no reboot requests (the default)
+     */
+    default void requestReboot(String reason) throws RelayException {
+        throw new RelayException("this relay takes no reboot requests", null);
+    }
+
     /** A mined transaction: its hash (32 bytes) and block number. */
     record Submitted(byte[] transactionHash, long blockNumber) {}
 }

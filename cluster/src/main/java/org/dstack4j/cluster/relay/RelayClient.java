@@ -70,6 +70,11 @@ public final class RelayClient implements Relay, CollateralSource, AutoCloseable
     }
 
     @Override
+    public void requestReboot(String reason) throws RelayException {
+        post("/v1/reboot", JSON.createObjectNode().put("reason", reason));
+    }
+
+    @Override
     public Collateral collateral(byte[] quote) throws RelayException {
         JsonNode r = post("/v1/collateral", JSON.createObjectNode().put("quote", Hex.data(quote)));
         try {

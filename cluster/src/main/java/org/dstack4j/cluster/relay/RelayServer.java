@@ -30,6 +30,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * <ul>
  *   <li>{@code POST /v1/submit} with a {@link ContractCall} JSON body → {@code {"transaction_hash":"0x…","block_number":N}}</li>
  *   <li>{@code POST /v1/collateral} with {@code {"quote":"0x…"}} → dcap-qvl collateral JSON</li>
+ *   <li>{@code POST /v1/reboot} with {@code {"reason":"…"}} → {@code {}} (the node asks for a reboot; KubernEthes)</li>
  * </ul>
  * Errors are {@code {"error":"…"}} with 400 (bad body), 404, 405, 413 (body over {@value #MAX_BODY_BYTES} bytes) or
  * 502 (the chain or PCCS refused or failed). Idle connections close after the idle timeout.
@@ -40,12 +41,10 @@ public final class RelayServer implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Server server;
-    private final Path socket;
+    private final UnixJsonServer server;
 
-    private RelayServer(Server server, Path socket) {
+    private RelayServer(UnixJsonServer server) {
         this.server = server;
-        this.socket = socket;
     }
 
     /**
@@ -54,40 +53,13 @@ public final class RelayServer implements AutoCloseable {
      * @throws IOException when the path exists and is not a stale socket, or binding fails
      */
     public static RelayServer start(Path socket, Relay relay, Duration idleTimeout) throws IOException {
-        Path path = socket.toAbsolutePath();
-        if (Files.exists(path) && !Files.isRegularFile(path) && !Files.isDirectory(path)) {
-            Files.delete(path); // a stale socket of an earlier run
-        } else if (Files.exists(path)) {
-            throw new IOException(path + " exists and is not a socket; choose another --socket");
-        }
-        QueuedThreadPool threads = new QueuedThreadPool(16, 2);
-        threads.setName("dstack4j-relay");
-        Server server = new Server(threads);
-        HttpConfiguration http = new HttpConfiguration();
-        http.setSendServerVersion(false);
-        UnixDomainServerConnector c = new UnixDomainServerConnector(server, new HttpConnectionFactory(http));
-        c.setUnixDomainPath(path);
-        c.setIdleTimeout(idleTimeout.toMillis());
-        server.addConnector(c);
-        server.setHandler(new RelayHandler(relay));
-        server.setStopTimeout(3_000);
-        try {
-            server.start();
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
-        } catch (Exception e) {
-            try {
-                server.stop();
-            } catch (Exception ignored) {
-                // best effort
-            }
-            throw new IOException("cannot serve the relay on " + path + ": " + e.getMessage(), e);
-        }
-        return new RelayServer(server, path);
+        return new RelayServer(UnixJsonServer.start(socket, new RelayHandler(relay), "rw-rw----", idleTimeout, 16,
+                "dstack4j-relay", "the relay", "--socket"));
     }
 
     /** The absolute socket path. */
     public Path socket() {
-        return socket;
+        return server.socket();
     }
 
     /** Blocks until stopped. */
@@ -97,16 +69,7 @@ public final class RelayServer implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            server.stop();
-        } catch (Exception ignored) {
-            // best effort
-        }
-        try {
-            Files.deleteIfExists(socket);
-        } catch (IOException ignored) {
-            // best effort
-        }
+        server.close();
     }
 
     private static final class RelayHandler extends Handler.Abstract {
@@ -122,8 +85,8 @@ public final class RelayServer implements AutoCloseable {
             if (!"POST".equals(request.getMethod())) {
                 return send(response, callback, 405, error("use POST"));
             }
-            if (!"/v1/submit".equals(path) && !"/v1/collateral".equals(path)) {
-                return send(response, callback, 404, error("the relay serves only POST /v1/submit and POST /v1/collateral"));
+            if (!"/v1/submit".equals(path) && !"/v1/collateral".equals(path) && !"/v1/reboot".equals(path)) {
+                return send(response, callback, 404, error("the relay serves only POST /v1/submit, /v1/collateral and /v1/reboot"));
             }
             JsonNode body;
             try {
@@ -140,6 +103,10 @@ public final class RelayServer implements AutoCloseable {
                     return send(response, callback, 200, JSON.createObjectNode()
                             .put("transaction_hash", Hex.data(s.transactionHash())).put("block_number", s.blockNumber()));
                 }
+                if (path.equals("/v1/reboot")) {
+                    relay.requestReboot(body.path("reason").asText(""));
+                    return send(response, callback, 200, JSON.createObjectNode());
+                }
                 JsonNode q = body.get("quote");
                 if (q == null || !q.isTextual()) return send(response, callback, 400, error("field 'quote' must be a hex string"));
                 return send(response, callback, 200, CollateralJson.toJsonNode(relay.collateral(Hex.decode(q.asText()))));
@@ -151,22 +118,15 @@ public final class RelayServer implements AutoCloseable {
         }
 
         private static byte[] readCapped(Request request) throws IOException {
-            if (request.getLength() > MAX_BODY_BYTES) return null;
-            try (InputStream in = Content.Source.asInputStream(request)) {
-                byte[] b = in.readNBytes(MAX_BODY_BYTES + 1);
-                return b.length > MAX_BODY_BYTES ? null : b;
-            }
+            return UnixJsonServer.readCapped(request, MAX_BODY_BYTES);
         }
 
         private static ObjectNode error(String message) {
-            return JSON.createObjectNode().put("error", message);
+            return UnixJsonServer.error(message);
         }
 
         private static boolean send(Response response, Callback callback, int status, JsonNode body) {
-            response.setStatus(status);
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-            response.write(true, ByteBuffer.wrap(body.toString().getBytes(StandardCharsets.UTF_8)), callback);
-            return true;
+            return UnixJsonServer.send(response, callback, status, body);
         }
     }
 }

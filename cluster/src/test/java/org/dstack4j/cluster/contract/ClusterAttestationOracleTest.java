@@ -11,11 +11,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.dstack4j.chain.Hex;
 import org.dstack4j.chain.Keccak;
 import org.dstack4j.chain.crypto.SigningKey;
 import org.dstack4j.chain.devnet.Cast;
+import org.dstack4j.chain.tx.TransactionFailedException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,7 +28,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * {@code verifyAttestation} as a truth table, and the binding's EIP-712 digests, ABI encodings and
+ * {@code verifyAttestation} as a truth table (through {@code eth_call} on the cluster contract and through a
+ * consumer contract that calls it), and the binding's EIP-712 digests, ABI encodings and
  * contract reads checked against Foundry's cast (an independent implementation).
  */
 class ClusterAttestationOracleTest {
@@ -33,6 +37,9 @@ class ClusterAttestationOracleTest {
     static ClusterFixture.Bootstrapped b;
     static ClusterContract unbootstrapped;
     static Cast cast;
+    static byte[] consumerCode;
+    /** One consumer contract per app id (hex), deployed on first use. */
+    static final Map<String, AttestationConsumerContract> consumers = new HashMap<>();
     static final byte[] APP = Keccak.keccak256("app");
     static final byte[] DATA = "hello from an app".getBytes(StandardCharsets.UTF_8);
 
@@ -42,6 +49,17 @@ class ClusterAttestationOracleTest {
         b = f.bootstrapped();
         unbootstrapped = f.deploy();
         cast = Cast.locate();
+        consumerCode = AttestationConsumerContract.compile(Files.createTempDirectory("consumer"));
+    }
+
+    static synchronized AttestationConsumerContract consumer(byte[] app) throws Exception {
+        String k = Hex.data(app);
+        AttestationConsumerContract c = consumers.get(k);
+        if (c == null) {
+            c = AttestationConsumerContract.deploy(f.other, consumerCode, b.contract().address(), app);
+            consumers.put(k, c);
+        }
+        return c;
     }
 
     @AfterAll
@@ -90,6 +108,25 @@ class ClusterAttestationOracleTest {
     @MethodSource("table")
     void verifyAttestation(String name, byte[] app, byte[] data, byte[] sig, boolean expected) throws Exception {
         assertThat(f.reads(b.contract()).verifyAttestation(app, data, sig)).as(name).isEqualTo(expected);
+        // a contract calling it sees the same answer
+        assertThat(consumer(app).check(data, sig)).as("consumer: " + name).isEqualTo(expected);
+    }
+
+    @Test
+    void aConsumerContractActsOnlyOnAttestedData() throws Exception {
+        byte[] data = "price=42 at block 7".getBytes(StandardCharsets.UTF_8);
+        byte[] sig = attest(b.signer(), b.typed(f.chainId), APP, data);
+        AttestationConsumerContract c = consumer(APP);
+        assertThat(c.accepted(data)).isFalse();
+        byte[] other = "price=43 at block 7".getBytes(StandardCharsets.UTF_8);
+        // the same signature over other data, or for another app's consumer, reverts NotAttested
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.submit(f.stranger, other, sig))
+                .isInstanceOf(TransactionFailedException.class).hasMessageContaining("revert");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> consumer(Keccak.keccak256("other app")).submit(f.stranger, data, sig))
+                .isInstanceOf(TransactionFailedException.class);
+        assertThat(c.accepted(other)).isFalse();
+        c.submit(f.stranger, data, sig);
+        assertThat(c.accepted(data)).isTrue();
     }
 
     @Test

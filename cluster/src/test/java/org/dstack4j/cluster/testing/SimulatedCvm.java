@@ -48,6 +48,7 @@ public final class SimulatedCvm implements AutoCloseable {
     private final DstackClient client;
     private final String compose;
     private final MeasurementProfile profile;
+    private final java.util.List<AutoCloseable> extra = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private SimulatedCvm(SimulatedTdx tdx, AgentServer server, DstackClient client, String compose, MeasurementProfile profile) {
         this.tdx = tdx;
@@ -90,6 +91,21 @@ public final class SimulatedCvm implements AutoCloseable {
                 new GuestApi(tdx, tdx.appKeys(), tdx.appCa(), new AgentVersion("test", "test")));
         DstackClient client = DstackClient.builder().endpoint(new DstackEndpoint.UnixSocket(socket)).build();
         return new SimulatedCvm(tdx, server, client, compose, profile);
+    }
+
+    /**
+     * A second agent of this CVM in cluster mode (the apps' socket): GetKey, Sign, GetTlsKey and ClusterAttest
+     * from the node's app-key socket; quotes and events from the same TDX. Closed with this CVM.
+     */
+    public DstackClient startClusterAgent(Path socket, Path appKeySocket) throws Exception {
+        byte[] appId = HexFormat.of().parseHex(client.info().appId());
+        var keys = new org.dstack4j.agent.keys.cluster.ClusterKeySource(appKeySocket, appId, java.time.Duration.ofSeconds(5));
+        AgentServer s = AgentServer.start(AgentServer.Config.of(socket), new GuestApi(tdx, keys, new AgentVersion("test", "test")));
+        DstackClient c = DstackClient.builder().endpoint(new DstackEndpoint.UnixSocket(socket)).build();
+        extra.add(c);
+        extra.add(s);
+        extra.add(keys);
+        return c;
     }
 
     /** The default measurement profile with one record component replaced (a different MRTD, a debug TD...). */
@@ -153,6 +169,13 @@ public final class SimulatedCvm implements AutoCloseable {
 
     @Override
     public void close() {
+        for (AutoCloseable c : extra.reversed()) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
         client.close();
         server.close();
     }
