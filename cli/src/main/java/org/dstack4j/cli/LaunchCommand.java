@@ -135,6 +135,11 @@ public final class LaunchCommand implements Callable<Integer> {
             description = "bound on the image pull, in seconds. Default: ${DEFAULT-VALUE}")
     long pullTimeoutSeconds;
 
+    @Option(names = "--engine-timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "bound on each container engine call, connect to last byte (during the pull: the longest "
+                    + "silence between two progress messages), in seconds. Default: ${DEFAULT-VALUE}")
+    long engineTimeoutSeconds;
+
     @Option(names = "--agent-timeout", paramLabel = "SECONDS", defaultValue = "30",
             description = "timeout of each guest agent call, in seconds. Default: ${DEFAULT-VALUE}")
     long agentTimeoutSeconds;
@@ -148,6 +153,8 @@ public final class LaunchCommand implements Callable<Integer> {
         }
     }
 
+    private static final String JETTY_REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
+
     /** Environment of the process; tests replace it. */
     Map<String, String> environment = System.getenv();
 
@@ -158,7 +165,22 @@ public final class LaunchCommand implements Callable<Integer> {
         ProgressPrinter progress = new ProgressPrinter(err);
         StepTimings timings = new StepTimings();
         Instant startedAt = Instant.now();
+        for (var bound : List.of(Map.entry("--engine-timeout", engineTimeoutSeconds), Map.entry("--pull-timeout", pullTimeoutSeconds),
+                Map.entry("--agent-timeout", agentTimeoutSeconds))) {
+            if (bound.getValue() <= 0) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        bound.getKey() + " must be a positive number of seconds, not " + bound.getValue());
+            }
+        }
+        // Jetty (the agent client) pads its queues to the CPU cache line; unless told how many references
+        // fit in one, it starts the JMX platform server (every MXBean, JFR's commands) to ask whether
+        // compressed oops are on. 16 = 64-byte lines / 4-byte compressed references: the JVM default
+        // below 32 GB of heap. Padding only: no effect on behaviour.
+        if (System.getProperty(JETTY_REFERENCES_PER_CACHE_LINE) == null) {
+            System.setProperty(JETTY_REFERENCES_PER_CACHE_LINE, "16");
+        }
         try {
+            if (!dryRun) TlsWarmUp.start();
             LaunchPlan plan = LaunchPlanner.plan(inputs(), timings, progress);
             if (dryRun) {
                 if (output == Output.json) {
@@ -219,14 +241,17 @@ public final class LaunchCommand implements Callable<Integer> {
         });
         CompletableFuture<DockerEngine> engine = CompletableFuture.supplyAsync(() -> {
             try {
-                return DockerEngine.connect(host, Duration.ofSeconds(5), Duration.ofSeconds(60), Duration.ofSeconds(pullTimeoutSeconds));
+                return DockerEngine.connect(host, Duration.ofSeconds(5), Duration.ofSeconds(engineTimeoutSeconds),
+                        Duration.ofSeconds(pullTimeoutSeconds));
             } catch (LaunchException e) {
                 throw new CompletionException(e);
             }
         }, starter);
+        // TEE: the agent client is built and RTMR3 read (GetQuote, no side effect) while the registry is
+        // checked; EmitEvent still comes only after the registry and engine proofs (Launcher).
         Optional<CompletableFuture<AgentMeasurer>> measurer = plan.platform() == Platform.TEE
                 ? Optional.of(CompletableFuture.supplyAsync(
-                        () -> AgentMeasurer.forSocket(dstackSocket, Duration.ofSeconds(agentTimeoutSeconds)), starter))
+                        () -> AgentMeasurer.forSocket(dstackSocket, Duration.ofSeconds(agentTimeoutSeconds)).readingAhead(), starter))
                 : Optional.empty();
         starter.shutdown();
         try {

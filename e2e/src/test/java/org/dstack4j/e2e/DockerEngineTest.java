@@ -343,8 +343,7 @@ class DockerEngineTest {
     void pingAnswersForARunningEngineAndNeedsAnAnswer(@TempDir Path dir) throws Exception {
         engine.ping(); // the private dockerd answers _ping
         // a socket that accepts and hangs up without an HTTP answer is not an engine: ping must fail, naming it.
-        // (A socket that accepts and then stays silent is not tested: the response timeout is not applied over
-        // unix sockets by the engine client, so such a ping would wait for ever; see the hardening report.)
+        // (A socket that accepts and then stays silent: EngineDeadlineTest, and EngineFaultsTest for a whole launch.)
         Path mute = dir.resolve("mute.sock");
         try (var listener = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
             listener.bind(java.net.UnixDomainSocketAddress.of(mute));

@@ -3,11 +3,20 @@ package org.dstack4j.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.dockerjava.api.DockerClient;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.dstack4j.e2e.HostileRegistry.Reply;
 import org.dstack4j.e2e.HostileRegistry.Request;
 import org.dstack4j.e2e.fixtures.OciImage;
@@ -144,6 +153,46 @@ class EngineFaultsTest {
         Cli.Result r = launch.launch("TEE", Duration.ofSeconds(45), "--pull-timeout", "5");
 
         launch.assertFailedClosed(r, before, "pull", pullReference(stalled), "the pull did not finish within 5 s");
+    }
+
+    @Test
+    void engineThatAcceptsAndNeverAnswersIsBoundedByTheEngineTimeout() throws Exception {
+        HostileLaunch launch = launchOf(good);
+        HostileLaunch.Before before = launch.before();
+        Path mute = Files.createTempDirectory("d4j-mute").resolve("docker.sock"); // short: sun_path is 108 bytes
+        List<String> requests = new CopyOnWriteArrayList<>();
+        try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            listener.bind(UnixDomainSocketAddress.of(mute));
+            List<SocketChannel> held = new CopyOnWriteArrayList<>();
+            Thread server = Thread.ofVirtual().start(() -> {
+                while (listener.isOpen()) {
+                    try {
+                        SocketChannel ch = listener.accept();
+                        held.add(ch); // kept open, never answered
+                        ByteBuffer buf = ByteBuffer.allocate(8192);
+                        ch.read(buf);
+                        requests.add(new String(buf.array(), 0, buf.position(), StandardCharsets.ISO_8859_1).split("\r\n")[0]);
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            });
+            try {
+                Cli.Result r = launch.launch("TEE", BOUND, "--docker-host", "unix://" + mute, "--engine-timeout", "2");
+
+                launch.assertFailedClosed(r, before, "pull", pullReference(good),
+                        "pull failed: the engine at unix://" + mute + " did not answer within 2 s");
+                assertThat(requests).as("the engine was asked to pull").anyMatch(l -> l.startsWith("POST /images/create?"));
+                // one 2 s deadline, plus JVM start and the registry check: far below the 30 min pull deadline
+                assertThat(r.took()).isLessThan(Duration.ofSeconds(30));
+            } finally {
+                listener.close();
+                for (SocketChannel ch : held) ch.close();
+                server.join(5_000);
+                Files.deleteIfExists(mute);
+                Files.deleteIfExists(mute.getParent());
+            }
+        }
     }
 
     @Test

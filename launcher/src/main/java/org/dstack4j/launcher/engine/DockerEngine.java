@@ -2,37 +2,18 @@ package org.dstack4j.launcher.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
-import com.github.dockerjava.api.command.CreateContainerResponse;
-import com.github.dockerjava.api.exception.ConflictException;
-import com.github.dockerjava.api.exception.DockerException;
-import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.AccessMode;
-import com.github.dockerjava.api.model.AuthConfig;
-import com.github.dockerjava.api.model.Bind;
-import com.github.dockerjava.api.model.ExposedPort;
-import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.MountType;
-import com.github.dockerjava.api.model.Ports;
-import com.github.dockerjava.api.model.PullResponseItem;
-import com.github.dockerjava.api.model.Volume;
-import com.github.dockerjava.core.DefaultDockerClientConfig;
-import com.github.dockerjava.core.DockerClientImpl;
-import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
-import com.github.dockerjava.transport.DockerHttpClient;
-import java.io.Closeable;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.net.SocketTimeoutException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.dstack4j.launcher.EngineException;
 import org.dstack4j.launcher.LaunchStep;
@@ -46,24 +27,26 @@ import org.dstack4j.launcher.registry.ValidatedImage;
 import org.dstack4j.launcher.selection.ImageDigest;
 
 /**
- * {@link ContainerEngine} over the Docker Engine API (docker-java 3.4 with the Apache httpclient5
- * transport) on a unix socket, or a loopback TCP port (see {@link DockerHost}). No docker CLI, no
- * shell.
+ * {@link ContainerEngine} over the Docker Engine API on a unix socket, or a loopback TCP port (see
+ * {@link DockerHost}), through the launcher's own small HTTP/1.1 client ({@link EngineHttp}). No
+ * docker CLI, no shell, no general-purpose Docker library (they load hundreds of classes a launch
+ * does not need).
  *
- * <p>Timeouts: {@code connectTimeout} to open a connection, {@code responseTimeout} for every
- * request (and, for the streamed pull, the longest silence between two progress messages), and
- * {@code pullDeadline} for a whole pull. Registry credentials go to the engine in the
- * {@code X-Registry-Auth} header only; the client never reads {@code ~/.docker/config.json}, so an
- * anonymous pull is anonymous. Container environment values never appear in an exception message.
+ * <p>Deadlines: {@code connectTimeout} to open a connection; {@code callTimeout} for every call as a
+ * whole, from connect to the last byte of the answer (an engine that accepts and never answers fails
+ * the call when it passes); for the streamed pull, {@code callTimeout} is the longest silence between
+ * two progress messages and {@code pullDeadline} bounds the whole pull. Registry credentials go to the
+ * engine in the {@code X-Registry-Auth} header only; nothing reads {@code ~/.docker/config.json}, so
+ * an anonymous pull is anonymous. Container environment values never appear in an exception message.
  *
  * <p>Every failure is an {@link EngineException}: step {@link LaunchStep#PULL} for pull and image
- * inspection, {@link LaunchStep#START} for removing, creating and starting containers. No docker-java
- * runtime exception escapes. Thread-safe (the docker-java client is).
+ * inspection, {@link LaunchStep#START} for removing, creating and starting containers; its message
+ * names the call. Thread-safe: each call uses its own connection.
  */
 public final class DockerEngine implements ContainerEngine {
     /** Time to open a connection to the engine. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
-    /** Time to wait for an answer to one engine request. */
+    /** Time one engine call may take as a whole (connect to last byte). */
     public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(60);
     /** Time a whole pull (all layers, all progress) may take. */
     public static final Duration DEFAULT_PULL_DEADLINE = Duration.ofMinutes(30);
@@ -82,17 +65,14 @@ public final class DockerEngine implements ContainerEngine {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final DockerHost host;
-    private final DockerHttpClient http;
-    private final DockerClient client;
-    private final Duration responseTimeout;
+    private final EngineHttp http;
+    private final Duration callTimeout;
     private final Duration pullDeadline;
 
-    private DockerEngine(DockerHost host, DockerHttpClient http, DockerClient client, Duration responseTimeout,
-            Duration pullDeadline) {
+    private DockerEngine(DockerHost host, EngineHttp http, Duration callTimeout, Duration pullDeadline) {
         this.host = host;
         this.http = http;
-        this.client = client;
-        this.responseTimeout = responseTimeout;
+        this.callTimeout = callTimeout;
         this.pullDeadline = pullDeadline;
     }
 
@@ -101,45 +81,39 @@ public final class DockerEngine implements ContainerEngine {
      *
      * @see #connect(String, Duration, Duration, Duration)
      */
-    public static DockerEngine connect(String dockerHost, Duration connectTimeout, Duration responseTimeout)
+    public static DockerEngine connect(String dockerHost, Duration connectTimeout, Duration callTimeout)
             throws EngineException {
-        return connect(dockerHost, connectTimeout, responseTimeout, DEFAULT_PULL_DEADLINE);
+        return connect(dockerHost, connectTimeout, callTimeout, DEFAULT_PULL_DEADLINE);
     }
 
     /**
      * Prepares a client for the engine at {@code dockerHost}. Does not contact the engine (see
      * {@link #ping()}); the first call that does reports an unreachable engine.
      *
-     * @param dockerHost      {@code unix:///path/docker.sock} or {@code tcp://127.0.0.1:<port>}
-     * @param connectTimeout  to open a connection, positive
-     * @param responseTimeout for an answer to one request, positive
-     * @param pullDeadline    for one whole pull, positive
+     * @param dockerHost     {@code unix:///path/docker.sock} or {@code tcp://127.0.0.1:<port>}
+     * @param connectTimeout to open a connection, positive
+     * @param callTimeout    for one whole call (connect to last byte; during a pull, the longest
+     *                       silence between two progress messages), positive
+     * @param pullDeadline   for one whole pull, positive
      * @throws EngineException when {@code dockerHost} is not accepted by {@link DockerHost#parse}
      */
-    public static DockerEngine connect(String dockerHost, Duration connectTimeout, Duration responseTimeout,
+    public static DockerEngine connect(String dockerHost, Duration connectTimeout, Duration callTimeout,
             Duration pullDeadline) throws EngineException {
         requirePositive(connectTimeout, "connectTimeout");
-        requirePositive(responseTimeout, "responseTimeout");
+        requirePositive(callTimeout, "callTimeout");
         requirePositive(pullDeadline, "pullDeadline");
         DockerHost host = DockerHost.parse(dockerHost);
-        // Built field by field, not from createDefaultConfigBuilder(): that one reads DOCKER_* env
-        // variables, ~/.docker-java.properties and contexts, none of which are measured inputs.
-        DefaultDockerClientConfig config = new DefaultDockerClientConfig.Builder()
-                .withDockerHost(host.uri().toString())
-                .withDockerTlsVerify(false)
-                .build();
-        DockerHttpClient http = new ApacheDockerHttpClient.Builder()
-                .dockerHost(host.uri())
-                .maxConnections(8)
-                .connectionTimeout(connectTimeout)
-                .responseTimeout(responseTimeout)
-                .build();
-        return new DockerEngine(host, http, DockerClientImpl.getInstance(config, http), responseTimeout, pullDeadline);
+        return new DockerEngine(host, new EngineHttp(host, connectTimeout), callTimeout, pullDeadline);
     }
 
     /** The engine address this client talks to. */
     public DockerHost host() {
         return host;
+    }
+
+    /** The bound on one engine call (connect to last byte). */
+    public Duration callTimeout() {
+        return callTimeout;
     }
 
     /**
@@ -148,11 +122,8 @@ public final class DockerEngine implements ContainerEngine {
      * @throws EngineException (step {@link LaunchStep#PULL}) when it does not
      */
     public void ping() throws EngineException {
-        try {
-            client.pingCmd().exec();
-        } catch (RuntimeException e) {
-            throw translate(LaunchStep.PULL, host.toString(), "ping the engine", e, List.of());
-        }
+        EngineHttp.Response r = call(LaunchStep.PULL, host.toString(), "ping the engine", "GET", "/_ping", null, List.of());
+        if (!r.ok()) throw httpError(LaunchStep.PULL, host.toString(), "ping the engine", r, List.of());
     }
 
     /**
@@ -169,30 +140,23 @@ public final class DockerEngine implements ContainerEngine {
             Consumer<String> progress) throws EngineException {
         String ref = image.pullReference();
         PullProgress lines = PullProgress.to(progress);
-        ResultCallback.Adapter<PullResponseItem> callback = new ResultCallback.Adapter<>() {
-            @Override
-            public void onNext(PullResponseItem item) {
-                lines.accept(item);
-            }
-        };
+        String target = "/images/create?fromImage=" + query(image.reference().repository())
+                + "&tag=" + query(image.manifestDigest().toString());
+        EngineHttp.Response r;
         try {
-            client.pullImageCmd(image.reference().repository())
-                    .withTag(image.manifestDigest().toString())
-                    .withAuthConfig(authConfig(image, credentials))
-                    .exec(callback);
-            if (!callback.awaitCompletion(pullDeadline.toMillis(), TimeUnit.MILLISECONDS)) {
+            r = http.stream("POST", target, Map.of("X-Registry-Auth", authHeader(image, credentials)),
+                    pullDeadline, callTimeout, message -> lines.accept(parse(message)));
+        } catch (EngineHttp.DeadlineExceeded e) {
+            if (!e.silence) {
                 throw new EngineException(LaunchStep.PULL, ref,
                         "the pull did not finish within " + human(pullDeadline),
                         "check the network between the engine and the registry, then launch again");
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new EngineException(LaunchStep.PULL, ref, "interrupted while pulling", "launch again", e);
-        } catch (RuntimeException e) {
-            throw translate(LaunchStep.PULL, ref, "pull", e, List.of());
-        } finally {
-            closeQuietly(callback); // aborts the stream if it is still running
+            throw transportError(LaunchStep.PULL, ref, "pull", e, List.of());
+        } catch (IOException | RuntimeException e) {
+            throw transportError(LaunchStep.PULL, ref, "pull", e, List.of());
         }
+        if (!r.ok()) throw httpError(LaunchStep.PULL, ref, "pull", r, List.of());
         Optional<String> error = lines.error();
         if (error.isPresent()) {
             throw new EngineException(LaunchStep.PULL, ref, "the engine could not pull the image: " + error.get(),
@@ -213,14 +177,9 @@ public final class DockerEngine implements ContainerEngine {
      */
     @Override
     public Optional<ImageDigest> imageId(String reference) throws EngineException {
-        String id;
-        try {
-            id = client.inspectImageCmd(reference).exec().getId();
-        } catch (NotFoundException e) {
-            return Optional.empty();
-        } catch (RuntimeException e) {
-            throw translate(LaunchStep.PULL, reference, "inspect image", e, List.of());
-        }
+        Optional<JsonNode> inspect = inspectImage(reference);
+        if (inspect.isEmpty()) return Optional.empty();
+        String id = inspect.get().path("Id").asText("");
         return Optional.of(ImageDigest.parse(id).orElseThrow(() -> new EngineException(LaunchStep.PULL, reference,
                 "the engine reported an image ID that is not sha256:<64 hex>: " + PullProgress.clean(id),
                 "use a Docker engine that stores images by sha256 config digest")));
@@ -233,14 +192,19 @@ public final class DockerEngine implements ContainerEngine {
      */
     @Override
     public List<String> repoDigests(String reference) throws EngineException {
-        try {
-            List<String> digests = client.inspectImageCmd(reference).exec().getRepoDigests();
-            return digests == null ? List.of() : digests.stream().map(PullProgress::clean).toList();
-        } catch (NotFoundException e) {
-            return List.of();
-        } catch (RuntimeException e) {
-            throw translate(LaunchStep.PULL, reference, "inspect image", e, List.of());
-        }
+        Optional<JsonNode> inspect = inspectImage(reference);
+        if (inspect.isEmpty()) return List.of();
+        List<String> digests = new java.util.ArrayList<>();
+        inspect.get().path("RepoDigests").forEach(d -> digests.add(PullProgress.clean(d.asText())));
+        return List.copyOf(digests);
+    }
+
+    private Optional<JsonNode> inspectImage(String reference) throws EngineException {
+        EngineHttp.Response r = call(LaunchStep.PULL, reference, "inspect image", "GET",
+                "/images/" + path(reference) + "/json", null, List.of());
+        if (r.status() == 404) return Optional.empty();
+        if (!r.ok()) throw httpError(LaunchStep.PULL, reference, "inspect image", r, List.of());
+        return Optional.of(json(LaunchStep.PULL, reference, "inspect image", r));
     }
 
     /**
@@ -251,17 +215,15 @@ public final class DockerEngine implements ContainerEngine {
      */
     @Override
     public Optional<ExistingContainer> container(String name) throws EngineException {
-        try {
-            var inspect = client.inspectContainerCmd(name).exec();
-            Map<String, String> labels = inspect.getConfig() == null || inspect.getConfig().getLabels() == null
-                    ? Map.of() : inspect.getConfig().getLabels();
-            boolean running = inspect.getState() != null && Boolean.TRUE.equals(inspect.getState().getRunning());
-            return Optional.of(new ExistingContainer(inspect.getId(), labels, running));
-        } catch (NotFoundException e) {
-            return Optional.empty();
-        } catch (RuntimeException e) {
-            throw translate(LaunchStep.START, name, "inspect container", e, List.of());
-        }
+        EngineHttp.Response r = call(LaunchStep.START, name, "inspect container", "GET",
+                "/containers/" + path(name) + "/json", null, List.of());
+        if (r.status() == 404) return Optional.empty();
+        if (!r.ok()) throw httpError(LaunchStep.START, name, "inspect container", r, List.of());
+        JsonNode inspect = json(LaunchStep.START, name, "inspect container", r);
+        Map<String, String> labels = new LinkedHashMap<>();
+        inspect.path("Config").path("Labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
+        boolean running = inspect.path("State").path("Running").asBoolean(false);
+        return Optional.of(new ExistingContainer(inspect.path("Id").asText(""), Map.copyOf(labels), running));
     }
 
     /**
@@ -272,13 +234,13 @@ public final class DockerEngine implements ContainerEngine {
      */
     @Override
     public void start(String id) throws EngineException {
-        try {
-            client.startContainerCmd(id).exec();
-        } catch (com.github.dockerjava.api.exception.NotModifiedException alreadyRunning) {
-            // started by its restart policy or never stopped
-        } catch (RuntimeException e) {
-            throw translate(LaunchStep.START, id, "start container", e, List.of());
-        }
+        startContainer(id, id, List.of());
+    }
+
+    private void startContainer(String input, String id, List<String> scrub) throws EngineException {
+        EngineHttp.Response r = call(LaunchStep.START, input, "start container", "POST",
+                "/containers/" + path(id) + "/start", null, scrub);
+        if (!r.ok() && r.status() != 304) throw httpError(LaunchStep.START, input, "start container", r, scrub);
     }
 
     /**
@@ -290,19 +252,16 @@ public final class DockerEngine implements ContainerEngine {
      */
     @Override
     public boolean removeContainer(String name) throws EngineException {
-        try {
-            client.removeContainerCmd(name).withForce(true).withRemoveVolumes(false).exec();
-            return true;
-        } catch (NotFoundException e) {
-            return false;
-        } catch (RuntimeException e) {
-            throw translate(LaunchStep.START, name, "remove container", e, List.of());
-        }
+        EngineHttp.Response r = call(LaunchStep.START, name, "remove container", "DELETE",
+                "/containers/" + path(name) + "?force=true&v=false", null, List.of());
+        if (r.status() == 404) return false;
+        if (!r.ok()) throw httpError(LaunchStep.START, name, "remove container", r, List.of());
+        return true;
     }
 
     /**
      * Creates and starts the container: image by ID, environment, published TCP ports on
-     * {@code 0.0.0.0}, bind mounts ({@code HostConfig.Binds}, {@code source:target[:ro]}; like
+     * {@code 0.0.0.0}, bind mounts ({@code HostConfig.Binds}, {@code source:target:ro|rw}; like
      * {@code docker run -v}, the engine creates a missing source directory) and named volumes
      * ({@code HostConfig.Mounts} of type volume, created on first use), security options,
      * restart policy, and the labels {@value #LAUNCHER_LABEL}{@code =1} and
@@ -321,152 +280,182 @@ public final class DockerEngine implements ContainerEngine {
                 name, "the container image is not an image ID (sha256:<64 hex>): " + PullProgress.clean(spec.image()),
                 "start the node from the validated image ID, never from a tag"));
         List<String> scrub = scrubList(spec.env());
+        byte[] body = createBody(spec, imageId);
 
-        HostConfig hostConfig = HostConfig.newHostConfig()
-                .withPortBindings(portBindings(spec.ports()))
-                .withBinds(binds(spec.mounts()))
-                .withMounts(volumes(spec.mounts()))
-                .withSecurityOpts(spec.securityOpt())
-                .withRestartPolicy(restartPolicy(name, spec.restartPolicy()));
-        Map<String, String> labels = new LinkedHashMap<>();
-        labels.put(LAUNCHER_LABEL, "1");
-        labels.put(IMAGE_ID_LABEL, imageId.toString());
-        labels.putAll(spec.labels());
-        labels.put(SPEC_LABEL, spec.fingerprint().toString());
-
-        String containerId;
+        EngineHttp.Response r;
         try {
-            var create = client.createContainerCmd(imageId.toString());
-            if (!spec.command().isEmpty()) create.withCmd(spec.command());
-            CreateContainerResponse created = create
-                    .withName(name)
-                    .withEnv(spec.env().stream().map(EnvVar::toEngine).toList())
-                    .withExposedPorts(exposedPorts(spec.ports()))
-                    .withLabels(labels)
-                    .withHostConfig(hostConfig)
-                    .exec();
-            containerId = created.getId();
-        } catch (ConflictException e) {
+            r = http.exchange("POST", "/containers/create?name=" + query(name), Map.of(), body, callTimeout);
+        } catch (IOException | RuntimeException e) {
+            // The request may have reached the engine before the transport failed: do not leave a
+            // container behind.
+            EngineException failure = transportError(LaunchStep.START, name, "create container", e, scrub);
+            removeAfterFailure(name, failure);
+            throw failure;
+        }
+        if (r.status() == 409) {
             throw new EngineException(LaunchStep.START, name,
                     "the container name is taken: another container named " + name + " exists"
                             + " (it appeared after the launcher removed the old one)",
                     "remove the container " + name + " and launch again; make sure only one launcher runs");
-        } catch (RuntimeException e) {
-            EngineException failure = translate(LaunchStep.START, name, "create container", e, scrub);
-            if (!(e instanceof DockerException)) {
-                // The request may have reached the engine before the transport failed: do not leave
-                // a container behind. A DockerException means the engine refused, nothing was created.
-                removeAfterFailure(name, failure);
-            }
+        }
+        if (!r.ok()) throw httpError(LaunchStep.START, name, "create container", r, scrub); // refused: nothing created
+        String containerId = json(LaunchStep.START, name, "create container", r).path("Id").asText("");
+        if (containerId.isEmpty()) {
+            EngineException failure = new EngineException(LaunchStep.START, name,
+                    "create container failed: the engine's answer has no container Id", "check the engine's log");
+            removeAfterFailure(name, failure);
             throw failure;
         }
         try {
-            client.startContainerCmd(containerId).exec();
-        } catch (RuntimeException e) {
-            EngineException failure = translate(LaunchStep.START, name, "start container", e, scrub);
+            startContainer(name, containerId, scrub);
+        } catch (EngineException failure) {
             removeAfterFailure(containerId, failure);
             throw failure;
         }
         return containerId;
     }
 
-    /** Releases the connection pool. */
+    /** The {@code POST /containers/create} body (Engine API ContainerConfig with HostConfig). */
+    private static byte[] createBody(ContainerSpec spec, ImageDigest imageId) throws EngineException {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("Image", imageId.toString());
+        if (!spec.command().isEmpty()) strings(root.putArray("Cmd"), spec.command());
+        strings(root.putArray("Env"), spec.env().stream().map(EnvVar::toEngine).toList());
+        ObjectNode exposed = root.putObject("ExposedPorts");
+        spec.ports().forEach(p -> exposed.putObject(p.container() + "/tcp"));
+        ObjectNode labels = root.putObject("Labels");
+        labels.put(LAUNCHER_LABEL, "1");
+        labels.put(IMAGE_ID_LABEL, imageId.toString());
+        spec.labels().forEach(labels::put);
+        labels.put(SPEC_LABEL, spec.fingerprint().toString());
+
+        ObjectNode hostConfig = root.putObject("HostConfig");
+        ObjectNode bindings = hostConfig.putObject("PortBindings");
+        for (PortMapping p : spec.ports()) {
+            ArrayNode list = bindings.has(p.container() + "/tcp")
+                    ? (ArrayNode) bindings.get(p.container() + "/tcp") : bindings.putArray(p.container() + "/tcp");
+            list.addObject().put("HostIp", "0.0.0.0").put("HostPort", Integer.toString(p.host()));
+        }
+        strings(hostConfig.putArray("Binds"), spec.mounts().stream().filter(m -> m.kind() == Mount.Kind.BIND)
+                .map(m -> m.source() + ":" + m.target() + (m.readOnly() ? ":ro" : ":rw")).toList());
+        ArrayNode volumes = hostConfig.putArray("Mounts");
+        spec.mounts().stream().filter(m -> m.kind() == Mount.Kind.VOLUME).forEach(m -> volumes.addObject()
+                .put("Type", "volume").put("Source", m.source()).put("Target", m.target()).put("ReadOnly", m.readOnly()));
+        strings(hostConfig.putArray("SecurityOpt"), spec.securityOpt());
+        ObjectNode restart = hostConfig.putObject("RestartPolicy").put("Name", restartPolicy(spec.name(), spec.restartPolicy()));
+        if (spec.restartPolicy().name().equals("on-failure")) {
+            restart.put("MaximumRetryCount", spec.restartPolicy().maximumRetryCount());
+        }
+        try {
+            return JSON.writeValueAsBytes(root);
+        } catch (IOException e) {
+            throw new EngineException(LaunchStep.START, spec.name(), "could not encode the container settings",
+                    "report this as a bug", null);
+        }
+    }
+
+    private static void strings(ArrayNode array, List<String> values) {
+        values.forEach(array::add);
+    }
+
+    /** Stops the deadline timer. */
     @Override
     public void close() {
-        closeQuietly(client);
-        closeQuietly(http);
+        http.close();
     }
 
     private void removeAfterFailure(String nameOrId, EngineException failure) {
         try {
-            client.removeContainerCmd(nameOrId).withForce(true).withRemoveVolumes(false).exec();
-        } catch (NotFoundException gone) {
-            // nothing was left behind
-        } catch (RuntimeException e) {
+            EngineHttp.Response r = http.exchange("DELETE", "/containers/" + path(nameOrId) + "?force=true&v=false",
+                    Map.of(), null, callTimeout);
+            if (r.ok() || r.status() == 404) return; // removed, or nothing was left behind
+            failure.addSuppressed(new EngineException(LaunchStep.START, nameOrId,
+                    "could not remove the half-created container: the engine answered HTTP " + r.status(),
+                    "remove the container " + nameOrId + " by hand"));
+        } catch (IOException | RuntimeException e) {
             failure.addSuppressed(new EngineException(LaunchStep.START, nameOrId,
                     "could not remove the half-created container: " + summary(e, List.of()),
                     "remove the container " + nameOrId + " by hand"));
         }
     }
 
-    private static AuthConfig authConfig(ValidatedImage image, Optional<RegistryCredentials> credentials) {
-        // Always explicit: with no AuthConfig, docker-java would look one up in ~/.docker/config.json.
-        return credentials
-                .map(c -> new AuthConfig().withUsername(c.username()).withPassword(c.password())
-                        .withRegistryAddress(image.reference().registry()))
-                .orElseGet(AuthConfig::new);
+    /** {@code X-Registry-Auth}: base64url of the JSON auth config; always sent, {@code {}} when anonymous. */
+    private static String authHeader(ValidatedImage image, Optional<RegistryCredentials> credentials) {
+        ObjectNode auth = JSON.createObjectNode();
+        credentials.ifPresent(c -> auth.put("username", c.username()).put("password", c.password())
+                .put("serveraddress", image.reference().registry()));
+        return Base64.getUrlEncoder().encodeToString(auth.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    private static List<ExposedPort> exposedPorts(List<PortMapping> ports) {
-        LinkedHashSet<ExposedPort> exposed = new LinkedHashSet<>();
-        ports.forEach(p -> exposed.add(ExposedPort.tcp(p.container())));
-        return List.copyOf(exposed);
-    }
-
-    private static Ports portBindings(List<PortMapping> ports) {
-        Ports bindings = new Ports();
-        ports.forEach(p -> bindings.bind(ExposedPort.tcp(p.container()), Ports.Binding.bindIpAndPort("0.0.0.0", p.host())));
-        return bindings;
-    }
-
-    private static List<Bind> binds(List<Mount> mounts) {
-        return mounts.stream().filter(m -> m.kind() == Mount.Kind.BIND)
-                .map(m -> new Bind(m.source(), new Volume(m.target()), m.readOnly() ? AccessMode.ro : AccessMode.rw))
-                .toList();
-    }
-
-    private static List<com.github.dockerjava.api.model.Mount> volumes(List<Mount> mounts) {
-        return mounts.stream().filter(m -> m.kind() == Mount.Kind.VOLUME)
-                .map(m -> new com.github.dockerjava.api.model.Mount().withType(MountType.VOLUME)
-                        .withSource(m.source()).withTarget(m.target()).withReadOnly(m.readOnly()))
-                .toList();
-    }
-
-    private static com.github.dockerjava.api.model.RestartPolicy restartPolicy(String name, RestartPolicy policy)
-            throws EngineException {
+    private static String restartPolicy(String name, RestartPolicy policy) throws EngineException {
         return switch (policy.name()) {
-            case "no" -> com.github.dockerjava.api.model.RestartPolicy.noRestart();
-            case "always" -> com.github.dockerjava.api.model.RestartPolicy.alwaysRestart();
-            case "unless-stopped" -> com.github.dockerjava.api.model.RestartPolicy.unlessStoppedRestart();
-            case "on-failure" -> com.github.dockerjava.api.model.RestartPolicy.onFailureRestart(policy.maximumRetryCount());
+            case "no", "always", "unless-stopped", "on-failure" -> policy.name();
             default -> throw new EngineException(LaunchStep.START, name,
                     "unknown restart policy: " + PullProgress.clean(policy.name()),
                     "use no, on-failure, always or unless-stopped");
         };
     }
 
-    /** Maps a docker-java or transport exception to the launch error for one step. */
-    private EngineException translate(LaunchStep step, String input, String action, RuntimeException e,
-            List<String> scrub) {
-        if (e instanceof DockerException de) {
-            String problem = action + " failed: the engine answered HTTP " + de.getHttpStatus() + ": "
-                    + engineMessage(de, scrub);
-            String fix = step == LaunchStep.PULL
-                    ? "check the image reference, the registry and its credentials"
-                    : de instanceof NotFoundException
-                            ? "pull the validated image into this engine before starting it"
-                            : "check the container settings (ports, mounts, security options) and the engine's log";
-            // The engine's raw answer may quote environment values: keep it out of the cause chain.
-            return new EngineException(step, input, problem, fix, scrub.isEmpty() ? de : null);
+    /** One buffered call, every failure to get an answer mapped to the launch error naming it. */
+    private EngineHttp.Response call(LaunchStep step, String input, String action, String method, String target,
+                                     byte[] body, List<String> scrub) throws EngineException {
+        try {
+            return http.exchange(method, target, Map.of(), body, callTimeout);
+        } catch (IOException | RuntimeException e) {
+            throw transportError(step, input, action, e, scrub);
         }
-        Throwable cause = e; // a transport failure carries no engine answer, hence no environment value
-        if (hasCause(e, SocketTimeoutException.class) || hasCause(e, InterruptedIOException.class)) {
+    }
+
+    private JsonNode json(LaunchStep step, String input, String action, EngineHttp.Response r) throws EngineException {
+        try {
+            JsonNode node = JSON.readTree(r.body());
+            if (node != null && node.isObject()) return node;
+        } catch (IOException | RuntimeException notJson) {
+            // reported below
+        }
+        throw new EngineException(step, input, action + " failed: the engine's answer is not a JSON object",
+                "check that " + host + " is a Docker engine");
+    }
+
+    private static JsonNode parse(byte[] message) {
+        try {
+            JsonNode node = JSON.readTree(message);
+            return node != null && node.isObject() ? node
+                    : JSON.createObjectNode().put("error", "not a JSON object: " + new String(message, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            return JSON.createObjectNode().put("error", "not JSON: " + new String(message, StandardCharsets.UTF_8));
+        }
+    }
+
+    /** An answer other than the expected one. */
+    private EngineException httpError(LaunchStep step, String input, String action, EngineHttp.Response r,
+                                      List<String> scrub) {
+        String problem = action + " failed: the engine answered HTTP " + r.status() + ": " + engineMessage(r.text(), scrub);
+        String fix = step == LaunchStep.PULL
+                ? "check the image reference, the registry and its credentials"
+                : r.status() == 404
+                        ? "pull the validated image into this engine before starting it"
+                        : "check the container settings (ports, mounts, security options) and the engine's log";
+        return new EngineException(step, input, problem, fix);
+    }
+
+    /** No (complete) answer: a deadline passed, or the engine could not be reached. */
+    private EngineException transportError(LaunchStep step, String input, String action, Exception e, List<String> scrub) {
+        // a transport failure carries no engine answer, hence no environment value
+        if (e instanceof EngineHttp.DeadlineExceeded d) {
             return new EngineException(step, input,
-                    action + " failed: the engine at " + host + " did not answer within " + human(responseTimeout),
-                    "check that dockerd at " + host + " is healthy (its log, load, disk), then launch again", cause);
+                    action + " failed: the engine at " + host + " did not answer within " + human(d.limit)
+                            + (d.silence ? " (no progress message)" : " (deadline of one engine call)"),
+                    "check that dockerd at " + host + " is healthy (its log, load, disk), then launch again", e);
         }
         return new EngineException(step, input,
                 action + " failed: cannot talk to the container engine at " + host + ": " + summary(e, scrub),
-                UNREACHABLE_FIX, cause);
+                UNREACHABLE_FIX, e);
     }
 
     /** The {@code message} of the engine's JSON error body, scrubbed and capped. */
-    private static String engineMessage(DockerException e, List<String> scrub) {
-        String text = Objects.requireNonNullElse(e.getMessage(), "");
-        int body = text.indexOf(": ");
-        if (text.startsWith("Status ") && body > 0) {
-            text = text.substring(body + 2);
-        }
+    private static String engineMessage(String body, List<String> scrub) {
+        String text = body;
         try {
             JsonNode node = JSON.readTree(text);
             if (node != null && node.hasNonNull("message")) {
@@ -476,6 +465,25 @@ public final class DockerEngine implements ContainerEngine {
             // keep the raw text
         }
         return capped(scrubbed(text, scrub));
+    }
+
+    /** Path segment: the engine's router takes image references with their {@code /}, {@code :} and {@code @}. */
+    private static String path(String segment) {
+        StringBuilder out = new StringBuilder(segment.length());
+        for (byte b : segment.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-._~/:@".indexOf(c) >= 0) {
+                out.append(c);
+            } else {
+                out.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
+            }
+        }
+        return out.toString();
+    }
+
+    private static String query(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
     /** Innermost cause's class and message, scrubbed and capped. */
@@ -515,14 +523,6 @@ public final class DockerEngine implements ContainerEngine {
                 .toList();
     }
 
-    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (type.isInstance(t)) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     /** {@code "250 ms"} below a second, else {@code "60 s"}. */
     private static String human(Duration d) {
@@ -535,11 +535,4 @@ public final class DockerEngine implements ContainerEngine {
         }
     }
 
-    private static void closeQuietly(Closeable c) {
-        try {
-            c.close();
-        } catch (IOException | RuntimeException ignored) {
-            // closing a connection to an engine that is gone is not a launch failure
-        }
-    }
 }

@@ -1,6 +1,6 @@
 package org.dstack4j.launcher.engine;
 
-import com.github.dockerjava.api.model.ResponseItem;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
@@ -21,8 +21,8 @@ import java.util.function.LongSupplier;
  * {@value #MAX_FIELD_CHARS} characters per field, so a hostile registry error cannot forge log lines.
  *
  * <p>The first message carrying {@code error} or {@code errorDetail.message} is kept as
- * {@link #error()}; the engine ends the stream after it. Not thread-safe: docker-java delivers the
- * items of one pull on one thread.
+ * {@link #error()}; the engine ends the stream after it. Not thread-safe: the messages of one pull
+ * arrive on one thread.
  */
 public final class PullProgress {
     /** Longest text kept from one engine field (status, id, error). */
@@ -52,8 +52,11 @@ public final class PullProgress {
         return new PullProgress(sink, System::nanoTime, Duration.ofSeconds(1));
     }
 
-    /** Handles one message of the stream. */
-    public void accept(ResponseItem item) {
+    /**
+     * Handles one message of the stream: a JSON object with {@code status}, {@code id},
+     * {@code progressDetail {current, total}}, {@code error} or {@code errorDetail {message}}, all optional.
+     */
+    public void accept(JsonNode item) {
         String err = errorOf(item);
         if (err != null) {
             if (error == null) {
@@ -62,11 +65,11 @@ public final class PullProgress {
             }
             return;
         }
-        String status = clean(item.getStatus());
+        String status = clean(text(item, "status"));
         if (status.isEmpty()) {
             return;
         }
-        String id = clean(item.getId());
+        String id = clean(text(item, "id"));
         if (id.isEmpty() || status.startsWith("Pulling from ") || status.startsWith("Digest: ")
                 || status.startsWith("Status: ")) {
             if (status.startsWith("Status: ")) {
@@ -75,7 +78,7 @@ public final class PullProgress {
             sink.accept(status);
             return;
         }
-        String bytes = bytesOf(item.getProgressDetail());
+        String bytes = bytesOf(item.get("progressDetail"));
         boolean changed = !status.equals(lastStatus.put(id, status));
         long now = nanoTime.getAsLong();
         if (bytes == null) {
@@ -101,25 +104,35 @@ public final class PullProgress {
         return Optional.ofNullable(finalStatus);
     }
 
-    @SuppressWarnings("deprecation") // "error" is deprecated in favour of errorDetail, but older engines send only it
-    private static String errorOf(ResponseItem item) {
-        ResponseItem.ErrorDetail detail = item.getErrorDetail();
-        String text = detail != null && detail.getMessage() != null ? detail.getMessage() : item.getError();
-        if (text == null && detail == null) {
+    /** "error" is deprecated in favour of errorDetail, but older engines send only it. */
+    private static String errorOf(JsonNode item) {
+        JsonNode detail = item.get("errorDetail");
+        boolean hasDetail = detail != null && !detail.isNull();
+        String detailMessage = hasDetail ? text(detail, "message") : null;
+        String text = detailMessage != null ? detailMessage : text(item, "error");
+        if (text == null && !hasDetail) {
             return null;
         }
         String cleaned = clean(text);
         return cleaned.isEmpty() ? "unspecified pull error" : cleaned;
     }
 
+    /** A field's text, or null when absent or JSON null (numbers as their text). */
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node == null ? null : node.get(field);
+        return value == null || value.isNull() || value.isContainerNode() ? null : value.asText();
+    }
+
     /** {@code "3.1/12.0 MB"}, {@code "512.0 kB"}; null when the message has no byte counts. */
-    private static String bytesOf(ResponseItem.ProgressDetail detail) {
-        if (detail == null || detail.getCurrent() == null || detail.getCurrent() < 0) {
+    private static String bytesOf(JsonNode detail) {
+        JsonNode currentNode = detail == null ? null : detail.get("current");
+        if (currentNode == null || !currentNode.canConvertToLong() || currentNode.asLong() < 0) {
             return null;
         }
-        long current = detail.getCurrent();
-        Long total = detail.getTotal();
-        if (total == null || total <= 0) {
+        long current = currentNode.asLong();
+        JsonNode totalNode = detail.get("total");
+        long total = totalNode != null && totalNode.canConvertToLong() ? totalNode.asLong() : 0;
+        if (total <= 0) {
             Unit unit = Unit.of(current);
             return unit.format(current) + " " + unit.symbol;
         }

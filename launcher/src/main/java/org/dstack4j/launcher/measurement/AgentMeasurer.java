@@ -2,6 +2,8 @@ package org.dstack4j.launcher.measurement;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import org.dstack4j.attestation.quote.QuoteFormatException;
 import org.dstack4j.attestation.quote.TdxQuote;
@@ -18,14 +20,42 @@ import org.dstack4j.sdk.RuntimeEvents;
  * Measures through the dstack guest agent (launcher.md step 5): {@code GetQuote} (RTMR3 before),
  * {@code EmitEvent mpc-image-digest} with the 32 digest bytes, then a second {@code GetQuote} proving
  * RTMR3 = SHA-384(before ‖ event digest) — i.e. that exactly this one event was extended.
+ *
+ * <p>{@link #readingAhead()} takes the first quote at once, on a background thread, so that it
+ * overlaps the registry check: a quote only reads RTMR3, and the check after {@code EmitEvent} proves
+ * that nothing but this one event was extended since that read, however long ago it was taken.
  */
 public final class AgentMeasurer implements Measurer, AutoCloseable {
     private final DstackClient client;
     private final String endpoint;
+    private final CompletableFuture<byte[]> firstQuote;
 
     public AgentMeasurer(DstackClient client, String endpoint) {
+        this(client, endpoint, null);
+    }
+
+    private AgentMeasurer(DstackClient client, String endpoint, CompletableFuture<byte[]> firstQuote) {
         this.client = client;
         this.endpoint = endpoint;
+        this.firstQuote = firstQuote;
+    }
+
+    /**
+     * The same measurer with the first {@code GetQuote} started now on a background thread;
+     * {@link #measure} then waits for it instead of asking. Its failure is reported by {@code measure}.
+     */
+    public AgentMeasurer readingAhead() {
+        CompletableFuture<byte[]> quote = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                quote.complete(quote("GetQuote (before)"));
+            } catch (AgentException | RuntimeException e) {
+                quote.completeExceptionally(e);
+            }
+        }, "dstack4j-first-quote");
+        t.setDaemon(true);
+        t.start();
+        return new AgentMeasurer(client, endpoint, quote);
     }
 
     /**
@@ -40,7 +70,7 @@ public final class AgentMeasurer implements Measurer, AutoCloseable {
 
     @Override
     public Measurement measure(ImageDigest digest, Consumer<String> log) throws AgentException {
-        byte[] first = quote("GetQuote (before)");
+        byte[] first = firstQuote == null ? quote("GetQuote (before)") : awaitFirstQuote();
         byte[] before = rtmr3(first, "first");
         log.accept("GetQuote: " + first.length + "-byte TDX quote, RTMR3 " + Hex.encode(before));
 
@@ -64,6 +94,16 @@ public final class AgentMeasurer implements Measurer, AutoCloseable {
         }
         log.accept("GetQuote: RTMR3 " + Hex.encode(after) + " = RTMR3 before extended by " + EVENT_NAME);
         return new Measurement(Hex.encode(before), Hex.encode(after), Hex.encode(eventDigest), first.length);
+    }
+
+    private byte[] awaitFirstQuote() throws AgentException {
+        try {
+            return firstQuote.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof AgentException ae) throw ae;
+            throw new AgentException(LaunchStep.MEASURE, endpoint, "GetQuote (before) failed: " + e.getCause(),
+                    "check the guest agent and its log; nothing was extended or started", e.getCause());
+        }
     }
 
     private byte[] quote(String what) throws AgentException {

@@ -3,7 +3,6 @@ package org.dstack4j.launcher.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.dockerjava.api.model.PullResponseItem;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +18,7 @@ class PullProgressTest {
     private final PullProgress progress = new PullProgress(lines::add, clock::get, Duration.ofSeconds(1));
 
     private void feed(String json) throws Exception {
-        progress.accept(JSON.readValue(json, PullResponseItem.class));
+        progress.accept(JSON.readTree(json));
     }
 
     @Test
