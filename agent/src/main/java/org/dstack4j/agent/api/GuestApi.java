@@ -51,6 +51,7 @@ public final class GuestApi {
     private final TeeBackend backend;
     private final AgentVersion version;
     private final boolean publicTcbInfo;
+    private final boolean keysInMemory;
     private final Map<Surface, Map<String, Method>> surfaces;
 
     /**
@@ -73,6 +74,7 @@ public final class GuestApi {
      */
     public GuestApi(TeeBackend backend, KeySource keys, AgentVersion version) {
         this.backend = backend;
+        this.keysInMemory = keys.inMemory();
         this.version = version;
         this.publicTcbInfo = publicTcbInfo(backend.platform().appCompose());
         KeyMethods keyMethods = new KeyMethods(keys);
@@ -116,6 +118,14 @@ public final class GuestApi {
                         "Info", p -> v1.info(true),
                         "Version", versionMethod,
                         "Health", p -> worker.health())));
+    }
+
+    /**
+     * Whether the key methods answer from memory (the local key provider); false in cluster mode, where they may
+     * wait for the cluster node, so a server must not run them on its I/O threads.
+     */
+    public boolean keysInMemory() {
+        return keysInMemory;
     }
 
     /** Names of the methods of the v0 guest API. */

@@ -29,10 +29,28 @@ public interface KeySource {
      */
     record Keys(AppKeys appKeys, AppCa appCa) {}
 
+    /**
+     * Whether {@link #keys()} answers from memory, without I/O or waiting: only then may key methods run on
+     * the server's I/O threads. A source that asks another process (a cluster node) says false.
+     */
+    default boolean inMemory() {
+        return false;
+    }
+
     /** Keys that never change: the local key provider's. */
     static KeySource fixed(AppKeys appKeys, AppCa appCa) {
         Keys keys = new Keys(appKeys, appCa);
-        return () -> keys;
+        return new KeySource() {
+            @Override
+            public Keys keys() {
+                return keys;
+            }
+
+            @Override
+            public boolean inMemory() {
+                return true;
+            }
+        };
     }
 
     /** Signs EIP-712 {@code Attestation(appId, keccak256(data))} with the cluster signer for this CVM's app. */

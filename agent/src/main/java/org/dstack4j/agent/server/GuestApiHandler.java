@@ -40,7 +40,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * never stalls other connections.
  */
 final class GuestApiHandler extends Handler.Abstract.NonBlocking {
-    /** CPU-only methods without locks or I/O, answered on the I/O thread. */
+    /** CPU-only methods without locks or I/O when the keys are in memory, answered on the I/O thread. */
     static final Set<String> INLINE_METHODS = Set.of("Version", "GetKey", "Sign", "Verify", "DeriveK256Key");
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -114,7 +114,8 @@ final class GuestApiHandler extends Handler.Abstract.NonBlocking {
                 send(response, callback, 500, error("internal error: " + e.getClass().getSimpleName()));
             }
         };
-        if (INLINE_METHODS.contains(method.method())) {
+        // in cluster mode the key methods may wait for the node (I/O), so they go to the workers like the rest
+        if (INLINE_METHODS.contains(method.method()) && api.keysInMemory()) {
             call.run();
             return;
         }
