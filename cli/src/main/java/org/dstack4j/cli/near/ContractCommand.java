@@ -320,12 +320,15 @@ public final class ContractCommand implements Runnable {
         @Override
         public Integer call() {
             return ContractCommand.vote(spec, near, vote, (c, out) -> {
-                if (!Files.isRegularFile(file) || Files.size(file) > MAX_MEASUREMENT_FILE) {
-                    throw new IllegalArgumentException(file + " is not a regular file of at most " + MAX_MEASUREMENT_FILE + " bytes");
+                byte[] bytes;
+                try {
+                    bytes = org.dstack4j.measure.InputFiles.read(file, "the measurement file", MAX_MEASUREMENT_FILE);
+                } catch (org.dstack4j.measure.MeasureInputException e) {
+                    throw new IllegalArgumentException(e.getMessage());
                 }
                 JsonNode m;
                 try {
-                    m = JSON.readTree(file.toFile());
+                    m = JSON.readTree(bytes);
                 } catch (IOException e) {
                     throw new IllegalArgumentException(file + " is not JSON (write it with 'dstack4j measure ... --output json')");
                 }

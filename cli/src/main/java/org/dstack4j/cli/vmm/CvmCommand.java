@@ -121,7 +121,7 @@ public final class CvmCommand implements Runnable {
             return with(spec, vmm, (c, out, err) -> {
                 JsonNode s = c.status();
                 if (json) {
-                    out.println(JSON.writeValueAsString(s));
+                    out.println(JSON.writeValueAsString(withoutUserConfig(s)));
                     return 0;
                 }
                 out.printf("%-36s  %-20s  %-8s  %-22s  %-10s  %s%n", "ID", "NAME", "STATUS", "BOOT", "UPTIME", "IMAGE");
@@ -285,9 +285,31 @@ public final class CvmCommand implements Runnable {
         @Override
         public Integer call() {
             return with(spec, vmm, (c, out, err) -> {
-                out.println(JSON.writeValueAsString(c.require(id)));
+                out.println(JSON.writeValueAsString(withoutUserConfig(c.require(id))));
                 return 0;
             });
+        }
+    }
+
+    /**
+     * A copy of a VMM answer with every {@code user_config} replaced by its size: an MPC user_config may hold
+     * the node's secrets ({@code [mpc_node_config.secrets]}), which never reach a terminal or a log.
+     */
+    static JsonNode withoutUserConfig(JsonNode answer) {
+        JsonNode copy = answer.deepCopy();
+        mask(copy);
+        return copy;
+    }
+
+    private static void mask(JsonNode node) {
+        if (node instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+            JsonNode uc = o.get("user_config");
+            if (uc != null && uc.isTextual()) {
+                o.put("user_config", "<" + uc.asText().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + " bytes, not shown>");
+            }
+            o.properties().forEach(e -> { if (!e.getKey().equals("user_config")) mask(e.getValue()); });
+        } else if (node.isArray()) {
+            node.forEach(CvmCommand::mask);
         }
     }
 }

@@ -21,7 +21,9 @@ public final class NodeHttp {
      */
     public static byte[] get(URI url, Duration deadline, int cap) throws IOException {
         String shown = url.getScheme() + "://" + url.getHost() + (url.getPort() >= 0 ? ":" + url.getPort() : "") + url.getPath();
-        try (HttpClient http = HttpClient.newBuilder().connectTimeout(deadline).followRedirects(HttpClient.Redirect.NEVER).build()) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(deadline).followRedirects(HttpClient.Redirect.NEVER).build();
+        // shutdownNow, not close(): close() would wait for an exchange still running past the deadline
+        try {
             CompletableFuture<HttpResponse<InputStream>> f = http.sendAsync(HttpRequest.newBuilder(url).timeout(deadline).GET().build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             CompletableFuture<byte[]> body = f.thenApplyAsync(r -> {
@@ -48,6 +50,8 @@ public final class NodeHttp {
                         : "unreachable (" + c.getClass().getSimpleName() + ")";
                 throw new IOException(shown + " " + why);
             }
+        } finally {
+            http.shutdownNow();
         }
     }
 }

@@ -73,7 +73,8 @@ public final class NearRpc implements AutoCloseable {
 
     @Override
     public void close() {
-        http.close();
+        // close() would wait for exchanges still running past their deadline (a trickling server); end them
+        http.shutdownNow();
     }
 
     /**

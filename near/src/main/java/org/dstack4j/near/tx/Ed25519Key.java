@@ -55,8 +55,12 @@ public final class Ed25519Key {
     public static KeyFile readKeyFile(Path file) {
         byte[] bytes;
         try {
-            if (Files.size(file) > MAX_KEY_FILE) throw new IllegalArgumentException("key file " + file + " is over " + MAX_KEY_FILE + " bytes");
-            bytes = Files.readAllBytes(file);
+            // read at most the cap, whatever the size says: a FIFO reports 0 and a file may grow meanwhile
+            if (Files.exists(file) && !Files.isRegularFile(file)) throw new IllegalArgumentException("key file " + file + " is not a regular file");
+            try (java.io.InputStream in = Files.newInputStream(file)) {
+                bytes = in.readNBytes(MAX_KEY_FILE + 1);
+            }
+            if (bytes.length > MAX_KEY_FILE) throw new IllegalArgumentException("key file " + file + " is over " + MAX_KEY_FILE + " bytes");
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read key file " + file + " (" + e.getClass().getSimpleName() + ")");
         }
