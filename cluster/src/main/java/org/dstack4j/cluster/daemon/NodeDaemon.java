@@ -68,6 +68,7 @@ public final class NodeDaemon implements AutoCloseable {
     private final Consumer<String> out;
     private final SecureRandom random = new SecureRandom();
     private volatile ClusterSecret secret;
+    private final java.util.concurrent.locks.ReentrantReadWriteLock secretLock = new java.util.concurrent.locks.ReentrantReadWriteLock();
     private volatile boolean stopped;
 
     /**
@@ -127,8 +128,14 @@ public final class NodeDaemon implements AutoCloseable {
      * {@code org.dstack4j.cluster.apps}); empty while it holds none. {@code use} must not keep the derivation.
      */
     public <T> Optional<T> withDerivation(java.util.function.Function<KeyDerivation, T> use) {
-        ClusterSecret s = secret;
-        return s == null || s.isDestroyed() ? Optional.empty() : Optional.ofNullable(use.apply(KeyDerivation.of(s, pin.cluster())));
+        // the read lock keeps close() from zeroing the secret while a derivation runs (it would derive from zeros)
+        secretLock.readLock().lock();
+        try {
+            ClusterSecret s = secret;
+            return s == null || s.isDestroyed() ? Optional.empty() : Optional.ofNullable(use.apply(KeyDerivation.of(s, pin.cluster())));
+        } finally {
+            secretLock.readLock().unlock();
+        }
     }
 
     /**
@@ -355,9 +362,14 @@ public final class NodeDaemon implements AutoCloseable {
     @Override
     public void close() {
         stop();
-        ClusterSecret s = secret;
-        secret = null;
-        if (s != null) s.destroy();
+        secretLock.writeLock().lock();
+        try {
+            ClusterSecret s = secret;
+            secret = null;
+            if (s != null) s.destroy();
+        } finally {
+            secretLock.writeLock().unlock();
+        }
     }
 
     private ChainReader view() throws RpcException {

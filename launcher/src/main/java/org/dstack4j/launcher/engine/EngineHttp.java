@@ -277,6 +277,8 @@ final class EngineHttp implements AutoCloseable {
                     } catch (NumberFormatException e) {
                         throw new IOException("bad Content-Length: " + PullProgress.clean(value));
                     }
+                    // a negative length would otherwise read the body until the connection closes
+                    if (length < 0) throw new IOException("bad Content-Length: " + PullProgress.clean(value));
                 }
             }
             return new Head(code, length, chunked);
