@@ -62,7 +62,7 @@ public final class ImageDigestFile {
         } catch (InputException e) {
             throw new IllegalArgumentException("the launcher would refuse this list: " + e.getMessage(), e);
         }
-        if (Files.isRegularFile(file) && Arrays.equals(Files.readAllBytes(file), bytes)) return Written.UNCHANGED;
+        if (Files.isRegularFile(file) && Arrays.equals(readAtMost(file, bytes.length + 1), bytes)) return Written.UNCHANGED;
         Path dir = file.toAbsolutePath().getParent();
         Path tmp = Files.createTempFile(dir, ".image-digest-", ".tmp");
         try {
@@ -85,5 +85,12 @@ public final class ImageDigestFile {
     public static Optional<List<ImageDigest>> read(Path file) throws InputException {
         if (!Files.exists(file)) return Optional.empty();
         return Optional.of(ApprovedHashes.load(file, Optional.empty()).digests());
+    }
+
+    /** At most {@code max} bytes of a file the host can write (it could be huge): enough to compare. */
+    private static byte[] readAtMost(Path file, int max) throws java.io.IOException {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            return in.readNBytes(max);
+        }
     }
 }

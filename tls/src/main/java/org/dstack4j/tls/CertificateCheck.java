@@ -52,13 +52,11 @@ public record CertificateCheck(List<X509Certificate> roots, Domain domain, Publi
     /** Checks {@code chain} (leaf first, the root optional) at {@code now}. */
     public Outcome check(List<X509Certificate> chain, Instant now) {
         if (chain.isEmpty()) return new Refused("chain", "the certificate file holds no certificate");
-        X509Certificate leaf = chain.getFirst();
-        String who = "certificate " + leaf.getSubjectX500Principal().getName() + " (sha256 " + fingerprint(leaf) + ")";
         // the served chain leaves the root out (clients hold it); a stored chain that includes it is fine
         List<X509Certificate> path = chain.stream().filter(c -> !roots.contains(c)).toList();
         if (path.isEmpty()) return new Refused("chain", "the certificate file holds only the ACME root, no leaf");
-        leaf = path.getFirst();
-        who = "certificate " + leaf.getSubjectX500Principal().getName() + " (sha256 " + fingerprint(leaf) + ")";
+        X509Certificate leaf = path.getFirst();
+        String who = "certificate " + leaf.getSubjectX500Principal().getName() + " (sha256 " + fingerprint(leaf) + ")";
         try {
             Set<TrustAnchor> anchors = new HashSet<>();
             for (X509Certificate r : roots) anchors.add(new TrustAnchor(r, null));

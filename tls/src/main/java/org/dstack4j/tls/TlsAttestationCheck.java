@@ -157,6 +157,13 @@ public record TlsAttestationCheck(URI url, Optional<InetSocketAddress> connectTo
             if (log.digestMismatches().stream().anyMatch(e -> e.imr() == 3)) {
                 return done(checks, Check.fail("rtmr3-replay", "an RTMR3 event's logged digest is not the one recomputed from it"), leaf, null);
             }
+            // as the join checks: only dstack runtime events bind their name and payload to the digest
+            for (org.dstack4j.sdk.EventLogEntry e : log.rtmr3Events()) {
+                if (e.eventType() != RuntimeEvents.DSTACK_RUNTIME_EVENT_TYPE) {
+                    return done(checks, Check.fail("rtmr3-replay", "RTMR3 event \"" + org.dstack4j.sdk.TerminalText.escape(e.event())
+                            + "\" is not a dstack runtime event"), leaf, null);
+                }
+            }
         } catch (EventLogFormatException | IllegalArgumentException e) {
             return done(checks, Check.fail("rtmr3-replay", "the event log cannot be replayed: " + e.getMessage()), leaf, null);
         }

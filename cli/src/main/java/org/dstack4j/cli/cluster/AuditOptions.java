@@ -105,11 +105,11 @@ final class AuditOptions {
                     + " (" + r.allowTestRootFrom() + ")");
             for (AuditReport.CheckResult c : r.checks()) {
                 String n = c.number() == 0 ? "  " : String.format("%2d", c.number());
-                out.printf("  %-9s %s %-17s %s%n", c.result().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), n, c.name(), c.detail());
+                out.printf("  %-9s %s %-17s %s%n", c.result().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), n, c.name(), org.dstack4j.sdk.TerminalText.escape(c.detail()));
             }
             out.println("audit:   " + AuditJson.audited(r.audited()));
             out.println("chain:   " + AuditJson.onChain(r.onChain()));
-            r.notes().forEach(n -> out.println("note:    " + n));
+            r.notes().forEach(n -> out.println("note:    " + org.dstack4j.sdk.TerminalText.escape(n)));
             out.println("verdict: " + r.verdict().text() + " (exit " + r.verdict().exitCode() + ")");
         }
         out.flush();
