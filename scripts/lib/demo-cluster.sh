@@ -10,7 +10,9 @@
 #    "approved_images":[newest first],"proposed":[{"kind","value","applicable"}]}
 # With --faults: the member that ranks first for the last join request has its node process killed before
 # that request is made (another member answers after the 5 s fallback delay); then that node restarts and
-# joins again with a new key; then the governor removes it and its next request is refused by the contract.
+# joins again with a new key; then the governor removes it and its next request is refused by the contract. (When that
+# member is the genesis CVM, whose compose pins no cluster keys and so cannot join, the governor first removes it and
+# it comes back as a new CVM on the joiners' compose.)
 # With --apps: the joiners' (and mallory's) agents run in cluster mode (`agent --cluster-keys --node-socket`, the
 # node serving `--app-socket`); after the joins two members answer GetKey (the raw dstack API over their app
 # sockets) with the same key, a ClusterAttest of node1 verifies on chain, and mallory's agent refuses GetKey.
@@ -28,7 +30,7 @@ while [ $# -gt 0 ]; do
     --keep) KEEP=1 ;;
     --faults) KILL=1 ;;
     --apps) APPS=1 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo cluster: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -91,6 +93,7 @@ agent() { # name composefile [measurements]
   d4j_bg agent --simulator --seed "$1" --pki-seed dstack4j-demo-cluster --app-compose "$2" --socket "$W/$1.agent.sock" \
     --state-dir "$W/$1.state" --write-collateral "$W/collateral.json" --write-test-root "$W/root.pem" "${extra[@]}" \
     >"$W/$1.agent.log" 2>&1 & PIDS+=($!)
+  AGENT_PID[$1]=$!
   for _ in $(seq 300); do [ -S "$W/$1.agent.sock" ] && return 0; sleep 0.1; done
   echo "demo cluster: agent $1 did not start: $(tail -3 "$W/$1.agent.log")" >&2; return 1
 }
@@ -101,7 +104,7 @@ relay() { # name keyindex
   for _ in $(seq 300); do [ -S "$W/$1.relay.sock" ] && return 0; sleep 0.1; done
   echo "demo cluster: relay $1 did not start: $(tail -3 "$W/$1.relay.log")" >&2; return 1
 }
-declare -A NODE_PID NODE_ADDR
+declare -A NODE_PID NODE_ADDR AGENT_PID
 node() { # name [--genesis]
   local sock="$W/$1.agent.sock" extra=()
   if [ "$APPS" = 1 ] && [ "$1" != genesis ]; then sock="$W/$1.node.sock" extra=(--app-socket "$W/$1.keys.sock"); fi
@@ -179,10 +182,24 @@ for j in $(seq 1 "$JOINS"); do
   JOIN_MS+=("$(jq -r .join_ms <<<"$J")")
 done
 if [ "$KILL" = 1 ]; then
+  if [ "$KILLED" = genesis ]; then
+    # the genesis compose pins no cluster keys, so a genesis CVM cannot join (the node refuses to): its operator
+    # redeploys it with the joiners' compose, which makes it a new app with a new node address
+    say "genesis's compose pins no cluster keys: the governor removes the dead genesis member, its operator redeploys the CVM with the joiners' compose"
+    d4j cluster gov remove-member "${GOV[@]}" --contract "$C" "${NODE_ADDR[genesis]}" >&2
+    kill "${AGENT_PID[genesis]}"; wait "${AGENT_PID[genesis]}" 2>/dev/null || true
+    rm -rf "$W/genesis.state" "$W/genesis.agent.sock"
+    agent genesis "$W/joiner.json"
+  fi
   say "restarting $KILLED's node: it joins again with a new key"
   node "$KILLED"
   R=$(await "$W/$KILLED.node.out" joined 120)
-  [ "$(jq -r .node <<<"$R")" = "${NODE_ADDR[$KILLED]}" ] && REJOINED=true
+  if [ "$KILLED" = genesis ]; then
+    [ "$(jq -r .node <<<"$R")" != "${NODE_ADDR[genesis]}" ] && REJOINED=true
+    NODE_ADDR[genesis]=$(jq -r .node <<<"$R")
+  else
+    [ "$(jq -r .node <<<"$R")" = "${NODE_ADDR[$KILLED]}" ] && REJOINED=true
+  fi
   say "the governor removes $KILLED; its next request is refused"
   kill "${NODE_PID[$KILLED]}"; wait "${NODE_PID[$KILLED]}" 2>/dev/null || true
   d4j cluster gov remove-member "${GOV[@]}" --contract "$C" "${NODE_ADDR[$KILLED]}" >&2
