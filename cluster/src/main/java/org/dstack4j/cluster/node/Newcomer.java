@@ -42,7 +42,9 @@ public final class Newcomer implements AutoCloseable {
     public static Newcomer start(ClusterPin pin, Address node, SecureRandom random) {
         Objects.requireNonNull(node, "node");
         ClusterPublicKeys pinned = pin.keys().orElseThrow(() -> new IllegalArgumentException(
-                "this node's app-compose pins no cluster signer/enc_key: a joining node must pin them (only genesis has none)"));
+                "this node's app-compose pins no cluster signer/enc_key, so it cannot join (only the genesis compose has none):"
+                        + " deploy this CVM with an app-compose whose dstack4j_cluster also has \"signer\" and \"enc_key\""
+                        + " (`dstack4j cluster status` prints both), and allow that compose hash in the policy"));
         return new Newcomer(pin, pinned, node, X25519KeyPair.generate(random));
     }
 
