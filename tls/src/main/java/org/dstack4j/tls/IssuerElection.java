@@ -1,13 +1,11 @@
 package org.dstack4j.tls;
 
-import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import org.dstack4j.chain.Address;
-import org.dstack4j.chain.Keccak;
+import org.dstack4j.cluster.node.ResponderRank;
 
 /**
  * Which member obtains the certificate of a domain, without any message between members: every member ranks the
@@ -22,7 +20,7 @@ public final class IssuerElection {
 
     /** The members in issuing order for {@code domain}. */
     public static List<Address> order(Domain domain, List<Address> members) {
-        return members.stream().distinct().sorted(Comparator.comparing((Address a) -> rank(domain, a))).toList();
+        return ResponderRank.order(topic(domain), members);
     }
 
     /**
@@ -31,14 +29,12 @@ public final class IssuerElection {
      * @throws IllegalArgumentException if {@code me} is not a member
      */
     public static Duration delay(Domain domain, List<Address> members, Address me, Duration fallbackDelay) {
-        int k = order(domain, members).indexOf(me);
-        if (k < 0) throw new IllegalArgumentException(me.toLowerHex() + " is not a member of the cluster");
-        return fallbackDelay.multipliedBy(k);
+        return ResponderRank.delay(topic(domain), members, me, fallbackDelay);
     }
 
-    static BigInteger rank(Domain domain, Address a) {
+    /** {@code uint16_be(len(domain)) ‖ domain}: the ranking topic. */
+    private static byte[] topic(Domain domain) {
         byte[] d = domain.name().getBytes(StandardCharsets.US_ASCII);
-        byte[] in = ByteBuffer.allocate(2 + d.length + 20).putShort((short) d.length).put(d).put(a.bytes()).array();
-        return new BigInteger(1, Keccak.keccak256(in));
+        return ByteBuffer.allocate(2 + d.length).putShort((short) d.length).put(d).array();
     }
 }

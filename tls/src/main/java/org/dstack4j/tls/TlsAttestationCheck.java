@@ -37,10 +37,8 @@ import org.dstack4j.cluster.contract.PolicyKind;
 import org.dstack4j.cluster.join.ClusterPolicy;
 import org.dstack4j.cluster.join.CollateralSource;
 import org.dstack4j.cluster.join.PolicyValues;
+import org.dstack4j.cluster.join.RuntimeLog;
 import org.dstack4j.sdk.EventLog;
-import org.dstack4j.sdk.EventLogEntry;
-import org.dstack4j.sdk.EventLogFormatException;
-import org.dstack4j.sdk.RuntimeEvents;
 
 /**
  * The client's check of an unstoppable-TLS server ({@code dstack4j cluster check-tls URL}): one TLS connection,
@@ -150,22 +148,9 @@ public record TlsAttestationCheck(URI url, Optional<InetSocketAddress> connectTo
         checks.add(Check.pass("report-data", "binds the certificate's public key"));
         EventLog log;
         try {
-            log = EventLog.parse(ev.eventLog());
-            if (!RuntimeEvents.sameRegister(log.replay(3), td.rtmr3())) {
-                return done(checks, Check.fail("rtmr3-replay", "the event log does not replay to the quote's RTMR3"), leaf, null);
-            }
-            if (log.digestMismatches().stream().anyMatch(e -> e.imr() == 3)) {
-                return done(checks, Check.fail("rtmr3-replay", "an RTMR3 event's logged digest is not the one recomputed from it"), leaf, null);
-            }
-            // as the join checks: only dstack runtime events bind their name and payload to the digest
-            for (org.dstack4j.sdk.EventLogEntry e : log.rtmr3Events()) {
-                if (e.eventType() != RuntimeEvents.DSTACK_RUNTIME_EVENT_TYPE) {
-                    return done(checks, Check.fail("rtmr3-replay", "RTMR3 event \"" + org.dstack4j.sdk.TerminalText.escape(e.event())
-                            + "\" is not a dstack runtime event"), leaf, null);
-                }
-            }
-        } catch (EventLogFormatException | IllegalArgumentException e) {
-            return done(checks, Check.fail("rtmr3-replay", "the event log cannot be replayed: " + e.getMessage()), leaf, null);
+            log = RuntimeLog.replayed(ev.eventLog(), td);
+        } catch (RuntimeLog.Invalid e) {
+            return done(checks, Check.fail("rtmr3-replay", e.getMessage()), leaf, null);
         }
         checks.add(Check.pass("rtmr3-replay", log.rtmr3Events().size() + " RTMR3 events replay"));
         Result r = composeCheck(checks, log, ev, leaf);
@@ -176,14 +161,11 @@ public record TlsAttestationCheck(URI url, Optional<InetSocketAddress> connectTo
     /** The contract's allow-lists, as a member's join checks 6, 7, 11 and 12 apply them. */
     private Result policyCheck(List<Check> checks, EventLog log, TdReport td, String tcbStatus, Evidence ev, X509Certificate leaf,
             String composeHex) {
-        List<EventLogEntry> kp = log.rtmr3Events().stream().filter(e -> "key-provider".equals(e.event())).toList();
-        if (kp.size() != 1) return done(checks, Check.fail("cluster-policy", "expected one key-provider event, found " + kp.size()), leaf, composeHex);
         byte[] measurement;
         try {
-            byte[] kpDigest = RuntimeEvents.digest(kp.getFirst().eventType(), kp.getFirst().event(), kp.getFirst().payloadBytes());
-            measurement = PolicyValues.measurement(td.mrTd(), td.rtmr0(), td.rtmr1(), td.rtmr2(), kpDigest);
-        } catch (IllegalArgumentException e) {
-            return done(checks, Check.fail("cluster-policy", "the key-provider payload is not hex"), leaf, composeHex);
+            measurement = RuntimeLog.measurement(td, log);
+        } catch (RuntimeLog.Invalid e) {
+            return done(checks, Check.fail("cluster-policy", e.getMessage()), leaf, composeHex);
         }
         List<Ask> asked = List.of(new Ask("DCAP root", PolicyKind.DCAP_ROOT, PolicyValues.dcapRoot(dcap.trustedRoot())),
                 new Ask("TCB status " + tcbStatus, PolicyKind.TCB_STATUS, PolicyValues.tcbStatus(tcbStatus)),
@@ -203,24 +185,13 @@ public record TlsAttestationCheck(URI url, Optional<InetSocketAddress> connectTo
     }
 
     private Result composeCheck(List<Check> checks, EventLog log, Evidence ev, X509Certificate leaf) {
-        List<EventLogEntry> found = log.rtmr3Events().stream().filter(e -> "compose-hash".equals(e.event())).toList();
-        if (found.size() != 1) return done(checks, Check.fail("compose-hash", "expected one compose-hash event, found " + found.size()), leaf, null);
         byte[] hash;
         try {
-            hash = MessageDigest.getInstance("SHA-256").digest(ev.appCompose().getBytes(StandardCharsets.UTF_8));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
+            hash = RuntimeLog.composeHash(log, ev.appCompose());
+        } catch (RuntimeLog.Invalid e) {
+            return done(checks, Check.fail("compose-hash", e.getMessage()), leaf, null);
         }
         String hex = HexFormat.of().formatHex(hash);
-        byte[] event;
-        try {
-            event = found.getFirst().payloadBytes();
-        } catch (IllegalArgumentException e) {
-            return done(checks, Check.fail("compose-hash", "the compose-hash payload is not hex"), leaf, null);
-        }
-        if (!MessageDigest.isEqual(event, hash)) {
-            return done(checks, Check.fail("compose-hash", "the compose-hash event is not SHA-256 of the served app-compose"), leaf, hex);
-        }
         if (!expectedCompose.isEmpty() && !expectedCompose.contains(hex)) {
             return done(checks, Check.fail("compose-hash", hex + " is not one of the expected compose hashes"), leaf, hex);
         }

@@ -33,9 +33,6 @@ import org.dstack4j.cluster.binding.EvidenceFormatException;
 import org.dstack4j.cluster.binding.ReportDataBinding;
 import org.dstack4j.cluster.secret.ClusterPublicKeys;
 import org.dstack4j.sdk.EventLog;
-import org.dstack4j.sdk.EventLogEntry;
-import org.dstack4j.sdk.EventLogFormatException;
-import org.dstack4j.sdk.RuntimeEvents;
 
 /**
  * A member's 14 join checks (docs/cluster-protocol.md "Join checks"), in order; the first failure is the outcome.
@@ -44,8 +41,6 @@ import org.dstack4j.sdk.RuntimeEvents;
  */
 public final class JoinChecks {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String KEY_PROVIDER = "key-provider";
-    private static final String COMPOSE_HASH = "compose-hash";
 
     private final MemberSettings settings;
     private final ClusterPolicy policy;
@@ -89,6 +84,10 @@ public final class JoinChecks {
      */
     public Trace traceGenesis(GenesisRecord genesis, Instant submitTime, byte[] evidence) {
         return run(new Run(null, Objects.requireNonNull(genesis, "genesis"), Objects.requireNonNull(submitTime, "submitTime"), evidence));
+    }
+
+    private interface LogRead<T> {
+        T get() throws RuntimeLog.Invalid;
     }
 
     private Trace run(Run r) {
@@ -248,18 +247,13 @@ public final class JoinChecks {
             EventLog log = replayed(ev.eventLog(), td);
             pass(JoinCheck.RTMR3_REPLAY, log.rtmr3Events().size() + " RTMR3 events replay to the quote's RTMR3");
             // 11 measurement
-            EventLogEntry kp = single(log, KEY_PROVIDER, JoinCheck.MEASUREMENT);
-            byte[] m = PolicyValues.measurement(td.mrTd(), td.rtmr0(), td.rtmr1(), td.rtmr2(), recomputedDigest(kp));
+            byte[] m = log(JoinCheck.MEASUREMENT, () -> RuntimeLog.measurement(td, log));
             if (!allowed(JoinCheck.MEASUREMENT, PolicyKind.MEASUREMENT, m)) {
                 throw fail(JoinCheck.MEASUREMENT, "MRTD/RTMR0-2/key-provider measurement " + HexFormat.of().formatHex(m) + " is not allowed");
             }
             pass(JoinCheck.MEASUREMENT, HexFormat.of().formatHex(m));
             // 12 compose-hash
-            byte[] composeEvent = payload(single(log, COMPOSE_HASH, JoinCheck.COMPOSE_HASH), JoinCheck.COMPOSE_HASH);
-            byte[] composeHash = PolicyValues.sha256(ev.appCompose());
-            if (!MessageDigest.isEqual(composeEvent, composeHash)) {
-                throw fail(JoinCheck.COMPOSE_HASH, "the compose-hash event is not SHA-256 of the evidence's app-compose");
-            }
+            byte[] composeHash = log(JoinCheck.COMPOSE_HASH, () -> RuntimeLog.composeHash(log, ev.appCompose()));
             if (!allowed(JoinCheck.COMPOSE_HASH, PolicyKind.COMPOSE_HASH, composeHash)) {
                 throw fail(JoinCheck.COMPOSE_HASH, "compose hash " + HexFormat.of().formatHex(composeHash) + " is not an allowed COMPOSE_HASH");
             }
@@ -317,41 +311,16 @@ public final class JoinChecks {
         }
 
         private EventLog replayed(String eventLogJson, TdReport td) throws Stop {
-            JoinCheck c = JoinCheck.RTMR3_REPLAY;
-            EventLog log;
-            byte[] replay;
+            return log(JoinCheck.RTMR3_REPLAY, () -> RuntimeLog.replayed(eventLogJson, td));
+        }
+
+        /** A {@link RuntimeLog} rule's value, or check {@code c} failed with its reason. */
+        private <T> T log(JoinCheck c, LogRead<T> read) throws Stop {
             try {
-                log = EventLog.parse(eventLogJson);
-                replay = log.replay(3);
-            } catch (EventLogFormatException | IllegalArgumentException e) {
-                throw fail(c, "the event log cannot be replayed: " + e.getMessage());
+                return read.get();
+            } catch (RuntimeLog.Invalid e) {
+                throw fail(c, e.getMessage());
             }
-            for (EventLogEntry e : log.rtmr3Events()) {
-                if (e.eventType() != RuntimeEvents.DSTACK_RUNTIME_EVENT_TYPE) throw fail(c, "RTMR3 event \"" + e.event() + "\" is not a dstack runtime event");
-            }
-            if (log.digestMismatches().stream().anyMatch(e -> e.imr() == 3)) {
-                throw fail(c, "an RTMR3 event's logged digest differs from the one recomputed from its name and payload");
-            }
-            if (!RuntimeEvents.sameRegister(replay, td.rtmr3())) throw fail(c, "the RTMR3 events do not replay to the quote's RTMR3");
-            return log;
-        }
-
-        private EventLogEntry single(EventLog log, String name, JoinCheck c) throws Stop {
-            List<EventLogEntry> found = log.rtmr3Events().stream().filter(e -> name.equals(e.event())).toList();
-            if (found.size() != 1) throw fail(c, "expected exactly one " + name + " event in RTMR3, found " + found.size());
-            return found.getFirst();
-        }
-
-        private byte[] payload(EventLogEntry e, JoinCheck c) throws Stop {
-            try {
-                return e.payloadBytes();
-            } catch (IllegalArgumentException x) {
-                throw fail(c, e.event() + " payload is not hex");
-            }
-        }
-
-        private byte[] recomputedDigest(EventLogEntry e) throws Stop {
-            return RuntimeEvents.digest(e.eventType(), e.event(), payload(e, JoinCheck.MEASUREMENT));
         }
 
         private JsonNode composeJson(String text) throws Stop {
