@@ -10,7 +10,8 @@ import java.util.concurrent.Executors;
 
 /**
  * Answers ACME HTTP-01 challenges ({@code GET /.well-known/acme-challenge/TOKEN} → the key authorization, RFC 8555
- * §8.3) from inside the member: the host only forwards port 80. Anything else is 404. Serves on virtual threads.
+ * §8.3) from inside the member: the host only forwards port 80. Anything else is 404. Serves on virtual threads with
+ * {@link HttpCaps} (at most 64 exchanges at once).
  */
 public final class Http01Responder implements AutoCloseable {
     static final String PREFIX = "/.well-known/acme-challenge/";
@@ -23,9 +24,10 @@ public final class Http01Responder implements AutoCloseable {
 
     /** Starts on {@code address} (port 80 behind the CVM's gateway; a loopback port in tests). */
     public static Http01Responder start(InetSocketAddress address) throws IOException {
+        HttpCaps.apply();
         HttpServer s = HttpServer.create(address, 16);
         Http01Responder r = new Http01Responder(s);
-        s.createContext("/", ex -> {
+        var ctx = s.createContext("/", ex -> {
             try (ex) {
                 String path = ex.getRequestURI().getRawPath();
                 String answer = path.startsWith(PREFIX) ? r.answers.get(path.substring(PREFIX.length())) : null;
@@ -39,6 +41,7 @@ public final class Http01Responder implements AutoCloseable {
                 ex.getResponseBody().write(body);
             }
         });
+        ctx.getFilters().add(HttpCaps.inFlight(64));
         s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         s.start();
         return r;

@@ -49,24 +49,43 @@ public final class UnstoppableTls {
     private final KeyPair domainKey;
     private final KeyPair accountKey;
     private final Address me;
-    private final List<Address> members;
+    private final java.util.function.Supplier<List<Address>> members;
     private final Attestor attestor;
     private final Http01Responder responder;
     private final Clock clock;
     private final CertificateCheck check;
+    /** When this object first found no valid stored certificate (its fallback turn counts from there); null once one is seen. */
+    private volatile Instant missingSince;
 
+    /** A member of a fixed set of members. */
     public UnstoppableTls(Settings settings, KeyDerivation keys, Address me, List<Address> members, Attestor attestor,
             Http01Responder responder, Clock clock) {
+        this(settings, keys, me, fixed(members), attestor, responder, clock);
+    }
+
+    private static java.util.function.Supplier<List<Address>> fixed(List<Address> members) {
+        List<Address> m = List.copyOf(members);
+        return () -> m;
+    }
+
+    /**
+     * A member of a cluster whose members change: {@code members} is read at each step (the node daemon's view of the
+     * contract's events). Keeps nothing from {@code keys} but the two derived key pairs.
+     *
+     * @throws IllegalArgumentException if {@code me} is not among the members now
+     */
+    public UnstoppableTls(Settings settings, KeyDerivation keys, Address me, java.util.function.Supplier<List<Address>> members,
+            Attestor attestor, Http01Responder responder, Clock clock) {
         this.settings = settings;
         this.domainKey = DomainKeys.tls(keys, settings.domain());
         this.accountKey = DomainKeys.acmeAccount(keys);
         this.me = me;
-        this.members = List.copyOf(members);
+        this.members = members;
         this.attestor = attestor;
         this.responder = responder;
         this.clock = clock;
         this.check = new CertificateCheck(settings.acmeRoots(), settings.domain(), domainKey.getPublic());
-        IssuerElection.delay(settings.domain(), members, me, settings.fallbackDelay()); // fails now if me is not a member
+        IssuerElection.delay(settings.domain(), members.get(), me, settings.fallbackDelay()); // fails now if me is not a member
     }
 
     /** The derived key's public half (the same on every member). */
@@ -89,20 +108,25 @@ public final class UnstoppableTls {
      * {@code renewBefore} is renewed the same way by the member whose turn has come; if that order fails, the
      * still-valid stored one is returned (and the next call tries again).
      *
+     * <p>Turns are counted from moments every member sees alike, not from the call: for a renewal, from the moment the
+     * stored certificate became due ({@code notAfter − renewBefore}), so a member that calls this periodically takes
+     * over when the earlier ones did not renew; with nothing valid stored, from the first call of this object that
+     * found none (kept across calls until a valid one is seen).
+     *
      * @throws TlsException when the deadline passes, or ACME fails with nothing valid stored, or what ACME returned
      *                      fails the check
      */
     public CertificateCheck.Accepted certificate() throws TlsException, InterruptedException {
-        Instant start = clock.instant();
-        Instant myTurn = start.plus(IssuerElection.delay(settings.domain(), members, me, settings.fallbackDelay()));
-        Instant end = start.plus(settings.deadline());
+        Instant end = clock.instant().plus(settings.deadline());
         String last = "no certificate stored at " + settings.store().file(settings.domain());
         while (true) {
             Optional<CertificateCheck.Outcome> stored = checkStored();
             Instant now = clock.instant();
+            Duration delay = IssuerElection.delay(settings.domain(), members.get(), me, settings.fallbackDelay());
             if (stored.isPresent() && stored.get() instanceof CertificateCheck.Accepted a) {
-                boolean due = a.chain().getFirst().getNotAfter().toInstant().isBefore(now.plus(settings.renewBefore()));
-                if (!due || now.isBefore(myTurn)) return a;
+                missingSince = null;
+                Instant due = a.chain().getFirst().getNotAfter().toInstant().minus(settings.renewBefore());
+                if (now.isBefore(due.plus(delay))) return a;
                 try {
                     return order();
                 } catch (TlsException e) {
@@ -110,7 +134,8 @@ public final class UnstoppableTls {
                 }
             }
             if (stored.isPresent() && stored.get() instanceof CertificateCheck.Refused r) last = "stored certificate refused (" + r.step() + "): " + r.reason();
-            if (!now.isBefore(myTurn)) return order();
+            if (missingSince == null) missingSince = now;
+            if (!now.isBefore(missingSince.plus(delay))) return order();
             if (!now.isBefore(end)) {
                 throw new TlsException("no certificate for " + settings.domain() + " within " + settings.deadline() + ": " + last, null);
             }

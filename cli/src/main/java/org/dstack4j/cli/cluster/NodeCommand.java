@@ -74,6 +74,9 @@ public final class NodeCommand implements Callable<Integer> {
                     + "on this unix socket, mode 0600 (docs/cluster-apps.md); answers 503 until the node holds the secret.")
     Path appSocket;
 
+    @Mixin
+    NodeTlsOptions tls;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -99,10 +102,13 @@ public final class NodeCommand implements Callable<Integer> {
             }
             ClusterContract c = new ClusterContract(ChainOptions.address(spec.commandLine(), "--contract", contract));
             CountDownLatch done = new CountDownLatch(1);
-            try (NodeDaemon d = new NodeDaemon(source, c, new DstackAttestor(agent, compose), pin, relay, relay, cfg, line -> {
-                out.println(line);
-                out.flush();
-            }); AppKeyServer apps = appSocket == null ? null : AppKeyServer.start(appSocket, d::withDerivation, pin.cluster(),
+            DstackAttestor attestor = new DstackAttestor(agent, compose);
+            try (NodeDaemon d = new NodeDaemon(source, c, attestor, pin, relay, relay, cfg, line -> {
+                synchronized (out) {
+                    out.println(line);
+                    out.flush();
+                }
+            }); AutoCloseable site = tls.start(spec.commandLine(), d, attestor, out); AppKeyServer apps = appSocket == null ? null : AppKeyServer.start(appSocket, d::withDerivation, pin.cluster(),
                     Hex.decode(agent.info().appId(), 20, "the agent's app id"), Duration.ofSeconds(60))) {
                 Thread hook = new Thread(() -> {
                     d.close();

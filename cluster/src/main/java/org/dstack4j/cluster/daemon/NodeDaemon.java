@@ -70,6 +70,8 @@ public final class NodeDaemon implements AutoCloseable {
     private volatile ClusterSecret secret;
     private final java.util.concurrent.locks.ReentrantReadWriteLock secretLock = new java.util.concurrent.locks.ReentrantReadWriteLock();
     private volatile boolean stopped;
+    /** The members as {@link #serve()} last read them from the contract's events (this node included). */
+    private volatile List<Address> memberView = List.of();
 
     /**
      * @param pin the node's measured cluster pin (from its own app-compose); must name this chain and contract
@@ -136,6 +138,14 @@ public final class NodeDaemon implements AutoCloseable {
         } finally {
             secretLock.readLock().unlock();
         }
+    }
+
+    /**
+     * The cluster's members as the member loop ({@link #serve()}) last read them at the confirmed view, this node
+     * included; empty before its first poll. For jobs that rank members (the TLS issuer election).
+     */
+    public List<Address> members() {
+        return memberView;
     }
 
     /**
@@ -304,6 +314,7 @@ public final class NodeDaemon implements AutoCloseable {
                 }
                 scanned = v.blockNumber();
                 members.add(me);
+                memberView = List.copyOf(members);
                 EvmClusterView cv = new EvmClusterView(contract, v);
                 Member member = new Member(secret, settings, new JoinChecks(settings, cv.policy(), collateral));
                 for (BigInteger id : new ArrayList<>(pending.keySet())) {

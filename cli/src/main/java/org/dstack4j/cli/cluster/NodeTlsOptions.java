@@ -1,0 +1,167 @@
+package org.dstack4j.cli.cluster;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.dstack4j.chain.Address;
+import org.dstack4j.cluster.daemon.NodeDaemon;
+import org.dstack4j.cluster.node.Attestor;
+import org.dstack4j.tls.AcmeDirectory;
+import org.dstack4j.tls.AppProxy;
+import org.dstack4j.tls.CertificateStore;
+import org.dstack4j.tls.Domain;
+import org.dstack4j.tls.Http01Responder;
+import org.dstack4j.tls.HttpCaps;
+import org.dstack4j.tls.TlsMember;
+import org.dstack4j.tls.UnstoppableTls;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code cluster node}'s unstoppable-TLS options (docs/tls.md "In the node"): with {@code --tls-domain} the node runs
+ * {@link TlsMember} next to its member loop once it holds the secret, answers HTTP-01 on {@code --http01-listen} and
+ * serves the site on {@code --tls-listen}, forwarding to the app's plain-HTTP port ({@code --tls-upstream}).
+ */
+final class NodeTlsOptions {
+    private static final int MAX_PEM = CertificateStore.MAX_BYTES;
+
+    @Option(names = "--tls-domain", paramLabel = "NAME",
+            description = "Serve HTTPS for NAME with the cluster's derived key and a certificate one elected member obtains over ACME "
+                    + "(docs/tls.md). Needs --acme-directory, --acme-root and --tls-store.")
+    String domain;
+
+    @Option(names = "--acme-directory", paramLabel = "URL", description = "The ACME directory (https), e.g. https://acme-v02.api.letsencrypt.org/directory.")
+    URI acmeDirectory;
+
+    @Option(names = "--acme-root", paramLabel = "PEM", description = "A root the certificate must chain to (the ACME CA's; repeatable).")
+    List<Path> acmeRoots = new ArrayList<>();
+
+    @Option(names = "--acme-server-ca", paramLabel = "PEM",
+            description = "Trust exactly these CA certificates for the ACME server's HTTPS (default: the JDK's roots).")
+    List<Path> acmeServerCa = new ArrayList<>();
+
+    @Option(names = "--tls-store", paramLabel = "DIR",
+            description = "Folder holding DOMAIN.chain.pem, shared by the members (host storage; untrusted: every member checks what it reads).")
+    Path store;
+
+    @Option(names = "--tls-listen", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:443", description = "Where the site listens (default ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Option(names = "--http01-listen", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:80",
+            description = "Where ACME HTTP-01 challenges are answered (the host forwards port 80 here; default ${DEFAULT-VALUE}).")
+    String http01Listen;
+
+    @Option(names = "--tls-upstream", paramLabel = "URL",
+            description = "The app's plain-HTTP URL inside the CVM (e.g. http://127.0.0.1:8080): every path but the attestation is forwarded there. "
+                    + "Without it those paths answer 404.")
+    URI upstream;
+
+    @Option(names = "--tls-fallback-delay", paramLabel = "SECONDS", defaultValue = "60",
+            description = "The k-th member in the issuer election orders after k times this (default ${DEFAULT-VALUE}).")
+    long fallbackSeconds;
+
+    @Option(names = "--tls-renew-before", paramLabel = "DAYS", defaultValue = "30", description = "Renew a certificate expiring within this (default ${DEFAULT-VALUE}).")
+    long renewDays;
+
+    @Option(names = "--tls-recheck", paramLabel = "SECONDS", defaultValue = "3600", description = "How often the certificate is checked for renewal (default ${DEFAULT-VALUE}).")
+    long recheckSeconds;
+
+    /** Whether TLS was asked for. */
+    boolean enabled() {
+        return domain != null;
+    }
+
+    /**
+     * Checks the options and starts the job on a thread of its own (it waits for the secret); null without
+     * {@code --tls-domain}.
+     *
+     * @throws CommandLine.ParameterException on bad or missing options, naming the option
+     */
+    AutoCloseable start(CommandLine cmd, NodeDaemon daemon, Attestor attestor, PrintWriter out) throws IOException {
+        if (!enabled()) {
+            for (Object o : new Object[] {acmeDirectory, store, upstream}) {
+                if (o != null) throw new CommandLine.ParameterException(cmd, "the --acme-*/--tls-* options need --tls-domain NAME");
+            }
+            return null;
+        }
+        Domain d;
+        try {
+            d = new Domain(domain);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, "--tls-domain: " + e.getMessage());
+        }
+        if (acmeDirectory == null) throw new CommandLine.ParameterException(cmd, "--tls-domain needs --acme-directory URL");
+        if (acmeRoots.isEmpty()) throw new CommandLine.ParameterException(cmd, "--tls-domain needs --acme-root PEM (the ACME CA's root)");
+        if (store == null) throw new CommandLine.ParameterException(cmd, "--tls-domain needs --tls-store DIR");
+        if (fallbackSeconds < 1 || renewDays < 1 || recheckSeconds < 1) {
+            throw new CommandLine.ParameterException(cmd, "--tls-fallback-delay, --tls-renew-before and --tls-recheck must be at least 1");
+        }
+        AcmeDirectory acme;
+        AppProxy app;
+        try {
+            acme = new AcmeDirectory(acmeDirectory, certs(cmd, acmeServerCa, "--acme-server-ca"), Duration.ofSeconds(30));
+            app = upstream == null ? AppProxy.none() : AppProxy.to(upstream, Duration.ofSeconds(30), 1024 * 1024);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, e.getMessage());
+        }
+        List<X509Certificate> roots = certs(cmd, acmeRoots, "--acme-root");
+        Files.createDirectories(store);
+        Duration fallback = Duration.ofSeconds(fallbackSeconds);
+        // the wait for one's turn is bounded by the round: the k-th member waits k × fallback, members are few
+        var settings = new UnstoppableTls.Settings(d, acme, roots, new CertificateStore(store), fallback, Duration.ofSeconds(1),
+                fallback.multipliedBy(16).plusMinutes(5), Duration.ofDays(renewDays));
+        Address me;
+        try {
+            me = attestor.nodeAddress();
+        } catch (Attestor.AttestationException e) {
+            throw new IOException("no node address from the agent: " + e.getMessage(), e);
+        }
+        HttpCaps.apply();
+        Http01Responder responder = Http01Responder.start(address(cmd, "--http01-listen", http01Listen));
+        TlsMember member = new TlsMember(settings, new TlsMember.Serving(address(cmd, "--tls-listen", listen), app, Duration.ofSeconds(recheckSeconds)),
+                daemon::withDerivation, daemon::members, me, attestor, responder, line -> {
+                    synchronized (out) {
+                        out.println(line);
+                        out.flush();
+                    }
+                });
+        Thread t = Thread.ofPlatform().name("tls-" + d.name()).daemon().start(member::run);
+        return () -> {
+            member.close();
+            t.interrupt();
+            responder.close();
+        };
+    }
+
+    private static InetSocketAddress address(CommandLine cmd, String option, String hostPort) {
+        int c = hostPort.lastIndexOf(':');
+        try {
+            if (c <= 0) throw new NumberFormatException();
+            int port = Integer.parseInt(hostPort.substring(c + 1));
+            if (port < 0 || port > 65535) throw new NumberFormatException();
+            return new InetSocketAddress(hostPort.substring(0, c).replaceAll("^\\[|]$", ""), port);
+        } catch (NumberFormatException e) {
+            throw new CommandLine.ParameterException(cmd, option + " is HOST:PORT, got " + hostPort);
+        }
+    }
+
+    private static List<X509Certificate> certs(CommandLine cmd, List<Path> files, String option) throws IOException {
+        List<X509Certificate> out = new ArrayList<>();
+        for (Path p : files) {
+            if (!Files.isRegularFile(p) || Files.size(p) > MAX_PEM) {
+                throw new CommandLine.ParameterException(cmd, option + " " + p + " is not a readable PEM file of at most " + MAX_PEM + " bytes");
+            }
+            List<X509Certificate> c = CertificateStore.parse(Files.readAllBytes(p), option + " " + p);
+            if (c.isEmpty()) throw new CommandLine.ParameterException(cmd, option + " " + p + " holds no PEM certificate");
+            out.addAll(c);
+        }
+        return out;
+    }
+}
