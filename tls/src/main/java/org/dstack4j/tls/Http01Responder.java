@@ -17,6 +17,7 @@ public final class Http01Responder implements AutoCloseable {
     static final String PREFIX = "/.well-known/acme-challenge/";
     private final HttpServer server;
     private final Map<String, String> answers = new ConcurrentHashMap<>();
+    private volatile String thumbprint;
 
     private Http01Responder(HttpServer server) {
         this.server = server;
@@ -30,7 +31,7 @@ public final class Http01Responder implements AutoCloseable {
         var ctx = s.createContext("/", ex -> {
             try (ex) {
                 String path = ex.getRequestURI().getRawPath();
-                String answer = path.startsWith(PREFIX) ? r.answers.get(path.substring(PREFIX.length())) : null;
+                String answer = path.startsWith(PREFIX) ? r.answer(path.substring(PREFIX.length())) : null;
                 if (answer == null || !"GET".equals(ex.getRequestMethod())) {
                     ex.sendResponseHeaders(404, -1);
                     return;
@@ -45,6 +46,24 @@ public final class Http01Responder implements AutoCloseable {
         s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         s.start();
         return r;
+    }
+
+    /**
+     * Answers every well-formed token ({@code [A-Za-z0-9_-]{16,256}}) with {@code token.thumbprint}: the key
+     * authorization of RFC 8555 §8.1 for the account whose JWK thumbprint (base64url) this is. The cluster's ACME
+     * account key is derived alike in every member, so any member can answer a challenge another member's order
+     * triggered: the host may forward port 80 to any live member (or balance it). The answer is public by design; it
+     * validates only for the cluster's account.
+     */
+    void answerAnyToken(String accountThumbprint) {
+        this.thumbprint = accountThumbprint;
+    }
+
+    private String answer(String token) {
+        String a = answers.get(token);
+        if (a != null) return a;
+        String t = thumbprint;
+        return t != null && token.matches("[A-Za-z0-9_-]{16,256}") ? token + "." + t : null;
     }
 
     void put(String token, String keyAuthorization) {

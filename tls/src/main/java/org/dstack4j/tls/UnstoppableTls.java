@@ -85,6 +85,8 @@ public final class UnstoppableTls {
         this.responder = responder;
         this.clock = clock;
         this.check = new CertificateCheck(settings.acmeRoots(), settings.domain(), domainKey.getPublic());
+        responder.answerAnyToken(java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(org.shredzone.acme4j.toolbox.JoseUtils.thumbprint(accountKey.getPublic())));
         IssuerElection.delay(settings.domain(), members.get(), me, settings.fallbackDelay()); // fails now if me is not a member
     }
 

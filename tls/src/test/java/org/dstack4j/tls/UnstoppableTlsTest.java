@@ -131,9 +131,14 @@ class UnstoppableTlsTest {
 
     static UnstoppableTls member(SimulatedCvm cvm, ClusterSecret secret, Address me, List<Address> members, Duration fallback,
             Duration renewBefore) {
+        return member(cvm, secret, me, members, fallback, renewBefore, Clock.systemUTC());
+    }
+
+    static UnstoppableTls member(SimulatedCvm cvm, ClusterSecret secret, Address me, List<Address> members, Duration fallback,
+            Duration renewBefore, Clock clock) {
         var settings = new UnstoppableTls.Settings(DOMAIN, pebble.directory(), List.of(pebble.root()), store, fallback,
                 Duration.ofMillis(100), Duration.ofSeconds(40), renewBefore);
-        return new UnstoppableTls(settings, KeyDerivation.of(secret, CLUSTER), me, members, attestor(cvm), responder, Clock.systemUTC());
+        return new UnstoppableTls(settings, KeyDerivation.of(secret, CLUSTER), me, members, attestor(cvm), responder, clock);
     }
 
     @AfterAll
@@ -262,17 +267,26 @@ class UnstoppableTlsTest {
         SimulatedCvm otherCvm = firstCvm == cvmA ? cvmB : cvmA;
         ClusterSecret firstSecret = firstCvm == cvmA ? genesis.secret() : secretB;
         ClusterSecret otherSecret = firstCvm == cvmA ? secretB : genesis.secret();
-        Duration always = Duration.ofDays(365 * 100); // every certificate is "expiring soon"
-        // the second in line keeps serving the valid stored one: its turn has not come
-        X509Certificate kept = member(otherCvm, otherSecret, order.getLast(), members, Duration.ofHours(1), always)
+        // the stored certificate became due a minute ago: renewBefore reaches one minute past its notAfter
+        Duration renewBefore = Duration.between(Instant.now(), current.getNotAfter().toInstant()).plusMinutes(1);
+        // the second in line keeps serving the valid stored one: its turn (due + 1 h) has not come
+        X509Certificate kept = member(otherCvm, otherSecret, order.getLast(), members, Duration.ofHours(1), renewBefore, Clock.systemUTC())
                 .certificate().chain().getFirst();
         assertThat(kept).isEqualTo(current);
         // the first in line orders a new one for the same derived key and stores it
-        X509Certificate renewed = member(firstCvm, firstSecret, order.getFirst(), members, Duration.ofHours(1), always)
+        X509Certificate renewed = member(firstCvm, firstSecret, order.getFirst(), members, Duration.ofHours(1), renewBefore, Clock.systemUTC())
                 .certificate().chain().getFirst();
         assertThat(renewed).isNotEqualTo(current);
         assertThat(renewed.getPublicKey().getEncoded()).isEqualTo(current.getPublicKey().getEncoded());
         assertThat(store.read(DOMAIN).orElseThrow().getFirst()).isEqualTo(renewed);
+        // the turn counts from the due moment, not from the call: two hours later (the first did not renew again) the
+        // second in line renews on its very first call
+        Clock later = Clock.offset(Clock.systemUTC(), Duration.ofHours(2));
+        X509Certificate fallback = member(otherCvm, otherSecret, order.getLast(), members, Duration.ofHours(1), renewBefore, later)
+                .certificate().chain().getFirst();
+        assertThat(fallback).isNotEqualTo(renewed);
+        assertThat(fallback.getPublicKey().getEncoded()).isEqualTo(current.getPublicKey().getEncoded());
+        assertThat(store.read(DOMAIN).orElseThrow().getFirst()).isEqualTo(fallback);
     }
 
     @Test

@@ -30,7 +30,9 @@ import picocli.CommandLine.Option;
             "Its app-compose (read from the agent) must pin this chain and contract. Prints one JSON line per event,",
             "public values only. Exit codes: 0 stopped, 3 refused (the check is printed), 4 timed out, 1 failed.",
             "Give --rpc several times (independent providers) to read through a quorum: a strict majority must agree on",
-            "every read, a disagreement decides nothing (one 'rpc-disagreement' line). See docs/cluster.md, trust model."})
+            "every read, a disagreement decides nothing (one 'rpc-disagreement' line). See docs/cluster.md, trust model.",
+            "With --tls-domain it also serves that HTTPS site with the cluster's derived key once it holds the secret",
+            "(unstoppable TLS: one member orders over ACME, every member checks and serves; docs/tls.md, 'In the node')."})
 public final class NodeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -110,7 +110,7 @@ public final class Pebble implements AutoCloseable {
         challtestsrv.destroy();
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
