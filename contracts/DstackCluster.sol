@@ -30,6 +30,7 @@ contract DstackCluster {
     bytes32 public constant ONBOARD_TYPEHASH = keccak256("Onboard(uint256 requestId,bytes32 sealedHash,uint64 epoch)");
     bytes32 public constant REJECT_TYPEHASH = keccak256("Reject(uint256 requestId,uint8 check)");
     bytes32 public constant ATTESTATION_TYPEHASH = keccak256("Attestation(bytes32 appId,bytes32 dataHash)");
+    bytes32 public constant VOLUME_VERSION_TYPEHASH = keccak256("VolumeVersion(bytes32 volumeId,uint64 version)");
 
     /// @dev secp256k1 n / 2: the largest low s (EIP-2).
     uint256 private constant HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
@@ -100,6 +101,8 @@ contract DstackCluster {
     uint256 public requestCount;
     mapping(uint256 => Request) private requests;
     mapping(bytes32 => bool) public encKeyUsed;
+    /// @notice The highest anchored manifest version of each encrypted volume (docs/volume.md, "The anchor").
+    mapping(bytes32 => uint64) public volumeVersion;
 
     // ---- events ----
     event GovernorChanged(address indexed previousGovernor, address indexed newGovernor);
@@ -129,6 +132,7 @@ contract DstackCluster {
     event Onboarded(uint256 indexed id, address indexed node, bytes sealedSecret);
     event Rejected(uint256 indexed id, address indexed node, uint8 check);
     event MemberRemoved(address indexed node);
+    event VolumeAnchored(bytes32 indexed volumeId, uint64 version);
 
     // ---- errors ----
     error InvalidConfig();
@@ -157,6 +161,7 @@ contract DstackCluster {
     error InvalidCheck(uint8 check);
     error BadSignature(SigDefect reason);
     error WrongSigner(address recovered);
+    error StaleVolumeVersion(bytes32 volumeId, uint64 current, uint64 given);
 
     modifier onlyGovernor() {
         if (msg.sender != governor) revert NotGovernor(msg.sender);
@@ -459,6 +464,22 @@ contract DstackCluster {
         bytes32 structHash = keccak256(abi.encode(ATTESTATION_TYPEHASH, appId, keccak256(data)));
         (address signer, SigDefect defect) = _recover(_digest(structHash), sig);
         return defect == SigDefect.None && signer == clusterSigner;
+    }
+
+    // =================================================================================================
+    // Encrypted volumes: a counter the host cannot roll back
+    // =================================================================================================
+
+    /// @notice Raises the anchored version of `volumeId` to `version`, signed by the cluster signer (EIP-712
+    /// `VolumeVersion(volumeId, version)`); anyone may submit it (a member's host relays it). Never lowers it.
+    function anchorVolume(bytes32 volumeId, uint64 version, bytes calldata sig) external {
+        if (clusterSigner == address(0)) revert NotBootstrapped();
+        uint64 current = volumeVersion[volumeId];
+        if (version <= current) revert StaleVolumeVersion(volumeId, current, version);
+        bytes32 structHash = keccak256(abi.encode(VOLUME_VERSION_TYPEHASH, volumeId, version));
+        _requireClusterSig(_digest(structHash), sig);
+        volumeVersion[volumeId] = version;
+        emit VolumeAnchored(volumeId, version);
     }
 
     /// @notice The EIP-712 domain separator (recomputed from block.chainid, so a fork cannot replay).

@@ -66,9 +66,10 @@ public final class EncryptedVolume {
         if (Files.exists(dir.resolve("manifest"))) {
             throw new VolumeException(Problem.MANIFEST, dir + " already holds a volume (a manifest); open it instead");
         }
-        if (guard.floor() > 0) {
-            throw new VolumeException(Problem.MANIFEST, "volume " + key.volume() + " reached generation " + guard.floor()
-                    + " before: re-creating it empty would be a rollback");
+        long floor = guard.floor();
+        if (floor > 0) {
+            throw new VolumeException(Problem.MANIFEST, "volume " + key.volume() + " reached generation " + floor
+                    + " before (" + guard.source() + "): re-creating it empty would be a rollback");
         }
         EncryptedVolume v = new EncryptedVolume(dir, key, guard, maxFileBytes, Manifest.empty());
         v.commit(new Manifest(1, Map.of()));
@@ -78,11 +79,12 @@ public final class EncryptedVolume {
     /** Opens the volume in {@code dir}: its manifest must authenticate and be no older than {@code guard} allows. */
     public static EncryptedVolume open(Path dir, VolumeKey key, RollbackGuard guard, int maxFileBytes) throws VolumeException {
         byte[] stored;
+        long floor = guard.floor();
         try {
             stored = readCapped(dir.resolve("manifest"), MAX_MANIFEST_BYTES);
         } catch (NoSuchFileException e) {
-            throw new VolumeException(Problem.MANIFEST, "no manifest in " + dir + (guard.floor() > 0
-                    ? ": volume " + key.volume() + " had reached generation " + guard.floor() + ", so it was deleted or rolled back"
+            throw new VolumeException(Problem.MANIFEST, "no manifest in " + dir + (floor > 0
+                    ? ": volume " + key.volume() + " had reached generation " + floor + " (" + guard.source() + "), so it was deleted or rolled back"
                     : ": not a volume (create one first)"));
         } catch (IOException e) {
             throw io("manifest", e);
@@ -100,9 +102,9 @@ public final class EncryptedVolume {
         }
         Manifest m = Manifest.decode(plain);
         if (m.generation() != gen) throw new VolumeException(Problem.MANIFEST, "the manifest's generation fields disagree");
-        if (gen < guard.floor()) {
+        if (gen < floor) {
             throw new VolumeException(Problem.ROLLED_BACK, "the manifest of volume " + key.volume() + " is generation " + gen
-                    + ", older than generation " + guard.floor() + " already seen: the whole volume was rolled back");
+                    + ", older than generation " + floor + " already seen (" + guard.source() + "): the whole volume was rolled back");
         }
         guard.advance(gen);
         return new EncryptedVolume(dir, key, guard, maxFileBytes, m);

@@ -22,7 +22,9 @@ public final class VolumeException extends Exception {
         /** A file or the manifest is over its size cap. */
         TOO_LARGE,
         /** The disk failed. */
-        IO
+        IO,
+        /** The rollback anchor outside the host (the cluster contract) cannot be read or raised: refused, fail closed. */
+        ANCHOR
     }
 
     private final Problem problem;

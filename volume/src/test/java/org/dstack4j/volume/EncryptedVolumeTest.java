@@ -142,7 +142,7 @@ class EncryptedVolumeTest {
         copyTree(snapshot, dir);   // the host puts the whole older volume back: self-consistent
         assertThatThrownBy(() -> EncryptedVolume.open(dir, VolumeKey.shared(kd(7), "appdata"), guard, CAP))
                 .isInstanceOfSatisfying(VolumeException.class, e -> assertThat(e.problem()).isEqualTo(Problem.ROLLED_BACK))
-                .hasMessage("the manifest of volume appdata is generation 2, older than generation 4 already seen: the whole volume was rolled back");
+                .hasMessage("the manifest of volume appdata is generation 2, older than generation 4 already seen (this process's memory): the whole volume was rolled back");
         // the documented limit: a fresh process without an outside counter accepts the old volume
         EncryptedVolume afterRestart = EncryptedVolume.open(dir, VolumeKey.shared(kd(7), "appdata"), RollbackGuard.inMemory(), CAP);
         assertThat(new String(afterRestart.read("balance"), StandardCharsets.UTF_8)).isEqualTo("100");
@@ -162,7 +162,7 @@ class EncryptedVolumeTest {
                 .hasMessage("the manifest of volume appdata fails authentication: changed on disk, or another volume's, or another key's");
         Files.delete(m);
         assertThatThrownBy(() -> EncryptedVolume.open(dir, VolumeKey.shared(kd(7), "appdata"), guard, CAP))
-                .hasMessageContaining("had reached generation 2, so it was deleted or rolled back");
+                .hasMessageContaining("had reached generation 2 (this process's memory), so it was deleted or rolled back");
         assertThatThrownBy(() -> EncryptedVolume.create(dir, VolumeKey.shared(kd(7), "appdata"), guard, CAP))
                 .hasMessageContaining("re-creating it empty would be a rollback");
         assertThatThrownBy(() -> v.write("../escape", utf8("z"))).hasMessageContaining("volume path '../escape' must be relative");

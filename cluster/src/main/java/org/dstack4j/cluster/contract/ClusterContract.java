@@ -107,6 +107,11 @@ public final class ClusterContract {
         return calldata("onboard", id, sealedSecret, sig65);
     }
 
+    /** Calldata of {@code anchorVolume(volumeId, version, sig)}. */
+    public byte[] anchorVolumeCall(byte[] volumeId32, long version, byte[] sig65) {
+        return calldata("anchorVolume", volumeId32, BigInteger.valueOf(version), sig65);
+    }
+
     /** Calldata of {@code reject(id, check, sig)}. */
     public byte[] rejectCall(BigInteger id, int check, byte[] sig65) {
         return calldata("reject", id, check, sig65);
@@ -153,6 +158,7 @@ public final class ClusterContract {
             case "Onboarded" -> new ClusterEvent.Onboarded(t.get(0), addr(t, 1), t.get(2));
             case "Rejected" -> new ClusterEvent.Rejected(t.get(0), addr(t, 1), t.<Integer>get(2));
             case "MemberRemoved" -> new ClusterEvent.MemberRemoved(addr(t, 0));
+            case "VolumeAnchored" -> new ClusterEvent.VolumeAnchored(t.get(0), t.<BigInteger>get(1).longValueExact());
             default -> throw new IllegalStateException("event " + e.getName() + " has no binding");
         });
     }

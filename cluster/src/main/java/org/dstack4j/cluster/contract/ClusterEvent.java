@@ -42,4 +42,7 @@ public sealed interface ClusterEvent {
 
     /** {@code MemberRemoved}. */
     record MemberRemoved(Address node) implements ClusterEvent {}
+
+    /** {@code VolumeAnchored}: an encrypted volume's manifest version, raised by the cluster signer (docs/volume.md). */
+    record VolumeAnchored(byte[] volumeId, long version) implements ClusterEvent {}
 }

@@ -198,6 +198,11 @@ public final class ClusterReads {
         return one("verifyAttestation", appId32, data, sig);
     }
 
+    /** The anchored manifest version of an encrypted volume (0 when never anchored). */
+    public long volumeVersion(byte[] volumeId32) throws ClusterContractException {
+        return this.<BigInteger>one("volumeVersion", (Object) volumeId32).longValueExact();
+    }
+
     /** The largest evidence the contract accepts, bytes. */
     public long maxEvidence() throws ClusterContractException {
         return this.<BigInteger>one("MAX_EVIDENCE").longValueExact();

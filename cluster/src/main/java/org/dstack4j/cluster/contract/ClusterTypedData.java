@@ -25,6 +25,8 @@ public record ClusterTypedData(BigInteger chainId, Address contract) {
     public static final String REJECT_TYPE = "Reject(uint256 requestId,uint8 check)";
     /** The {@code Attestation} type string. */
     public static final String ATTESTATION_TYPE = "Attestation(bytes32 appId,bytes32 dataHash)";
+    /** The {@code VolumeVersion} type string (an encrypted volume's anchored manifest version). */
+    public static final String VOLUME_VERSION_TYPE = "VolumeVersion(bytes32 volumeId,uint64 version)";
 
     public ClusterTypedData {
         if (chainId == null || chainId.signum() < 0 || contract == null) {
@@ -54,6 +56,12 @@ public record ClusterTypedData(BigInteger chainId, Address contract) {
             throw new IllegalArgumentException("a check number is a uint8, got " + check);
         }
         return domain().digest(Eip712.hashStruct(REJECT_TYPE, Words.uint256(requestId), Words.uint256(check)));
+    }
+
+    /** Digest of {@code VolumeVersion(volumeId, version)}; {@code volumeId} is 32 bytes, {@code version} ≥ 1. */
+    public byte[] volumeVersionDigest(byte[] volumeId32, long version) {
+        if (version < 1) throw new IllegalArgumentException("a volume version is at least 1, got " + version);
+        return domain().digest(Eip712.hashStruct(VOLUME_VERSION_TYPE, Words.bytes32(volumeId32), Words.uint256(version)));
     }
 
     /** Digest of {@code Attestation(appId, keccak256(data))}; {@code appId} is 32 bytes. */

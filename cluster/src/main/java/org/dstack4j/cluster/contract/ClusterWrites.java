@@ -87,6 +87,11 @@ public final class ClusterWrites {
         return send("reject", contract.rejectCall(id, check, sig65));
     }
 
+    /** Raises the anchored version of an encrypted volume; {@code sig65} is the cluster signer's {@code VolumeVersion} signature. */
+    public Receipt anchorVolume(byte[] volumeId32, long version, byte[] sig65) throws ClusterContractException {
+        return send("anchorVolume", contract.anchorVolumeCall(volumeId32, version, sig65));
+    }
+
     public Receipt removeMember(Address node) throws ClusterContractException {
         return send("removeMember", Abi.headlong(node));
     }
