@@ -62,10 +62,12 @@ class ClusterContractCodecTest {
     void everyEventAndFunctionOfTheAbiHasABinding() {
         assertThat(c.artifact().events()).extracting(ev -> ev.getName()).containsExactlyInAnyOrder(
                 "GovernorChanged", "GovernanceTransferStarted", "OperatorSet", "PolicyProposed", "PolicyAdded", "PolicyRemoved",
-                "GenesisSubmitted", "Bootstrapped", "JoinRequested", "Onboarded", "Rejected", "MemberRemoved");
+                "GenesisSubmitted", "Bootstrapped", "JoinRequested", "Onboarded", "Rejected", "MemberRemoved",
+                "VolumeAnchored");
         for (String fn : List.of("transferGovernance", "acceptGovernance", "setOperator", "proposePolicy", "applyPolicy",
                 "removePolicy", "submitGenesis", "bootstrap", "requestJoin", "onboard", "reject", "removeMember", "request",
-                "joinReportData", "genesisReportData", "verifyAttestation", "approvedImages", "isAllowed", "policyValues")) {
+                "joinReportData", "genesisReportData", "verifyAttestation", "approvedImages", "isAllowed", "policyValues",
+                "anchorVolume", "volumeVersion")) {
             assertThat(c.artifact().function(fn)).isNotNull();
         }
         assertThat(Abi.address(Abi.headlong(AT))).isEqualTo(AT);
