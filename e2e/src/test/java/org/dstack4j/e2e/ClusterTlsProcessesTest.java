@@ -53,7 +53,15 @@ class ClusterTlsProcessesTest {
     void oneMemberOrdersBothServeAndTheOtherServesTheSameCertificateWhenItIsKilled() throws Exception {
         List<AutoCloseable> closers = new ArrayList<>();
         List<ClusterNodeProcess> nodes = new ArrayList<>();
-        try (Anvil anvil = Anvil.start(DevTools.locate().anvil(), List.of(), Duration.ofSeconds(20)); Pebble pebble = Pebble.start(dir)) {
+        // pebble (about 10 s to start on a loaded machine) starts while anvil does
+        java.util.concurrent.CompletableFuture<Pebble> starting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return Pebble.start(dir);
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        try (Anvil anvil = Anvil.start(DevTools.locate().anvil(), List.of(), Duration.ofSeconds(20)); Pebble pebble = starting.get(60, java.util.concurrent.TimeUnit.SECONDS)) {
             TransactionSender gov = sender(anvil, 0);
             ClusterContract contract = ClusterContract.deploy(gov, gov.from(), 0, 24, 256);
             ClusterRef ref = new ClusterRef(anvil.chainId().longValueExact(), contract.address());
