@@ -124,6 +124,7 @@ class ClusterTlsProcessesTest {
             assertThat(b.process.isAlive()).isTrue();
             assertThat(b.event("tls-error")).as(b.stdout()).isEmpty();
         } finally {
+            starting.thenAccept(Pebble::close); // also when anvil failed to start (closing twice is harmless)
             for (ClusterNodeProcess n : nodes) n.process.destroy();
             for (ClusterNodeProcess n : nodes) n.process.waitFor();
             for (AutoCloseable c : closers.reversed()) {
