@@ -92,16 +92,15 @@ class TomlNumbersTest {
                 });
     }
 
+    /** A user_config file whose port_mappings (line 3, from column 17) is {@code ports}. */
+    static Path userConfig(Path dir, String ports) throws Exception {
+        return Files.writeString(dir.resolve("user_config"), "[launcher_config]\nimage_reference = \"nearone/mpc-node\"\n"
+                + "port_mappings = " + ports + "\n[mpc_node_config]\nhome_dir = \"/data\"\n");
+    }
+
     @Test
     void aMisreadIntegerStopsTheUserConfigStepNamingLineAndColumn(@TempDir Path dir) throws Exception {
-        Path file = dir.resolve("user_config");
-        Files.writeString(file, """
-                [launcher_config]
-                image_reference = "nearone/mpc-node"
-                port_mappings = [{ host = 1000000000000000080, container = 80 }]
-                [mpc_node_config]
-                home_dir = "/data"
-                """);
+        Path file = userConfig(dir, "[{ host = 1000000000000000080, container = 80 }]");
         for (UserConfigFormat format : new UserConfigFormat[] {UserConfigFormat.TOML, UserConfigFormat.AUTO}) {
             assertThatThrownBy(() -> UserConfigReader.read(file, format))
                     .isInstanceOfSatisfying(InputException.class, e -> {
@@ -114,14 +113,7 @@ class TomlNumbersTest {
 
     @Test
     void aTomlOneOneInlineTableGetsAFixNamingTheForm(@TempDir Path dir) throws Exception {
-        Path file = dir.resolve("user_config");
-        Files.writeString(file, """
-                [launcher_config]
-                image_reference = "nearone/mpc-node"
-                port_mappings = [{ host = 80, container = 80, }]
-                [mpc_node_config]
-                home_dir = "/data"
-                """);
+        Path file = userConfig(dir, "[{ host = 80, container = 80, }]");
         assertThatThrownBy(() -> UserConfigReader.read(file, UserConfigFormat.TOML))
                 .isInstanceOfSatisfying(InputException.class, e -> assertThat(e.oneLine())
                         .contains("line 3").contains("inline table { ... } on one line without a trailing comma"));
