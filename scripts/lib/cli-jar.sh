@@ -1,4 +1,5 @@
-# Sourced by bin/dstack4j and scripts/launcher-image: (re)builds cli/target/dstack4j.jar (and its
+# Sourced by bin/dstack4j and scripts/launcher-image: (re)builds cli/target/dstack4j.jar (or another
+# module's jar: build_cli_jar PREFIX MODULE, with CLI_JAR set to it) (and its
 # lib/ folder of runtime dependencies) when a source or pom is newer than the jar. Needs ROOT and a
 # JAVA_HOME from find_jdk21.
 
@@ -10,11 +11,11 @@ cli_jar_stale() {
         \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) -newer "$CLI_JAR" -print -quit)" ]
 }
 
-build_cli_jar() { # PREFIX: name printed in messages
+build_cli_jar() { # PREFIX [MODULE]: name printed in messages; the module whose jar $CLI_JAR is (default cli)
   local log
   echo "$1: building (sources changed)…" >&2
   log=$(mktemp)
-  if ! (cd "$ROOT" && mvn -q -B -ntp package -DskipTests -pl cli -am >"$log" 2>&1); then
+  if ! (cd "$ROOT" && mvn -q -B -ntp package -DskipTests -pl "${2:-cli}" -am >"$log" 2>&1); then
     grep -v 'sun.misc.Unsafe\|WARNING: Please consider' "$log" >&2; rm -f "$log"
     echo "$1: build failed (above); run 'mvn -B package -DskipTests' in $ROOT for details" >&2; return 1
   fi

@@ -141,7 +141,7 @@ class LauncherImageTest {
         JsonNode config = JSON.readTree(Files.readAllBytes(built.blob(built.configDigest())));
         assertThat(config.get("created").asText()).isEqualTo("1970-01-01T00:00:00Z");
         assertThat(config.at("/config/Entrypoint").toString()).startsWith("[\"/opt/java/bin/java\"")
-                .endsWith("\"-jar\",\"/app/dstack4j.jar\",\"launch\"]");
+                .endsWith("\"-jar\",\"/app/dstack4j-launcher.jar\",\"launch\"]");
         assertThat(config.at("/config/Cmd").isMissingNode()).isTrue();
 
         List<String> names = new ArrayList<>();
@@ -160,7 +160,12 @@ class LauncherImageTest {
         }
         assertThat(names).isSorted();
         assertThat(names).contains("opt/java/bin/java", "opt/java/lib/server/libjvm.so", "opt/java/lib/modules",
-                "app/dstack4j.jar", "etc/passwd", "lib64/ld-linux-x86-64.so.2");
+                "app/dstack4j-launcher.jar", "etc/passwd", "lib64/ld-linux-x86-64.so.2");
+        assertThat(names).anyMatch(n -> n.startsWith("app/lib/dstack4j-launcher-"));
+        // the launcher-only jar (launcher-app): none of the CLI's other modules or their libraries on the trusted path
+        assertThat(names).noneMatch(n -> n.matches("app/lib/(dstack4j-(agent|chain|cluster|measure|near|tls|vmm|volume|cli)"
+                + "|jetty-server|jetty-unixdomain-server|acme4j|jose4j|headlong|gson)-.*"));
+        assertThat(names).noneMatch(n -> n.equals("app/dstack4j.jar"));
         // no native library of the application's own, and no Docker library (the launcher has its own engine client)
         assertThat(names).noneMatch(n -> n.startsWith("app/native") || n.contains("jna-") || n.contains("docker-java"));
         assertThat(names.stream().filter(n -> n.startsWith("lib/x86_64-linux-gnu/") && !n.endsWith("/")))

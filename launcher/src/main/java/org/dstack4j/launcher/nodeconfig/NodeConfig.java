@@ -30,7 +30,8 @@ import org.dstack4j.launcher.selection.ImageDigest;
  *
  * <p>Refused (fail closed, before anything is contacted): a {@code tee} key in the user's table (the
  * launcher's alone); {@code gcp} in TEE mode (it would let an operator export key material); TOML
- * date-times and integers outside 64 bits, which the launcher cannot pass on unchanged.
+ * date-times, integers outside 64 bits and the floats nan and inf, which the launcher cannot pass on
+ * unchanged.
  *
  * <p>Secrets: {@code [mpc_node_config.secrets]} and every key containing SECRET, KEY, TOKEN or
  * PASSWORD (any case) are masked as {@code "***"} (the whole value, table or array) in
@@ -89,7 +90,7 @@ public record NodeConfig(String toml, ObjectNode masked, String maskedToml, Imag
 
     /**
      * The refusals of {@link #render} that do not need the digest: a user {@code tee}, {@code gcp} in
-     * TEE mode, date-times, integers outside 64 bits.
+     * TEE mode, date-times, integers outside 64 bits, nan and inf.
      *
      * @throws InputException at {@link LaunchStep#USER_CONFIG}, input = the key's path
      */
@@ -144,6 +145,9 @@ public record NodeConfig(String toml, ObjectNode masked, String maskedToml, Imag
         } else if (node.isPojo()) {
             throw new InputException(LaunchStep.USER_CONFIG, path, path + " is a TOML date-time, which the launcher does not pass on",
                     "write it as a string, or remove it");
+        } else if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue())) {
+            throw new InputException(LaunchStep.USER_CONFIG, path, path + " is nan or inf, which the launcher does not pass on",
+                    "use a finite number, or remove it");
         } else if (node.isBigInteger() || (node.isIntegralNumber() && !node.canConvertToLong())) {
             throw new InputException(LaunchStep.USER_CONFIG, path, path + " is an integer outside the 64-bit range TOML allows",
                     "use an integer in -2^63..2^63-1");

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -27,7 +28,7 @@ import org.dstack4j.launcher.selection.ImageDigest;
  * <pre>
  * [launcher_config]
  * image_reference = "nearone/mpc-node"          # required, see {@link ImageReferenceText}
- * mpc_hash_override = "sha256:&lt;64 hex&gt;"       # optional
+ * mpc_hash_override = "sha256:&lt;64 hex&gt;"       # optional; hex in either case, as production
  * port_mappings = [{ host = 80, container = 80 }] # required (may be empty), ports 1..65535
  * pull_max_retries = 5                            # optional, 0..100
  * pull_retry_interval_secs = 2                    # optional, 0..3600
@@ -114,11 +115,14 @@ public record TomlUserConfig(
         Optional<ImageDigest> override = Optional.empty();
         JsonNode o = launcher.get(HASH_OVERRIDE);
         if (o != null) {
-            if (!o.isTextual() || ImageDigest.parse(o.textValue()).isEmpty()) {
+            // Hex in any case, as production reads it (hex decoding); the digest is the same bytes.
+            Optional<ImageDigest> parsed = o.isTextual() && o.textValue().startsWith("sha256:")
+                    ? ImageDigest.parse("sha256:" + o.textValue().substring(7).toLowerCase(Locale.ROOT)) : Optional.empty();
+            if (parsed.isEmpty()) {
                 throw bad(HASH_OVERRIDE, HASH_OVERRIDE + " invalid: " + SafeText.excerpt(o.isTextual() ? o.textValue() : o.toString()),
-                        "set " + HASH_OVERRIDE + " to \"sha256:<64 lowercase hex>\" from the approved list, or remove it");
+                        "set " + HASH_OVERRIDE + " to \"sha256:<64 hex>\" from the approved list, or remove it");
             }
-            override = ImageDigest.parse(o.textValue());
+            override = parsed;
         }
         List<PortMapping> ports = ports(launcher.get(PORT_MAPPINGS));
         int retries = (int) integer(launcher, PULL_MAX_RETRIES, PullRetry.DEFAULT_MAX_RETRIES, PullRetry.MAX_RETRIES);

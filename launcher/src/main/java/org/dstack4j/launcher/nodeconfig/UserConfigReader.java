@@ -66,9 +66,16 @@ public final class UserConfigReader {
     }
 
     private static InputException notToml(Path path, TomlText.Failed f) {
+        if (!f.reason().isEmpty()) {
+            return new InputException(LaunchStep.USER_CONFIG, path.toString(),
+                    "user_config at " + f.where() + " has " + f.reason(), "change the value at " + f.where());
+        }
+        // The production launcher's parser reads TOML 1.1 (multi-line inline tables, \e, \xHH, times
+        // without seconds); this one reads 1.0, so the fix names the forms to rewrite.
         return new InputException(LaunchStep.USER_CONFIG, path.toString(),
                 "user_config is not valid TOML at " + f.where(),
-                "fix user_config at " + f.where() + " (TOML 1.0), or launch with --user-config-format env for a KEY=VALUE file");
+                "fix user_config at " + f.where() + " (TOML 1.0: an inline table { ... } on one line without a trailing comma,"
+                        + " no \\e or \\xHH escapes, times with seconds), or launch with --user-config-format env for a KEY=VALUE file");
     }
 
     /** A table header of the TOML format on a line of its own. */

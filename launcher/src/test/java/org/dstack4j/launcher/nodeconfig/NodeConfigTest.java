@@ -92,7 +92,7 @@ class NodeConfigTest {
     void dateTimesAndHugeIntegersAreRefused() {
         assertThatThrownBy(() -> NodeConfig.render(table("[a]\nwhen = 1979-05-27T07:32:00Z"), Platform.NONTEE, DIGEST, SOCKET, APPROVED))
                 .isInstanceOfSatisfying(InputException.class, e -> assertThat(e.input()).isEqualTo("mpc_node_config.a.when"));
-        assertThatThrownBy(() -> NodeConfig.render(table("big = 99999999999999999999"), Platform.NONTEE, DIGEST, SOCKET, APPROVED))
+        assertThatThrownBy(() -> NodeConfig.render(table("big = 0xffffffffffffffff"), Platform.NONTEE, DIGEST, SOCKET, APPROVED))
                 .isInstanceOf(InputException.class);
     }
 

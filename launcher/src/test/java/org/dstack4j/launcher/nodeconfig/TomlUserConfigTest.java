@@ -113,6 +113,16 @@ class TomlUserConfigTest {
     }
 
     @Test
+    void theOverrideIsReadInEitherHexCaseAsProductionDoesButNeedsTheExactPrefix() throws Exception {
+        String hex = "0123456789abcdef".repeat(4);
+        TomlUserConfig c = parse(launcher("image_reference = \"nearone/mpc-node\"\nport_mappings = []\nmpc_hash_override = \"sha256:"
+                + hex.toUpperCase(java.util.Locale.ROOT) + "\""));
+        assertThat(c.hashOverride().orElseThrow().bareHex()).isEqualTo(hex);
+        assertThatThrownBy(() -> parse(launcher("image_reference = \"nearone/mpc-node\"\nport_mappings = []\nmpc_hash_override = \"SHA256:"
+                + hex + "\""))).isInstanceOfSatisfying(InputException.class, e -> assertThat(e.input()).isEqualTo("mpc_hash_override"));
+    }
+
+    @Test
     void missingTablesAndKeysAreNamed() {
         assertThatThrownBy(() -> parse("[mpc_node_config]\n")).hasMessageContaining("[launcher_config]");
         assertThatThrownBy(() -> parse("[launcher_config]\nimage_reference = \"a\"\nport_mappings = []\n"))
