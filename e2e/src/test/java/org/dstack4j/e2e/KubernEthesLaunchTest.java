@@ -42,7 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
  * KubernEthes with our launcher: the cluster contract on anvil approves images, the member's follower rewrites the
  * launcher's approved hashes file once two blocks confirm, the launcher (CLI jar, private dockerd, a real
  * docker-registry, our agent process) starts the newest, a newer approval asks the host for a reboot and the next
- * launch runs it, and revoking the running image stops its container at once.
+ * launch runs it, and revoking the running image stops its container at once; then the same with the long-running
+ * {@code dstack4j cluster images watch} process (one reboot request per newer image, a revoked container removed, a
+ * clean stop on SIGTERM).
  */
 @ExtendWith(PrivateDockerdExtension.class)
 class KubernEthesLaunchTest {
@@ -135,11 +137,53 @@ class KubernEthesLaunchTest {
                 assertThat(r.stopped()).isTrue();
                 assertThat(runningNode(docker)).isFalse();
                 assertThat(ImageDigestFile.read(approved).orElseThrow().stream().map(ImageDigest::bareHex)).containsExactly(v1.imageIdHex());
+
+                // the same, driven by the long-running command a member runs beside the launcher
+                Cli.Result third = Cli.run(env, Duration.ofMinutes(3), launch.toArray(String[]::new));
+                assertThat(third.exit()).as(third.stderr()).isZero();
+                Path log = tmp.resolve("watch.log");
+                Process watch = Cli.start(log, "cluster", "images", "watch", "--rpc", anvil.url().toString(),
+                        "--contract", c.address().toLowerHex(), "--relay-socket", relayServer.socket().toString(),
+                        "--digest-file", approved.toString(), "--docker-host", dockerd.dockerHost(), "--poll", "0.2", "--max-backoff", "2");
+                try {
+                    awaitLine(log, watch, "event=round", "the first round");
+                    c.writes(gov).proposePolicy(PolicyKind.IMAGE, digest(v2));
+                    c.writes(gov).applyPolicy(PolicyKind.IMAGE, digest(v2));
+                    anvil.mine(2);
+                    awaitLine(log, watch, "reboot=asked", "a reboot request");
+                    assertThat(reboots).containsExactly("newer approved image " + v2.imageId(), "newer approved image " + v2.imageId());
+                    assertThat(ImageDigestFile.read(approved).orElseThrow().stream().map(ImageDigest::bareHex))
+                            .containsExactly(v2.imageIdHex(), v1.imageIdHex());
+                    // the running v1 revoked: the watcher removes its container at once
+                    c.writes(gov).removePolicy(PolicyKind.IMAGE, digest(v1));
+                    anvil.mine(2);
+                    awaitLine(log, watch, "container=removed", "the revoked container removed");
+                    assertThat(runningNode(docker)).isFalse();
+                    assertThat(reboots).as("asked once for v2 over all the rounds in between").hasSize(2);
+                } finally {
+                    watch.destroy(); // SIGTERM: the round in progress ends, then the process exits
+                    assertThat(watch.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                }
+                List<String> lines = Files.readAllLines(log);
+                assertThat(lines.getLast()).isEqualTo("dstack4j images: event=stop");
+                assertThat(lines).filteredOn(l -> l.contains("reboot=asked")).hasSize(1);
+                assertThat(lines).noneMatch(l -> l.contains("event=error"));
             } finally {
                 LaunchFixtures.removeNode(docker);
                 relay.close();
                 relayServer.close();
             }
+        }
+    }
+
+    /** Polls the watcher's log for a line containing {@code text} (at most 60 s; fails early if the process exits). */
+    static void awaitLine(Path log, Process p, String text, String what) throws Exception {
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!Files.readString(log).contains(text)) {
+            if (!p.isAlive() || System.nanoTime() > end) {
+                throw new AssertionError("no " + what + " (" + text + ") in the watcher's log:\n" + Files.readString(log));
+            }
+            Thread.sleep(50);
         }
     }
 
