@@ -23,6 +23,8 @@ import org.dstack4j.attestation.dcap.DcapVerification;
 import org.dstack4j.attestation.dcap.DcapVerifier;
 import org.dstack4j.attestation.dcap.IntelRootCa;
 import org.dstack4j.attestation.dcap.PreparedCollateral;
+import org.dstack4j.attestation.policy.ClusterKeyProvider;
+import org.dstack4j.attestation.policy.KeyProvider;
 import org.dstack4j.attestation.quote.QuoteFormatException;
 import org.dstack4j.attestation.quote.TdReport;
 import org.dstack4j.attestation.quote.TdxQuote;
@@ -249,6 +251,7 @@ public final class JoinChecks {
             pass(JoinCheck.RTMR3_REPLAY, log.rtmr3Events().size() + " RTMR3 events replay to the quote's RTMR3");
             // 11 measurement
             EventLogEntry kp = single(log, KEY_PROVIDER, JoinCheck.MEASUREMENT);
+            checkNamedCluster(kp);
             byte[] m = PolicyValues.measurement(td.mrTd(), td.rtmr0(), td.rtmr1(), td.rtmr2(), recomputedDigest(kp));
             if (!allowed(JoinCheck.MEASUREMENT, PolicyKind.MEASUREMENT, m)) {
                 throw fail(JoinCheck.MEASUREMENT, "MRTD/RTMR0-2/key-provider measurement " + HexFormat.of().formatHex(m) + " is not allowed");
@@ -347,6 +350,25 @@ public final class JoinChecks {
                 return e.payloadBytes();
             } catch (IllegalArgumentException x) {
                 throw fail(c, e.event() + " payload is not hex");
+            }
+        }
+
+        /**
+         * A cluster-keyed CVM (its key-provider event names a dstack4j cluster) must name this one: its apps would
+         * otherwise get keys from another cluster. Other key providers (local-sgx, kms, none) are left to the policy.
+         */
+        private void checkNamedCluster(EventLogEntry kp) throws Stop {
+            Optional<KeyProvider> provider = KeyProvider.fromPayload(payload(kp, JoinCheck.MEASUREMENT));
+            if (provider.isEmpty()) return; // the allowed measurement decides on what it does not name
+            Optional<ClusterKeyProvider> named;
+            try {
+                named = ClusterKeyProvider.of(provider.get());
+            } catch (IllegalArgumentException e) {
+                throw fail(JoinCheck.MEASUREMENT, "the key-provider event: " + e.getMessage());
+            }
+            ClusterKeyProvider self = new ClusterKeyProvider(settings.cluster().chainId(), settings.cluster().contract().toLowerHex());
+            if (named.isPresent() && !named.get().equals(self)) {
+                throw fail(JoinCheck.MEASUREMENT, "the key-provider event names cluster " + named.get().id() + ", not this cluster " + self.id());
             }
         }
 
