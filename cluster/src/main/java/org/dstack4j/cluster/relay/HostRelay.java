@@ -16,7 +16,8 @@ import org.dstack4j.cluster.contract.ClusterContractException;
 
 /**
  * The honest relay: sends the node's calls to one contract with the operator's {@link TransactionSender}, and serves
- * collateral from a PCCS or from one collateral file read at start (a test PKI's, or a cached one).
+ * collateral from a PCCS or from one collateral file read at start (a test PKI's, or a cached one). A node's reboot
+ * request is logged, and with {@link #withReboots} forwarded to a {@link RebootForwarder} (the VMM, rate limited).
  */
 public final class HostRelay implements Relay {
     private final ClusterContract contract;
