@@ -77,18 +77,19 @@ public final class RebootForwarder implements AutoCloseable {
         }
         log.accept("reboot forwarded: restarting " + name + " (" + reason + ")");
         worker.execute(() -> {
+            String outcome;
             try {
-                log.accept("reboot done: " + target.restart());
+                outcome = "reboot done: " + target.restart();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                log.accept("reboot interrupted: " + name);
+                outcome = "reboot interrupted: " + name;
             } catch (Exception e) {
-                log.accept("reboot failed: " + printable(String.valueOf(e.getMessage())));
-            } finally {
-                synchronized (this) {
-                    inProgress = false;
-                }
+                outcome = "reboot failed: " + printable(String.valueOf(e.getMessage()));
             }
+            synchronized (this) {
+                inProgress = false; // before the outcome is logged: whoever reads the line may ask again at once
+            }
+            log.accept(outcome);
         });
     }
 
