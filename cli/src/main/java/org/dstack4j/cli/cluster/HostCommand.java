@@ -27,11 +27,12 @@ import picocli.CommandLine.Option;
             "(requestJoin, submitGenesis, onboard, reject) from the operator's gas key and fetches DCAP collateral.",
             "It can refuse or delay; what it could alter is bound by the quote and the cluster signer. Stops on SIGTERM.",
             "",
-            "Reboot requests (KubernEthes: the CVM's 'cluster images watch' asks when a newer image is approved) are logged;",
-            "with --vmm-url and --vm-id they are forwarded to dstack-vmm as a restart of that CVM (ShutdownVm, StopVm after",
-            "--shutdown-grace, StartVm), at most one per --reboot-min-interval. VMM credentials: $DSTACK_VMM_TOKEN, or",
-            "$DSTACK_VMM_AUTH_USER and $DSTACK_VMM_AUTH_PASSWORD. The CVM does not rely on this: the launcher re-checks",
-            "the approved images at every boot."})
+            "Reboot requests (KubernEthes: 'cluster images watch' in the CVM asks when a newer image is",
+            "approved) are logged; with --vmm-url and --vm-id they become a restart of that CVM through",
+            "dstack-vmm (ShutdownVm, StopVm after --shutdown-grace, StartVm), at most one per",
+            "--reboot-min-interval. VMM credentials: $DSTACK_VMM_TOKEN, or $DSTACK_VMM_AUTH_USER and",
+            "$DSTACK_VMM_AUTH_PASSWORD. The CVM does not rely on this: the launcher re-checks the approved",
+            "images at every boot."})
 public final class HostCommand implements Callable<Integer> {
     static final String KEY_ENV = "DSTACK4J_OPERATOR_KEY";
 

@@ -36,12 +36,14 @@ public final class ImagesCommand implements Runnable {
     /** {@code dstack4j cluster images watch}: the long-running follower beside the launcher. */
     @Command(name = "watch", mixinStandardHelpOptions = true, sortOptions = false,
             description = {
-                "Runs in the member CVM beside the launcher until SIGTERM. Each round reads the contract's approved images",
-                "at head minus --confirmations and:",
-                "  - rewrites --digest-file (the launcher's approved hashes, newest first; atomic, never empty) when they changed;",
-                "  - removes the launcher's container (mpc-node) at once when its image is no longer approved;",
-                "  - asks the host relay for a reboot (once per newest image) when a newer image is approved: the launcher",
-                "    picks an image only at boot. The host may ignore it; it cannot make the launcher run another image.",
+                "Runs in the member CVM beside the launcher until SIGTERM. Each round reads the contract's",
+                "approved images at head minus --confirmations and:",
+                "  - rewrites --digest-file (the launcher's approved hashes, newest first; atomic, never",
+                "    empty) when they changed;",
+                "  - removes the launcher's container (mpc-node) at once when its image is revoked;",
+                "  - asks the host relay for a reboot (once per newest image) when a newer image is",
+                "    approved: the launcher picks an image only at boot. The host may ignore it; it cannot",
+                "    make the launcher run an image the contract does not approve.",
                 "Failed rounds (RPC, engine, relay) are retried with a doubling delay up to --max-backoff.",
                 "Logs one key=value line per event on stderr (event=start|round|error|recovered|stop).",
                 "Exit: 0 after SIGTERM (or --once succeeded), 1 when --once failed, 2 for bad options."})
