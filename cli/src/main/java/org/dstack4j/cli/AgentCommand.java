@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.dstack4j.agent.api.AgentVersion;
+import org.dstack4j.attestation.policy.ClusterKeyProvider;
 import org.dstack4j.agent.api.GuestApi;
 import org.dstack4j.agent.api.TeeBackend;
 import org.dstack4j.agent.keys.cluster.ClusterKeySource;
@@ -157,7 +158,8 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--cluster-keys", paramLabel = "SOCKET",
             description = "Cluster mode: GetKey, Sign and GetTlsKey on --socket answer from the cluster's per-app root, asked "
                     + "from the cluster node's app-key socket (`cluster node --app-socket`), and ClusterAttest is served; "
-                    + "until the node holds the secret those calls answer 503. Needs --node-socket.")
+                    + "until the node holds the secret those calls answer 503. Needs --node-socket. The key-provider boot event "
+                    + "then names the cluster the app-compose pins (dstack4j_cluster: chain id and contract).")
     Path clusterKeys;
 
     @Option(names = "--node-socket", paramLabel = "PATH",
@@ -192,10 +194,10 @@ public final class AgentCommand implements Callable<Integer> {
         }
         try {
             if (simulator) {
-                SimulatorConfig config = new SimulatorConfig(seed,
-                        appCompose == null ? AppCompose.defaults() : AppCompose.load(appCompose),
+                AppCompose compose = appCompose == null ? AppCompose.defaults() : AppCompose.load(appCompose);
+                SimulatorConfig config = new SimulatorConfig(seed, compose,
                         measurements == null ? MeasurementProfile.defaults() : MeasurementProfile.load(measurements),
-                        Optional.ofNullable(stateDir), Optional.ofNullable(pkiSeed));
+                        Optional.ofNullable(stateDir), Optional.ofNullable(pkiSeed), clusterNamed(compose));
                 SimulatedTdx backend = SimulatedTdx.start(config);
                 SimulatorFiles.write(backend, writeCollateral, writeTestRoot, writeKmsRoot);
                 api = new GuestApi(backend, backend.appKeys(), backend.appCa(), AgentVersion.detect());
@@ -203,9 +205,10 @@ public final class AgentCommand implements Callable<Integer> {
                 label = "simulator";
                 rtmr3 = backend::rtmr3Hex;
             } else {
+                AppCompose compose = AppCompose.load(appCompose);
                 LinuxTdx backend = LinuxTdx.start(new TdxConfig(configfsRoot, sysfsRtmr, eventLog,
-                        keyFile == null ? TdxConfig.defaultKeyFile(eventLog) : keyFile, AppCompose.load(appCompose),
-                        TdxConfig.DEFAULT_IO_TIMEOUT));
+                        keyFile == null ? TdxConfig.defaultKeyFile(eventLog) : keyFile, compose,
+                        TdxConfig.DEFAULT_IO_TIMEOUT, clusterNamed(compose)));
                 api = new GuestApi(backend, backend.appKeys(), backend.appCa(), AgentVersion.detect());
                 tee = backend;
                 label = "tdx";
@@ -259,6 +262,21 @@ public final class AgentCommand implements Callable<Integer> {
             server.close();
         }
         return 0;
+    }
+
+    /**
+     * In cluster mode, the cluster the {@code key-provider} boot event names: the measured app-compose's
+     * {@code dstack4j_cluster} pin (chain id and contract), so a verifier tells a cluster-keyed CVM from a local-key one.
+     */
+    private Optional<ClusterKeyProvider> clusterNamed(AppCompose compose) throws ProfileException {
+        if (clusterKeys == null) return Optional.empty();
+        try {
+            return Optional.of(ClusterKeyProvider.fromAppCompose(compose.raw()).orElseThrow(() -> new ProfileException(
+                    "cluster mode (--cluster-keys) names the cluster in the key-provider boot event, and the app-compose "
+                            + compose.name() + " pins none: add \"dstack4j_cluster\": {\"chain_id\": …, \"contract\": \"0x…\", …}")));
+        } catch (IllegalArgumentException e) {
+            throw new ProfileException("app-compose " + compose.name() + ": " + e.getMessage());
+        }
     }
 
     /** This CVM's 20-byte app id: the payload of its {@code app-id} boot event. */

@@ -42,7 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
  * KubernEthes with our launcher: the cluster contract on anvil approves images, the member's follower rewrites the
  * launcher's approved hashes file once two blocks confirm, the launcher (CLI jar, private dockerd, a real
  * docker-registry, our agent process) starts the newest, a newer approval asks the host for a reboot and the next
- * launch runs it, and revoking the running image stops its container at once.
+ * launch runs it, and revoking the running image stops its container at once. The first approval is followed in
+ * process; from the first launch on, the long-running {@code dstack4j cluster images watch} process drives it (one
+ * reboot request per newer image, a revoked container removed, a clean stop on SIGTERM).
  */
 @ExtendWith(PrivateDockerdExtension.class)
 class KubernEthesLaunchTest {
@@ -114,32 +116,57 @@ class KubernEthesLaunchTest {
                 assertThat(first.exit()).as(first.stderr()).isZero();
                 assertThat(docker.inspectContainerCmd("mpc-node").exec().getImageId()).isEqualTo(v1.imageId());
 
-                // v2 approved: the file lists it first, the member asks its host for a reboot, the next launch runs it
-                c.writes(gov).proposePolicy(PolicyKind.IMAGE, digest(v2));
-                c.writes(gov).applyPolicy(PolicyKind.IMAGE, digest(v2));
-                anvil.mine(2);
-                ImageFollower.Round r = follower.round();
-                assertThat(r.running()).contains(v1.imageIdHex());
-                assertThat(r.rebootAsked()).isTrue();
-                assertThat(reboots).containsExactly("newer approved image " + v2.imageId());
-                assertThat(ImageDigestFile.read(approved).orElseThrow().stream().map(ImageDigest::bareHex))
-                        .containsExactly(v2.imageIdHex(), v1.imageIdHex());
-                Cli.Result second = Cli.run(env, Duration.ofMinutes(3), launch.toArray(String[]::new));
-                assertThat(second.exit()).as(second.stderr()).isZero();
-                assertThat(docker.inspectContainerCmd("mpc-node").exec().getImageId()).isEqualTo(v2.imageId());
+                // from here the long-running command drives it, as it runs in a member CVM beside the launcher
+                Path log = tmp.resolve("watch.log");
+                Process watch = Cli.start(log, "cluster", "images", "watch", "--rpc", anvil.url().toString(),
+                        "--contract", c.address().toLowerHex(), "--relay-socket", relayServer.socket().toString(),
+                        "--digest-file", approved.toString(), "--docker-host", dockerd.dockerHost(), "--poll", "0.2", "--max-backoff", "2");
+                try {
+                    awaitLine(log, watch, "event=round", "the first round");
+                    // v2 approved: the file lists it first, the member asks its host for a reboot (once), the next launch runs it
+                    c.writes(gov).proposePolicy(PolicyKind.IMAGE, digest(v2));
+                    c.writes(gov).applyPolicy(PolicyKind.IMAGE, digest(v2));
+                    anvil.mine(2);
+                    awaitLine(log, watch, "reboot=asked", "a reboot request");
+                    assertThat(reboots).containsExactly("newer approved image " + v2.imageId());
+                    assertThat(ImageDigestFile.read(approved).orElseThrow().stream().map(ImageDigest::bareHex))
+                            .containsExactly(v2.imageIdHex(), v1.imageIdHex());
+                    Cli.Result second = Cli.run(env, Duration.ofMinutes(3), launch.toArray(String[]::new));
+                    assertThat(second.exit()).as(second.stderr()).isZero();
+                    assertThat(docker.inspectContainerCmd("mpc-node").exec().getImageId()).isEqualTo(v2.imageId());
 
-                // v2 revoked while it runs: its container is stopped at once; the file keeps only v1
-                c.writes(gov).removePolicy(PolicyKind.IMAGE, digest(v2));
-                anvil.mine(2);
-                r = follower.round();
-                assertThat(r.stopped()).isTrue();
-                assertThat(runningNode(docker)).isFalse();
-                assertThat(ImageDigestFile.read(approved).orElseThrow().stream().map(ImageDigest::bareHex)).containsExactly(v1.imageIdHex());
+                    // v2 revoked while it runs: the watcher removes its container at once; the file keeps only v1
+                    c.writes(gov).removePolicy(PolicyKind.IMAGE, digest(v2));
+                    anvil.mine(2);
+                    awaitLine(log, watch, "container=removed", "the revoked container removed");
+                    assertThat(runningNode(docker)).isFalse();
+                    assertThat(ImageDigestFile.read(approved).orElseThrow().stream().map(ImageDigest::bareHex)).containsExactly(v1.imageIdHex());
+                    assertThat(reboots).as("asked once for v2 over all the rounds in between").hasSize(1);
+                } finally {
+                    watch.destroy(); // SIGTERM: the round in progress ends, then the process exits
+                    assertThat(watch.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                }
+                List<String> lines = Files.readAllLines(log);
+                assertThat(lines.getLast()).isEqualTo("dstack4j images: event=stop");
+                assertThat(lines).filteredOn(l -> l.contains("reboot=asked")).hasSize(1);
+                assertThat(lines).filteredOn(l -> l.contains("container=removed")).hasSize(1);
+                assertThat(lines).noneMatch(l -> l.contains("event=error"));
             } finally {
                 LaunchFixtures.removeNode(docker);
                 relay.close();
                 relayServer.close();
             }
+        }
+    }
+
+    /** Polls the watcher's log for a line containing {@code text} (at most 60 s; fails early if the process exits). */
+    static void awaitLine(Path log, Process p, String text, String what) throws Exception {
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!Files.readString(log).contains(text)) {
+            if (!p.isAlive() || System.nanoTime() > end) {
+                throw new AssertionError("no " + what + " (" + text + ") in the watcher's log:\n" + Files.readString(log));
+            }
+            Thread.sleep(50);
         }
     }
 

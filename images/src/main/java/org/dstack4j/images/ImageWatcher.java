@@ -66,7 +66,17 @@ public final class ImageWatcher {
      * @throws IOException  when the file cannot be written (the old one is kept)
      */
     public Step step(Optional<byte[]> running) throws RpcException, ClusterContractException, IOException {
-        List<byte[]> images = contract.reads(ChainView.pin(rpc, confirmations)).approvedImages();
+        return step(pin(), running);
+    }
+
+    /** A view of the chain at {@code head − confirmations}, for {@link #step(ChainView, Optional)}. */
+    public ChainView pin() throws RpcException {
+        return ChainView.pin(rpc, confirmations);
+    }
+
+    /** {@link #step(Optional)} at a view the caller pinned (so it knows the block it acted on). */
+    public Step step(ChainView view, Optional<byte[]> running) throws RpcException, ClusterContractException, IOException {
+        List<byte[]> images = contract.reads(view).approvedImages();
         Optional<String> run = running.map(HexFormat.of()::formatHex);
         if (images.isEmpty()) {
             return new NoApprovedImages(run.isPresent() ? Action.STOP_REVOKED : Action.NONE);

@@ -162,6 +162,50 @@ public final class VmmClient implements AutoCloseable {
         call("StopVm", id(vmId));
     }
 
+    /** {@code ShutdownVm} of an existing VM: asks the guest to power off (ACPI); it stops when the guest does. */
+    public void shutdown(String vmId) throws VmmException {
+        require(vmId);
+        call("ShutdownVm", id(vmId));
+    }
+
+    /** How {@link #restart} stopped the VM. */
+    public enum Stopped {
+        /** The guest powered off after {@code ShutdownVm}. */
+        GRACEFULLY,
+        /** The guest did not power off within the grace period: {@code StopVm}. */
+        FORCED,
+        /** The VM was not running. */
+        WAS_NOT_RUNNING
+    }
+
+    /**
+     * Restarts a VM (the VMM has no restart call): {@code ShutdownVm}, then {@code GetInfo} every {@code poll} until the
+     * VM is stopped or {@code grace} passed, then {@code StopVm} if it still runs, then {@code StartVm}. A VM that is
+     * not running is only started.
+     *
+     * @param grace how long the guest may take to power off
+     * @param poll  how often to ask for its status meanwhile
+     * @throws VmmException {@link VmmError.UnknownVm}, or the VMM refusing or failing a call
+     */
+    public Stopped restart(String vmId, Duration grace, Duration poll) throws VmmException, InterruptedException {
+        Stopped how = Stopped.WAS_NOT_RUNNING;
+        if (!STOPPED.contains(require(vmId).path("status").asText())) {
+            call("ShutdownVm", id(vmId));
+            long end = System.nanoTime() + grace.toNanos();
+            how = Stopped.FORCED;
+            while (System.nanoTime() < end) {
+                if (STOPPED.contains(require(vmId).path("status").asText())) {
+                    how = Stopped.GRACEFULLY;
+                    break;
+                }
+                Thread.sleep(poll.toMillis());
+            }
+            if (how == Stopped.FORCED) call("StopVm", id(vmId));
+        }
+        call("StartVm", id(vmId));
+        return how;
+    }
+
     /**
      * Replaces the user_config of a stopped VM ({@code UpgradeApp {id, user_config}}); it takes effect at the next
      * start.

@@ -87,6 +87,38 @@ class VmmClientTest {
         vmm.requests().stream().filter(r -> r.method().equals("Status")).forEach(r -> assertFieldsOf(r.body(), STATUS_REQUEST));
     }
 
+    static List<String> methods(VmmDouble vmm) {
+        return vmm.requests().stream().map(VmmDouble.Request::method).filter(m -> !m.equals("GetInfo")).toList();
+    }
+
+    @Test
+    void restartShutsTheGuestDownThenStartsIt() throws Exception {
+        String id = vmm.addVm("node", "running");
+        assertThat(client.restart(id, Duration.ofSeconds(5), Duration.ofMillis(10))).isEqualTo(VmmClient.Stopped.GRACEFULLY);
+        assertThat(methods(vmm)).containsExactly("ShutdownVm", "StartVm");
+        vmm.requests().stream().filter(r -> !r.method().startsWith("logs")).forEach(r -> assertFieldsOf(r.body(), ID));
+        assertThat(vmm.vm(id).get("status").asText()).isEqualTo("running");
+        assertThat(vmm.vm(id).get("boot_progress").asText()).isEqualTo("booting"); // a fresh boot
+    }
+
+    @Test
+    void restartForcesAStopWhenTheGuestIgnoresTheShutdown() throws Exception {
+        String id = vmm.addVm("node", "running");
+        vmm.guestIgnoresShutdown = true;
+        assertThat(client.restart(id, Duration.ofMillis(100), Duration.ofMillis(10))).isEqualTo(VmmClient.Stopped.FORCED);
+        assertThat(methods(vmm)).containsExactly("ShutdownVm", "StopVm", "StartVm");
+        assertThat(vmm.vm(id).get("status").asText()).isEqualTo("running");
+    }
+
+    @Test
+    void restartOfAStoppedVmStartsIt() throws Exception {
+        String id = vmm.addVm("node", "stopped");
+        assertThat(client.restart(id, Duration.ofSeconds(5), Duration.ofMillis(10))).isEqualTo(VmmClient.Stopped.WAS_NOT_RUNNING);
+        assertThat(methods(vmm)).containsExactly("StartVm");
+        assertThatThrownBy(() -> client.restart("nope", Duration.ofSeconds(1), Duration.ofMillis(10)))
+                .hasMessage("VMM " + client.vmm() + " has no VM nope ('dstack4j cvm ls' lists them)");
+    }
+
     @Test
     void errorsAreOneClearLine() throws Exception {
         assertThatThrownBy(() -> client.stop("nope")).isInstanceOfSatisfying(VmmException.class,

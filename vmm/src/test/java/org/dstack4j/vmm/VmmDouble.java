@@ -39,6 +39,9 @@ public final class VmmDouble implements AutoCloseable {
     private final Map<String, Deque<String>> booting = new LinkedHashMap<>();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     public volatile String requiredAuthorization;
+    /** When true, a guest ignores ShutdownVm (it never powers off by itself): only StopVm stops it. */
+    public volatile boolean guestIgnoresShutdown;
+    private final java.util.Set<String> shuttingDown = new java.util.HashSet<>();
     public volatile List<String> logLines = List.of("[    0.000000] Linux version 6.9.0-dstack", "boot: done");
     private int next;
 
@@ -116,6 +119,7 @@ public final class VmmDouble implements AutoCloseable {
             case "GetInfo" -> {
                 ObjectNode vm = vms.get(id);
                 if (vm == null) return JSON.createObjectNode().put("found", false);
+                if (shuttingDown.remove(id)) vm.put("status", "stopped").put("boot_progress", "N/A").put("shutdown_progress", "");
                 Deque<String> steps = booting.get(id);
                 if (steps != null && !steps.isEmpty()) vm.put("boot_progress", steps.poll());
                 return JSON.createObjectNode().put("found", true).set("info", vm);
@@ -135,7 +139,16 @@ public final class VmmDouble implements AutoCloseable {
                 return empty;
             }
             case "StopVm" -> {
-                known(id).put("status", "stopped").put("boot_progress", "N/A");
+                shuttingDown.remove(id);
+                known(id).put("status", "stopped").put("boot_progress", "N/A").put("shutdown_progress", "");
+                return empty;
+            }
+            case "ShutdownVm" -> {
+                // the guest powers off asynchronously: stopped at the next GetInfo (unless it ignores the request)
+                ObjectNode vm = known(id);
+                if (!vm.get("status").asText().equals("running")) throw new IllegalStateException("VM is not running");
+                vm.put("shutdown_progress", "shutting down");
+                if (!guestIgnoresShutdown) shuttingDown.add(id);
                 return empty;
             }
             case "UpgradeApp" -> {

@@ -6,6 +6,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
+import org.dstack4j.attestation.policy.ClusterKeyProvider;
 import org.dstack4j.agent.pki.SeedKdf;
 import org.dstack4j.sdk.EventLogEntry;
 
@@ -40,11 +42,21 @@ public final class BootEvents {
      */
     public static List<EventLogEntry> compute(AppCompose compose, MeasurementProfile profile, SeedKdf kdf)
             throws ProfileException {
+        return compute(compose, profile, kdf, Optional.empty());
+    }
+
+    /**
+     * {@link #compute(AppCompose, MeasurementProfile, SeedKdf)}, except that in cluster mode the {@code key-provider}
+     * event names the cluster ({@link ClusterKeyProvider#payloadJson}) whatever key provider the app-compose asks for:
+     * the apps' keys come from the cluster, not from it.
+     */
+    public static List<EventLogEntry> compute(AppCompose compose, MeasurementProfile profile, SeedKdf kdf,
+            Optional<ClusterKeyProvider> cluster) throws ProfileException {
         byte[] composeHash = compose.composeHash();
         byte[] appId = Arrays.copyOf(composeHash, 20);
         byte[] instanceId = compose.noInstanceId() ? new byte[0]
                 : Arrays.copyOf(sha256(kdf.derive("instance-id-secret", 32), appId), 20);
-        String keyProvider = switch (compose.keyProvider()) {
+        String keyProvider = cluster.isPresent() ? cluster.get().payloadJson() : switch (compose.keyProvider()) {
             case LOCAL -> keyProviderJson("local-sgx", profile.localSgxKeyProviderId(), compose);
             case KMS -> keyProviderJson("kms", kmsRootPublicKey(kdf), compose);
             case NONE -> keyProviderJson("none", "", compose);

@@ -71,7 +71,7 @@ public final class SimulatedTdx implements TeeBackend {
      */
     public static SimulatedTdx start(SimulatorConfig config) throws ProfileException {
         SeedKdf kdf = new SeedKdf(config.seed());
-        List<EventLogEntry> boot = BootEvents.compute(config.appCompose(), config.profile(), kdf);
+        List<EventLogEntry> boot = BootEvents.compute(config.appCompose(), config.profile(), kdf, config.cluster());
         Optional<EventLogStore> store = config.stateDir().map(EventLogStore::new);
         SimulatedTdx tdx = new SimulatedTdx(config, kdf, store);
         Optional<List<EventLogEntry>> saved = store.isPresent() ? store.get().load() : Optional.empty();

@@ -2,6 +2,7 @@ package org.dstack4j.agent.simulator;
 
 import java.nio.file.Path;
 import java.util.Optional;
+import org.dstack4j.attestation.policy.ClusterKeyProvider;
 
 /**
  * What a simulated TDX CVM is booted from.
@@ -13,12 +14,21 @@ import java.util.Optional;
  * @param pkiSeed    seed of the TEST PKI (root CA, PCK chain, collateral signer) when it differs from {@code seed}:
  *                   simulators with one {@code pkiSeed} and different seeds are distinct CVMs (own keys, instance
  *                   id, attestation key) on one simulated platform, so their quotes chain to one test root
+ * @param cluster    in cluster mode, the cluster the {@code key-provider} boot event names (instead of the
+ *                   app-compose's key provider); usually {@link ClusterKeyProvider#fromAppCompose} of the compose
  */
 public record SimulatorConfig(String seed, AppCompose appCompose, MeasurementProfile profile,
-        Optional<Path> stateDir, Optional<String> pkiSeed) {
+        Optional<Path> stateDir, Optional<String> pkiSeed, Optional<ClusterKeyProvider> cluster) {
 
     public SimulatorConfig {
         pkiSeed = pkiSeed == null ? Optional.empty() : pkiSeed;
+        cluster = cluster == null ? Optional.empty() : cluster;
+    }
+
+    /** A simulator whose keys come from its own key provider (not a cluster). */
+    public SimulatorConfig(String seed, AppCompose appCompose, MeasurementProfile profile, Optional<Path> stateDir,
+            Optional<String> pkiSeed) {
+        this(seed, appCompose, profile, stateDir, pkiSeed, Optional.empty());
     }
 
     /** A simulator whose TEST PKI comes from {@code seed} too. */
@@ -37,6 +47,7 @@ public record SimulatorConfig(String seed, AppCompose appCompose, MeasurementPro
     /** Leaves the seed out: it derives every simulated key. */
     @Override
     public String toString() {
-        return "SimulatorConfig[appCompose=" + appCompose.name() + ", stateDir=" + stateDir + ", pkiSeed=" + (pkiSeed.isPresent() ? "own" : "seed") + "]";
+        return "SimulatorConfig[appCompose=" + appCompose.name() + ", stateDir=" + stateDir + ", pkiSeed=" + (pkiSeed.isPresent() ? "own" : "seed")
+                + cluster.map(c -> ", cluster=" + c.id()).orElse("") + "]";
     }
 }

@@ -151,7 +151,7 @@ public final class LinuxTdx implements TeeBackend {
                             + "only if RTMR3 is all zero, i.e. after a reboot)");
         }
         byte[] rootKey = savedKey.isPresent() ? savedKey.get() : LocalKeyFile.create(config.keyFile());
-        List<EventLogEntry> boot = bootEvents(compose, rootKey);
+        List<EventLogEntry> boot = bootEvents(compose, rootKey, config.cluster());
         if (!events.isEmpty() && (events.size() < boot.size() || !events.subList(0, boot.size()).equals(boot))) {
             throw new TdxStartException("event log " + config.eventLog() + " begins with other boot events than "
                     + "this app-compose and key file produce; start with the original --app-compose and key file");
@@ -180,14 +180,16 @@ public final class LinuxTdx implements TeeBackend {
         return tdx;
     }
 
-    private static List<EventLogEntry> bootEvents(AppCompose compose, byte[] rootKey) {
+    private static List<EventLogEntry> bootEvents(AppCompose compose, byte[] rootKey,
+            java.util.Optional<org.dstack4j.attestation.policy.ClusterKeyProvider> cluster) {
         byte[] composeHash = compose.composeHash();
         byte[] appId = Arrays.copyOf(composeHash, 20);
         byte[] info = new byte[12 + 20];
         System.arraycopy("instance-id:".getBytes(StandardCharsets.US_ASCII), 0, info, 0, 12);
         System.arraycopy(appId, 0, info, 12, 20);
         byte[] instanceId = compose.noInstanceId() ? new byte[0] : Arrays.copyOf(AppKeys.deriveKey(rootKey, info), 20);
-        return BootEvents.sequence(composeHash, instanceId, BootEvents.keyProviderJson("none", ""),
+        return BootEvents.sequence(composeHash, instanceId,
+                cluster.map(c -> c.payloadJson()).orElse(BootEvents.keyProviderJson("none", "")),
                 compose.storageFs().orElse(DEFAULT_STORAGE_FS));
     }
 

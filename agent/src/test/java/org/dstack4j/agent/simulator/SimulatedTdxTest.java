@@ -10,6 +10,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.dstack4j.agent.api.TeeException;
+import org.dstack4j.attestation.policy.ClusterKeyProvider;
+import org.dstack4j.attestation.policy.KeyProvider;
 import org.dstack4j.sdk.EventLogEntry;
 import org.dstack4j.sdk.RuntimeEvents;
 import org.junit.jupiter.api.Test;
@@ -34,6 +36,28 @@ class SimulatedTdxTest {
         SimulatedTdx tdx = SimulatedTdx.start(config("any-seed", AppCompose.defaults(), Optional.empty()));
         tdx.emitEvent("mpc-image-digest", HexFormat.of().parseHex(FIXTURE_IMAGE_DIGEST));
         assertThat(tdx.rtmr3Hex()).isEqualTo(FIXTURE_RTMR3);
+    }
+
+    @Test
+    void inClusterModeTheKeyProviderEventNamesTheClusterAndRtmr3Replays() throws Exception {
+        ClusterKeyProvider cluster = new ClusterKeyProvider(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
+        SimulatedTdx local = SimulatedTdx.start(config("s", AppCompose.defaults(), Optional.empty()));
+        SimulatedTdx keyed = SimulatedTdx.start(new SimulatorConfig("s", AppCompose.defaults(), MeasurementProfile.defaults(),
+                Optional.empty(), Optional.empty(), Optional.of(cluster)));
+        List<EventLogEntry> a = local.measurements().eventLog();
+        List<EventLogEntry> b = keyed.measurements().eventLog();
+        assertThat(b).hasSameSizeAs(a);
+        for (int i = 0; i < a.size(); i++) {
+            if (a.get(i).event().equals("key-provider")) assertThat(b.get(i)).isNotEqualTo(a.get(i));
+            else assertThat(b.get(i)).isEqualTo(a.get(i)); // only the key provider differs
+        }
+        EventLogEntry kp = b.stream().filter(e -> e.event().equals("key-provider")).findFirst().orElseThrow();
+        assertThat(new String(kp.payloadBytes(), StandardCharsets.UTF_8))
+                .isEqualTo("{\"name\":\"dstack4j-cluster\",\"id\":\"eip155:31337:0x5fbdb2315678afecb367f032d93f642f64180aa3\"}");
+        assertThat(ClusterKeyProvider.of(KeyProvider.fromPayload(kp.payloadBytes()).orElseThrow())).contains(cluster);
+        assertThat(keyed.rtmr3()).isEqualTo(RuntimeEvents.replay(b, 3)).isNotEqualTo(local.rtmr3());
+        assertThat(ClusterKeyProvider.of(KeyProvider.fromPayload(a.stream().filter(e -> e.event().equals("key-provider"))
+                .findFirst().orElseThrow().payloadBytes()).orElseThrow())).isEmpty(); // the local key provider names no cluster
     }
 
     @Test

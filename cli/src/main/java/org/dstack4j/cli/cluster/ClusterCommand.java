@@ -21,10 +21,11 @@ import picocli.CommandLine.Command;
             "  5. anyone: status --rpc URL --contract ADDR [--output json]      (members, requests, refusals, policy)",
             "             audit-join REQUEST_ID --rpc URL --contract ADDR --collateral F   (re-run a member's checks)",
             "  6. a client: check-tls https://DOMAIN/ --collateral F     (the TLS key is held by an attested TD)",
+            "  7. each CVM, beside the launcher: images watch --rpc URL --contract ADDR --relay-socket R   (KubernEthes)",
             "All commands are 'dstack4j cluster ...'; keys come from files or the environment, never flags."
         },
         subcommands = {GovCommand.class, HostCommand.class, NodeCommand.class, StatusCommand.class, AuditJoinCommand.class,
-            CheckTlsCommand.class, CommandLine.HelpCommand.class})
+            CheckTlsCommand.class, ImagesCommand.class, CommandLine.HelpCommand.class})
 public final class ClusterCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -28,12 +28,25 @@ public final class VmmOptions {
             description = "deadline of each VMM call, whole answer included. Default: ${DEFAULT-VALUE}")
     long timeoutSeconds;
 
-    /** @throws IllegalArgumentException on a bad URL, both auth kinds, or a bad timeout */
-    VmmClient open() {
+    /**
+     * Credentials from the environment alone ({@code DSTACK_VMM_TOKEN}, or {@code DSTACK_VMM_AUTH_USER} and
+     * {@code DSTACK_VMM_AUTH_PASSWORD}), for commands that only occasionally call the VMM ({@code cluster host}).
+     *
+     * @throws IllegalArgumentException when both kinds, or a user without a password, are set
+     */
+    public static VmmAuth authFromEnvironment() {
+        return auth(System.getenv("DSTACK_VMM_TOKEN"), System.getenv("DSTACK_VMM_AUTH_USER"), System.getenv("DSTACK_VMM_AUTH_PASSWORD"));
+    }
+
+    private static VmmAuth auth(String token, String user, String password) {
         if (token != null && user != null) throw new IllegalArgumentException("give --token or --user/--password, not both");
         if (user != null && password == null) throw new IllegalArgumentException("--user needs --password (or DSTACK_VMM_AUTH_PASSWORD)");
+        return token != null ? new VmmAuth.Bearer(token) : user != null ? new VmmAuth.Basic(user, password) : new VmmAuth.None();
+    }
+
+    /** @throws IllegalArgumentException on a bad URL, both auth kinds, or a bad timeout */
+    VmmClient open() {
         if (timeoutSeconds <= 0 || timeoutSeconds > 3600) throw new IllegalArgumentException("--timeout must be 1..3600 seconds");
-        VmmAuth auth = token != null ? new VmmAuth.Bearer(token) : user != null ? new VmmAuth.Basic(user, password) : new VmmAuth.None();
-        return new VmmClient(url, auth, Duration.ofSeconds(timeoutSeconds));
+        return new VmmClient(url, auth(token, user, password), Duration.ofSeconds(timeoutSeconds));
     }
 }

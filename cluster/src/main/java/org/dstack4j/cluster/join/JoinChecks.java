@@ -23,6 +23,8 @@ import org.dstack4j.attestation.dcap.DcapVerification;
 import org.dstack4j.attestation.dcap.DcapVerifier;
 import org.dstack4j.attestation.dcap.IntelRootCa;
 import org.dstack4j.attestation.dcap.PreparedCollateral;
+import org.dstack4j.attestation.policy.ClusterKeyProvider;
+import org.dstack4j.attestation.policy.KeyProvider;
 import org.dstack4j.attestation.quote.QuoteFormatException;
 import org.dstack4j.attestation.quote.TdReport;
 import org.dstack4j.attestation.quote.TdxQuote;
@@ -33,6 +35,7 @@ import org.dstack4j.cluster.binding.EvidenceFormatException;
 import org.dstack4j.cluster.binding.ReportDataBinding;
 import org.dstack4j.cluster.secret.ClusterPublicKeys;
 import org.dstack4j.sdk.EventLog;
+import org.dstack4j.sdk.EventLogEntry;
 
 /**
  * A member's 14 join checks (docs/cluster-protocol.md "Join checks"), in order; the first failure is the outcome.
@@ -247,6 +250,8 @@ public final class JoinChecks {
             EventLog log = replayed(ev.eventLog(), td);
             pass(JoinCheck.RTMR3_REPLAY, log.rtmr3Events().size() + " RTMR3 events replay to the quote's RTMR3");
             // 11 measurement
+            EventLogEntry kp = log(JoinCheck.MEASUREMENT, () -> RuntimeLog.single(log, RuntimeLog.KEY_PROVIDER));
+            checkNamedCluster(kp);
             byte[] m = log(JoinCheck.MEASUREMENT, () -> RuntimeLog.measurement(td, log));
             if (!allowed(JoinCheck.MEASUREMENT, PolicyKind.MEASUREMENT, m)) {
                 throw fail(JoinCheck.MEASUREMENT, "MRTD/RTMR0-2/key-provider measurement " + HexFormat.of().formatHex(m) + " is not allowed");
@@ -320,6 +325,25 @@ public final class JoinChecks {
                 return read.get();
             } catch (RuntimeLog.Invalid e) {
                 throw fail(c, e.getMessage());
+            }
+        }
+
+        /**
+         * A cluster-keyed CVM (its key-provider event names a dstack4j cluster) must name this one: its apps would
+         * otherwise get keys from another cluster. Other key providers (local-sgx, kms, none) are left to the policy.
+         */
+        private void checkNamedCluster(EventLogEntry kp) throws Stop {
+            Optional<KeyProvider> provider = KeyProvider.fromPayload(log(JoinCheck.MEASUREMENT, () -> RuntimeLog.payload(kp)));
+            if (provider.isEmpty()) return; // the allowed measurement decides on what it does not name
+            Optional<ClusterKeyProvider> named;
+            try {
+                named = ClusterKeyProvider.of(provider.get());
+            } catch (IllegalArgumentException e) {
+                throw fail(JoinCheck.MEASUREMENT, "the key-provider event: " + e.getMessage());
+            }
+            ClusterKeyProvider self = new ClusterKeyProvider(settings.cluster().chainId(), settings.cluster().contract().toLowerHex());
+            if (named.isPresent() && !named.get().equals(self)) {
+                throw fail(JoinCheck.MEASUREMENT, "the key-provider event names cluster " + named.get().id() + ", not this cluster " + self.id());
             }
         }
 

@@ -16,19 +16,32 @@ import org.dstack4j.cluster.contract.ClusterContractException;
 
 /**
  * The honest relay: sends the node's calls to one contract with the operator's {@link TransactionSender}, and serves
- * collateral from a PCCS or from one collateral file read at start (a test PKI's, or a cached one).
+ * collateral from a PCCS or from one collateral file read at start (a test PKI's, or a cached one). A node's reboot
+ * request is logged, and with {@link #withReboots} forwarded to a {@link RebootForwarder} (the VMM, rate limited).
  */
 public final class HostRelay implements Relay {
     private final ClusterContract contract;
     private final TransactionSender sender;
     private final Optional<PccsClient> pccs;
     private final Optional<Collateral> fixed;
+    private final Optional<RebootForwarder> reboots;
 
-    private HostRelay(ClusterContract contract, TransactionSender sender, Optional<PccsClient> pccs, Optional<Collateral> fixed) {
+    private HostRelay(ClusterContract contract, TransactionSender sender, Optional<PccsClient> pccs, Optional<Collateral> fixed,
+            Optional<RebootForwarder> reboots) {
         this.contract = Objects.requireNonNull(contract, "contract");
         this.sender = Objects.requireNonNull(sender, "sender");
         this.pccs = pccs;
         this.fixed = fixed;
+        this.reboots = reboots;
+    }
+
+    private HostRelay(ClusterContract contract, TransactionSender sender, Optional<PccsClient> pccs, Optional<Collateral> fixed) {
+        this(contract, sender, pccs, fixed, Optional.empty());
+    }
+
+    /** The same relay, forwarding the node's reboot requests (rate limited) to {@code forwarder}. */
+    public HostRelay withReboots(RebootForwarder forwarder) {
+        return new HostRelay(contract, sender, pccs, fixed, Optional.of(forwarder));
     }
 
     /** Collateral from a PCCS (or Intel's PCS). */
@@ -67,12 +80,13 @@ public final class HostRelay implements Relay {
     }
 
     @Override
-    public void requestReboot(String reason) {
-        // the host's side of KubernEthes: one line for the operator (or the VMM tooling that watches this log);
-        // the text comes from the CVM, so it is cut to printable ASCII
-        String line = reason.codePoints().limit(200).filter(c -> c >= 0x20 && c < 0x7f)
-                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
-        System.err.println("dstack4j relay: the node asks for a reboot: " + line);
+    public void requestReboot(String reason) throws RelayException {
+        // the host's side of KubernEthes: one line for the operator; the text comes from the CVM, so it is cut to
+        // printable ASCII. With a forwarder the VMM restarts the CVM (rate limited); without one nothing else happens.
+        String line = RebootForwarder.printable(reason);
+        System.err.println("dstack4j relay: the node asks for a reboot: " + line
+                + (reboots.isPresent() ? "" : " (not forwarded: start 'cluster host' with --vmm-url and --vm-id)"));
+        if (reboots.isPresent()) reboots.get().request(line);
     }
 
     @Override

@@ -135,7 +135,9 @@ class ClusterAppKeysTest {
     }
 
     static SimulatedCvm cvm(String seed, String compose, org.dstack4j.agent.simulator.MeasurementProfile profile) throws Exception {
-        SimulatedCvm c = SimulatedCvm.start(dir, seed, compose, profile);
+        // cluster-mode agents: the key-provider event names the cluster the compose pins (and so does the measurement)
+        SimulatedCvm c = SimulatedCvm.start(dir, seed, compose, profile,
+                Optional.of(org.dstack4j.attestation.policy.ClusterKeyProvider.fromAppCompose(compose.getBytes(java.nio.charset.StandardCharsets.UTF_8)).orElseThrow()));
         closers.add(c);
         return c;
     }

@@ -12,6 +12,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Optional;
+import org.dstack4j.attestation.policy.ClusterKeyProvider;
 import org.dstack4j.chain.Address;
 import org.dstack4j.chain.Keccak;
 import org.dstack4j.cluster.binding.ClusterPin;
@@ -54,13 +55,14 @@ class JoinChecksTest {
     private SimulatedCvm debug;
     private SimulatedCvm otherCompose;
     private MapPolicy policy;
+    private String compose;
     private org.dstack4j.attestation.dcap.Collateral collateral;
 
     @BeforeAll
     void startAgents() throws Exception {
         secret = ClusterSecret.generate(RND);
         keys = KeyDerivation.of(secret, REF).publicKeys();
-        String compose = SimulatedCvm.compose("cluster-node", REF, Optional.of(keys), true, SimulatedCvm.LAUNCHER_COMPOSE);
+        compose = SimulatedCvm.compose("cluster-node", REF, Optional.of(keys), true, SimulatedCvm.LAUNCHER_COMPOSE);
         good = SimulatedCvm.start(dir, "newcomer-good", compose, SimulatedCvm.profileWith("source", "default"));
         byte[] mrtd = good.profile().mrtd();
         mrtd[0] ^= 1;
@@ -122,6 +124,40 @@ class JoinChecksTest {
         JoinOutcome o = run(join(good));
         assertThat(o).as(o.toString()).isInstanceOf(JoinOutcome.Passed.class);
         assertThat(((JoinOutcome.Passed) o).details()).hasSize(14).first().asString().startsWith("request-pending");
+    }
+
+    /** A newcomer whose agent runs in cluster mode: its key-provider event names {@code cluster}. */
+    private SimulatedCvm clusterKeyed(String seed, ClusterKeyProvider cluster) throws Exception {
+        return SimulatedCvm.start(dir, seed, compose, SimulatedCvm.profileWith("source", "default"), Optional.of(cluster));
+    }
+
+    @Test
+    void aClusterKeyedNewcomerNamingThisClusterPassesOnItsOwnMeasurement() throws Exception {
+        try (SimulatedCvm c = clusterKeyed("newcomer-cluster-keyed", new ClusterKeyProvider(REF.chainId(), REF.contract().toLowerHex()))) {
+            EventLogEntry kp = c.client().info().tcbInfo().eventLog().stream().filter(e -> e.event().equals("key-provider")).findFirst().orElseThrow();
+            assertThat(new String(kp.payloadBytes(), StandardCharsets.UTF_8))
+                    .isEqualTo("{\"name\":\"dstack4j-cluster\",\"id\":\"eip155:31337:0x5fbdb2315678afecb367f032d93f642f64180aa3\"}");
+            Join j = join(c);
+            JoinOutcome o = checks(org.dstack4j.cluster.testing.NodePolicy.mapPolicy(c), true).check(j.request(), j.evidence());
+            assertThat(o).as(o.toString()).isInstanceOf(JoinOutcome.Passed.class);
+            assertThat(((JoinOutcome.Passed) o).details()).hasSize(14);
+            // the key provider is measured: a policy that allows only local-key CVMs of the same image refuses it
+            assertFailed(run(j), JoinCheck.MEASUREMENT, "is not allowed");
+        }
+    }
+
+    @Test
+    void aKeyProviderNamingAnotherClusterFailsMeasurementEvenWhenAllowed() throws Exception {
+        try (SimulatedCvm c = clusterKeyed("newcomer-other-cluster", new ClusterKeyProvider(REF.chainId(), "0x" + "22".repeat(20)))) {
+            Join j = join(c);
+            assertFailed(checks(org.dstack4j.cluster.testing.NodePolicy.mapPolicy(c), true).check(j.request(), j.evidence()), JoinCheck.MEASUREMENT,
+                    "the key-provider event names cluster eip155:31337:0x" + "22".repeat(20) + ", not this cluster eip155:31337:0x5fbdb2315678afecb367f032d93f642f64180aa3");
+        }
+        try (SimulatedCvm c = clusterKeyed("newcomer-other-chain", new ClusterKeyProvider(1, REF.contract().toLowerHex()))) {
+            Join j = join(c);
+            assertFailed(checks(org.dstack4j.cluster.testing.NodePolicy.mapPolicy(c), true).check(j.request(), j.evidence()), JoinCheck.MEASUREMENT,
+                    "names cluster eip155:1:0x5fbdb2315678afecb367f032d93f642f64180aa3, not this cluster eip155:31337:");
+        }
     }
 
     @Test

@@ -84,8 +84,17 @@ public final class SimulatedCvm implements AutoCloseable {
 
     /** Boots a simulated CVM with {@code seed} (its own keys) and serves its agent on {@code dir/<seed>.sock}. */
     public static SimulatedCvm start(Path dir, String seed, String compose, MeasurementProfile profile) throws Exception {
+        return start(dir, seed, compose, profile, Optional.empty());
+    }
+
+    /**
+     * {@link #start(Path, String, String, MeasurementProfile)} in cluster mode: the {@code key-provider} boot event names
+     * {@code cluster} (as {@code dstack4j agent --cluster-keys} names the cluster its compose pins).
+     */
+    public static SimulatedCvm start(Path dir, String seed, String compose, MeasurementProfile profile,
+            Optional<org.dstack4j.attestation.policy.ClusterKeyProvider> cluster) throws Exception {
         SimulatedTdx tdx = SimulatedTdx.start(new SimulatorConfig(seed, AppCompose.parse(compose.getBytes(StandardCharsets.UTF_8), seed),
-                profile, Optional.empty(), Optional.of(PKI_SEED)));
+                profile, Optional.empty(), Optional.of(PKI_SEED), cluster));
         Path socket = dir.resolve(seed + ".sock");
         AgentServer server = AgentServer.start(AgentServer.Config.of(socket),
                 new GuestApi(tdx, tdx.appKeys(), tdx.appCa(), new AgentVersion("test", "test")));
