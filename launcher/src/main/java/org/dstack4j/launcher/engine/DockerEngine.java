@@ -147,7 +147,7 @@ public final class DockerEngine implements ContainerEngine {
             r = http.stream("POST", target, Map.of("X-Registry-Auth", authHeader(image, credentials)),
                     pullDeadline, callTimeout, message -> lines.accept(parse(message)));
         } catch (EngineHttp.DeadlineExceeded e) {
-            if (!e.silence) {
+            if (!e.silence && !e.connect) {
                 throw new EngineException(LaunchStep.PULL, ref,
                         "the pull did not finish within " + human(pullDeadline),
                         "check the network between the engine and the registry, then launch again");
@@ -442,6 +442,12 @@ public final class DockerEngine implements ContainerEngine {
     /** No (complete) answer: a deadline passed, or the engine could not be reached. */
     private EngineException transportError(LaunchStep step, String input, String action, Exception e, List<String> scrub) {
         // a transport failure carries no engine answer, hence no environment value
+        if (e instanceof EngineHttp.DeadlineExceeded d && d.connect) {
+            return new EngineException(step, input,
+                    action + " failed: could not connect to the engine at " + host + " within " + human(d.limit)
+                            + " (connect timeout)",
+                    "check that dockerd at " + host + " is running and accepting connections (its log, load), then launch again", e);
+        }
         if (e instanceof EngineHttp.DeadlineExceeded d) {
             return new EngineException(step, input,
                     action + " failed: the engine at " + host + " did not answer within " + human(d.limit)
