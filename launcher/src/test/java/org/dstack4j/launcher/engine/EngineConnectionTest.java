@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link DockerEngine} against misbehaving engines on a real unix socket: one that never accepts (its
- * backlog full, so connecting blocks). A real dockerd cannot be made to do that, hence this server.
+ * backlog full, so connecting blocks) and one that answers a negative {@code Content-Length}. A real
+ * dockerd cannot be made to do either, hence these servers.
  */
 class EngineConnectionTest {
     private Path dir;
@@ -82,5 +83,32 @@ class EngineConnectionTest {
                         assertThat(e.fix()).contains("accepting connections");
                     });
         }
+    }
+
+    @Test
+    void aNegativeContentLengthFromTheEngineIsRefused() throws Exception {
+        // answers at once, then keeps the connection open: reading "to the end" would wait for the deadline
+        Thread server = Thread.ofVirtual().start(() -> {
+            try {
+                SocketChannel ch = listener.accept();
+                synchronized (held) {
+                    held.add(ch);
+                }
+                ch.read(ByteBuffer.allocate(16 * 1024));
+                ch.write(ByteBuffer.wrap("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: -1\r\n\r\nOK"
+                        .getBytes(StandardCharsets.ISO_8859_1)));
+            } catch (IOException closed) {
+                // the test failed or ended
+            }
+        });
+        try (DockerEngine engine = DockerEngine.connect("unix://" + socket, Duration.ofSeconds(5), Duration.ofSeconds(30),
+                Duration.ofMinutes(30))) {
+            long t0 = System.nanoTime();
+            assertThatThrownBy(engine::ping).isInstanceOfSatisfying(EngineException.class, e ->
+                    assertThat(e.getMessage()).contains("ping the engine failed").contains("bad Content-Length: -1"));
+            // refused on reading the head, not when the 30 s call deadline closed the connection
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+        }
+        server.join(5_000);
     }
 }
