@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.dstack4j.sdk.TerminalText;
 
 /**
  * A client of dstack-vmm's pRPC API: {@code POST /prpc/<Method>?json} with the proto's JSON (field names as in
@@ -193,11 +194,11 @@ public final class VmmClient implements AutoCloseable {
             JsonNode info = require(vmId);
             String p = info.path("boot_progress").asText("");
             if (!p.equals(last)) {
-                progress.accept(Text.escape(p));
+                progress.accept(TerminalText.escape(p, VmmError.SHOWN));
                 last = p;
             }
             if (!info.path("boot_error").asText("").isEmpty()) {
-                throw new VmmException(new VmmError.WrongState(vmId, "boot", "failing", "boot error: " + Text.escape(info.get("boot_error").asText())));
+                throw new VmmException(new VmmError.WrongState(vmId, "boot", "failing", "boot error: " + TerminalText.escape(info.get("boot_error").asText(), VmmError.SHOWN)));
             }
             if (p.equals("done")) return info;
             if (info.path("status").asText().equals("exited")) {
@@ -238,7 +239,7 @@ public final class VmmClient implements AutoCloseable {
             while ((line = br.readLine()) != null) {
                 read += line.length() + 1;
                 if (!follow && read > MAX_ANSWER) throw new VmmException(new VmmError.Malformed(shown, "logs", "more than " + MAX_ANSWER + " bytes"));
-                out.accept(Text.escape(line));
+                out.accept(TerminalText.escape(line, VmmError.SHOWN));
             }
         } catch (IOException e) {
             throw new VmmException(new VmmError.Down(shown, "logs", e.getClass().getSimpleName()));
