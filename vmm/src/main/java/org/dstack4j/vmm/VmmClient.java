@@ -3,10 +3,10 @@ package org.dstack4j.vmm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -32,6 +32,8 @@ import org.dstack4j.sdk.TerminalText;
 public final class VmmClient implements AutoCloseable {
     /** Answer cap: 16 MiB (a Status of many VMs with their events and compose files). */
     public static final int MAX_ANSWER = 16 << 20;
+    /** Most bytes of one console line kept ({@link #logs}); the rest of a longer line is dropped and the cut noted. */
+    public static final int MAX_LOG_LINE = 64 * 1024;
     /** Statuses in which a VM's configuration may be changed. */
     public static final Set<String> STOPPED = Set.of("stopped", "exited");
 
@@ -212,7 +214,8 @@ public final class VmmClient implements AutoCloseable {
     /**
      * {@code GET /logs?id=…&follow=…&ansi=false&lines=…}: the VM's serial console, line by line, escaped. Without
      * {@code follow} the whole answer is bounded by the timeout and {@link #MAX_ANSWER}; with it, lines arrive until the
-     * VMM closes the stream or the thread is interrupted.
+     * VMM closes the stream or the thread is interrupted. A line longer than {@link #MAX_LOG_LINE} bytes is cut there
+     * (the cut is noted on the line), so an endless line cannot fill the memory.
      */
     public void logs(String vmId, boolean follow, int lines, Consumer<String> out) throws VmmException {
         require(vmId);
@@ -234,12 +237,24 @@ public final class VmmClient implements AutoCloseable {
         if (r.statusCode() == 401 || r.statusCode() == 403) throw new VmmException(new VmmError.AuthRefused(shown, "logs", r.statusCode()));
         if (r.statusCode() != 200) throw new VmmException(new VmmError.Malformed(shown, "logs", "HTTP " + r.statusCode()));
         long read = 0;
-        try (BufferedReader br = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = br.readLine()) != null) {
-                read += line.length() + 1;
-                if (!follow && read > MAX_ANSWER) throw new VmmException(new VmmError.Malformed(shown, "logs", "more than " + MAX_ANSWER + " bytes"));
-                out.accept(TerminalText.escape(line, VmmError.SHOWN));
+        try (InputStream in = new BufferedInputStream(r.body(), 16 * 1024)) {
+            ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+            boolean cut = false;
+            for (int b; ; ) {
+                b = in.read();
+                if (b == -1 && line.size() == 0 && !cut) break;
+                if (b == -1 || b == '\n') {
+                    String text = line.toString(StandardCharsets.UTF_8);
+                    if (text.endsWith("\r")) text = text.substring(0, text.length() - 1);
+                    out.accept(TerminalText.escape(text, VmmError.SHOWN) + (cut ? " [line cut at " + MAX_LOG_LINE + " bytes]" : ""));
+                    line.reset();
+                    cut = false;
+                    if (b == -1) break;
+                    continue;
+                }
+                if (!follow && ++read > MAX_ANSWER) throw new VmmException(new VmmError.Malformed(shown, "logs", "more than " + MAX_ANSWER + " bytes"));
+                // a line without end must not fill the memory: keep its start, drop the rest
+                if (line.size() < MAX_LOG_LINE) line.write(b); else cut = true;
             }
         } catch (IOException e) {
             throw new VmmException(new VmmError.Down(shown, "logs", e.getClass().getSimpleName()));
