@@ -17,12 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.dstack4j.sdk.TerminalText;
+import org.dstack4j.sdk.http.BoundedExchange;
 
 /**
  * A client of dstack-vmm's pRPC API: {@code POST /prpc/<Method>?json} with the proto's JSON (field names as in
@@ -81,25 +78,12 @@ public final class VmmClient implements AutoCloseable {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(params == null ? "{}" : params.toString()));
         auth.header().ifPresent(h -> rb.header("Authorization", h));
-        CompletableFuture<HttpResponse<InputStream>> f = http.sendAsync(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
-        CompletableFuture<Answer> a = f.thenApplyAsync(r -> new Answer(r.statusCode(), capped(r.body())));
-        Answer ans;
-        try {
-            ans = a.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            f.cancel(true);
-            a.cancel(true);
-            throw new VmmException(new VmmError.Timeout(shown, method, timeout));
-        } catch (InterruptedException e) {
-            f.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new VmmException(new VmmError.Down(shown, method, "interrupted"));
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
-            if (c instanceof HttpTimeoutException) throw new VmmException(new VmmError.Timeout(shown, method, timeout));
-            throw new VmmException(new VmmError.Down(shown, method, c == null ? "unknown" : c.getClass().getSimpleName()));
-        }
-        if (ans.body() == null) throw new VmmException(new VmmError.Malformed(shown, method, "more than " + MAX_ANSWER + " bytes"));
+        BoundedExchange.Outcome.Answer ans = switch (BoundedExchange.send(http, rb.build(), timeout, MAX_ANSWER)) {
+            case BoundedExchange.Outcome.Answer a -> a;
+            case BoundedExchange.Outcome.TooLarge t -> throw new VmmException(new VmmError.Malformed(shown, method, "more than " + MAX_ANSWER + " bytes"));
+            case BoundedExchange.Outcome.TimedOut t -> throw new VmmException(new VmmError.Timeout(shown, method, timeout));
+            case BoundedExchange.Outcome.Failed x -> throw new VmmException(new VmmError.Down(shown, method, x.reason()));
+        };
         if (ans.status() == 401 || ans.status() == 403) throw new VmmException(new VmmError.AuthRefused(shown, method, ans.status()));
         JsonNode body;
         try {
@@ -113,17 +97,6 @@ public final class VmmClient implements AutoCloseable {
         if (ans.status() != 200) throw new VmmException(new VmmError.Malformed(shown, method, "HTTP " + ans.status()));
         if (body == null || !body.isObject()) throw new VmmException(new VmmError.Malformed(shown, method, "not a JSON object"));
         return body;
-    }
-
-    private record Answer(int status, byte[] body) {}
-
-    private static byte[] capped(InputStream in) {
-        try (in) {
-            byte[] b = in.readNBytes(MAX_ANSWER + 1);
-            return b.length > MAX_ANSWER ? null : b;
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     private static ObjectNode id(String id) {
