@@ -227,7 +227,7 @@ public final class Launcher {
                 spent = spent.plusNanos(System.nanoTime() - t0);
                 if (spent.plus(delay).compareTo(PullRetry.MAX_TOTAL) > 0) {
                     listener.progress(LaunchStep.PULL, "pull failed: " + e.getMessage() + "; retries stopped after " + (attempt + 1)
-                            + " pull(s): the next would start after " + PullRetry.MAX_TOTAL.toMinutes() + " min");
+                            + " pull(s): the next would start past the " + PullRetry.MAX_TOTAL.toMinutes() + "-minute budget of pulls and waits");
                     throw e;
                 }
                 spent = spent.plus(delay);
