@@ -230,7 +230,8 @@ public final class AgentCommand implements Callable<Integer> {
                 worker = WorkerServer.start(workerConfig, api, Map.of());
             }
             server = AgentServer.start(AgentServer.Config.of(socket, mode), api);
-        } catch (ProfileException | TdxStartException | AgentServerException | IOException e) {
+        } catch (ProfileException | TdxStartException | AgentServerException | IOException | IllegalStateException e) {
+            // IllegalStateException: the cluster key client could not start (its message says so)
             if (worker != null) worker.close();
             if (tappd != null) tappd.close();
             if (nodeServer != null) nodeServer.close();

@@ -212,12 +212,25 @@ public final class Launcher {
     private ImageDigest pull(ContainerEngine engine, LaunchPlan plan, ValidatedImage validated) throws LaunchException {
         Optional<PullRetry> retry = plan.toml().map(TomlLaunch::pull);
         int retries = retry.map(PullRetry::maxRetries).orElse(0);
+        Duration spent = Duration.ZERO; // pulls as measured, waits as asked of the sleeper
         for (int attempt = 0; ; attempt++) {
+            long t0 = System.nanoTime();
             try {
                 return engine.pull(validated, credentials, line -> listener.progress(LaunchStep.PULL, line));
             } catch (EngineException e) {
                 if (attempt >= retries) throw e;
+                if (e.permanent()) {
+                    listener.progress(LaunchStep.PULL, "pull failed: " + e.getMessage() + "; not retried (a retry cannot mend it)");
+                    throw e;
+                }
                 Duration delay = retry.orElseThrow().delayBefore(attempt + 1);
+                spent = spent.plusNanos(System.nanoTime() - t0);
+                if (spent.plus(delay).compareTo(PullRetry.MAX_TOTAL) > 0) {
+                    listener.progress(LaunchStep.PULL, "pull failed: " + e.getMessage() + "; retries stopped after " + (attempt + 1)
+                            + " pull(s): the next would start past the " + PullRetry.MAX_TOTAL.toMinutes() + "-minute budget of pulls and waits");
+                    throw e;
+                }
+                spent = spent.plus(delay);
                 listener.progress(LaunchStep.PULL, "pull failed: " + e.getMessage() + "; retry " + (attempt + 1) + " of "
                         + retries + " in " + delay.toMillis() + " ms");
                 try {

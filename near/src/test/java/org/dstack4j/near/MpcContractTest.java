@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.OptionalLong;
 import org.dstack4j.near.mpc.AllowedImage;
+import org.dstack4j.near.mpc.ContractPolicy;
 import org.dstack4j.near.mpc.ContractVersion;
 import org.dstack4j.near.mpc.MpcContract;
 import org.dstack4j.near.rpc.NearError;
@@ -65,6 +67,21 @@ class MpcContractTest {
         near.answer("allowed_docker_image_hashes", "[{\"hash\":\"" + A + "\"}]");
         assertThatThrownBy(contract::allowedImages).hasMessageContaining("allowed_docker_image_hashes[0] is neither");
     }
+
+    @Test
+    void thePolicyKeepsTheContractsImageOrder() throws Exception {
+        List<String> digests = java.util.stream.IntStream.range(0, 12).mapToObj(i -> String.format("%02x", 0xf0 - i * 7).repeat(32)).toList();
+        near.answer("allowed_docker_image_hashes", JSON_LIST.apply(digests)).answer("allowed_launcher_image_hashes", "[\"" + B + "\",\"" + A + "\"]")
+                .answer("allowed_launcher_compose_hashes", "[\"" + B + "\",\"" + A + "\"]").answer("allowed_os_measurements", "[]");
+        ContractPolicy p = ContractPolicy.read(contract);
+        assertThat(p.images()).containsExactlyElementsOf(digests);
+        assertThat(p.launcherImages()).containsExactly(B, A);
+        assertThat(p.launcherCompose()).containsExactly(B, A);
+        assertThatThrownBy(() -> p.images().add(A)).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    private static final java.util.function.Function<List<String>, String> JSON_LIST =
+            l -> "[" + String.join(",", l.stream().map(d -> "\"" + d + "\"").toList()) + "]";
 
     @Test
     void otherViews() throws Exception {

@@ -42,6 +42,16 @@ public final class TerminalText {
     }
 
     /**
+     * As {@link #escape(String)}, of at most the first {@code maxCodePoints} code points of {@code text};
+     * {@code ...} follows when some were left off (e.g. a remote server's message, shown on one line).
+     */
+    public static String escape(String text, int maxCodePoints) {
+        if (maxCodePoints < 0) throw new IllegalArgumentException("maxCodePoints must be >= 0");
+        if (text.codePointCount(0, text.length()) <= maxCodePoints) return escape(text);
+        return escape(text.substring(0, text.offsetByCodePoints(0, maxCodePoints))) + "...";
+    }
+
+    /**
      * True when {@code text} holds a character that {@link #escape} would rewrite other than a
      * backslash: control (Cc), format (Cf), line or paragraph separator, or an unpaired surrogate.
      */

@@ -35,4 +35,12 @@ class TerminalTextTest {
         assertThat(TerminalText.hasUnprintable("x\ud800")).isTrue();
         assertThat(TerminalText.hasUnprintable("back\\slash")).isFalse();
     }
+
+    @Test
+    void aCappedEscapeCountsCodePointsAndMarksTheCut() {
+        assertThat(TerminalText.escape("abc", 3)).isEqualTo("abc");
+        assertThat(TerminalText.escape("abcd", 3)).isEqualTo("abc...");
+        assertThat(TerminalText.escape("😀😀x", 2)).isEqualTo("😀😀...");
+        assertThat(TerminalText.escape("a\nbcdef", 2)).isEqualTo("a\\u000a...");
+    }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Optional;
+import org.dstack4j.sdk.TerminalText;
 
 /**
  * A CVM to create: the proto's {@code VmConfiguration} (dstack {@code vmm/rpc/proto/vmm_rpc.proto}, v0.5.8).
@@ -64,7 +65,7 @@ public record VmSpec(String name, String image, String composeFile, int vcpu, in
             } catch (NumberFormatException e) {
                 // below
             }
-            throw new IllegalArgumentException("port \"" + Text.escape(text) + "\" is not protocol[:address]:host_port:vm_port (e.g. tcp:0.0.0.0:8080:80)");
+            throw new IllegalArgumentException("port \"" + TerminalText.escape(text, VmmError.SHOWN) + "\" is not protocol[:address]:host_port:vm_port (e.g. tcp:0.0.0.0:8080:80)");
         }
     }
 

@@ -3,10 +3,10 @@ package org.dstack4j.vmm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -17,11 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.dstack4j.sdk.TerminalText;
+import org.dstack4j.sdk.http.BoundedExchange;
 
 /**
  * A client of dstack-vmm's pRPC API: {@code POST /prpc/<Method>?json} with the proto's JSON (field names as in
@@ -31,6 +29,8 @@ import java.util.function.Consumer;
 public final class VmmClient implements AutoCloseable {
     /** Answer cap: 16 MiB (a Status of many VMs with their events and compose files). */
     public static final int MAX_ANSWER = 16 << 20;
+    /** Most bytes of one console line kept ({@link #logs}); the rest of a longer line is dropped and the cut noted. */
+    public static final int MAX_LOG_LINE = 64 * 1024;
     /** Statuses in which a VM's configuration may be changed. */
     public static final Set<String> STOPPED = Set.of("stopped", "exited");
 
@@ -78,25 +78,12 @@ public final class VmmClient implements AutoCloseable {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(params == null ? "{}" : params.toString()));
         auth.header().ifPresent(h -> rb.header("Authorization", h));
-        CompletableFuture<HttpResponse<InputStream>> f = http.sendAsync(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
-        CompletableFuture<Answer> a = f.thenApplyAsync(r -> new Answer(r.statusCode(), capped(r.body())));
-        Answer ans;
-        try {
-            ans = a.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            f.cancel(true);
-            a.cancel(true);
-            throw new VmmException(new VmmError.Timeout(shown, method, timeout));
-        } catch (InterruptedException e) {
-            f.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new VmmException(new VmmError.Down(shown, method, "interrupted"));
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
-            if (c instanceof HttpTimeoutException) throw new VmmException(new VmmError.Timeout(shown, method, timeout));
-            throw new VmmException(new VmmError.Down(shown, method, c == null ? "unknown" : c.getClass().getSimpleName()));
-        }
-        if (ans.body() == null) throw new VmmException(new VmmError.Malformed(shown, method, "more than " + MAX_ANSWER + " bytes"));
+        BoundedExchange.Outcome.Answer ans = switch (BoundedExchange.send(http, rb.build(), timeout, MAX_ANSWER)) {
+            case BoundedExchange.Outcome.Answer a -> a;
+            case BoundedExchange.Outcome.TooLarge t -> throw new VmmException(new VmmError.Malformed(shown, method, "more than " + MAX_ANSWER + " bytes"));
+            case BoundedExchange.Outcome.TimedOut t -> throw new VmmException(new VmmError.Timeout(shown, method, timeout));
+            case BoundedExchange.Outcome.Failed x -> throw new VmmException(new VmmError.Down(shown, method, x.reason()));
+        };
         if (ans.status() == 401 || ans.status() == 403) throw new VmmException(new VmmError.AuthRefused(shown, method, ans.status()));
         JsonNode body;
         try {
@@ -110,17 +97,6 @@ public final class VmmClient implements AutoCloseable {
         if (ans.status() != 200) throw new VmmException(new VmmError.Malformed(shown, method, "HTTP " + ans.status()));
         if (body == null || !body.isObject()) throw new VmmException(new VmmError.Malformed(shown, method, "not a JSON object"));
         return body;
-    }
-
-    private record Answer(int status, byte[] body) {}
-
-    private static byte[] capped(InputStream in) {
-        try (in) {
-            byte[] b = in.readNBytes(MAX_ANSWER + 1);
-            return b.length > MAX_ANSWER ? null : b;
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     private static ObjectNode id(String id) {
@@ -237,11 +213,11 @@ public final class VmmClient implements AutoCloseable {
             JsonNode info = require(vmId);
             String p = info.path("boot_progress").asText("");
             if (!p.equals(last)) {
-                progress.accept(Text.escape(p));
+                progress.accept(TerminalText.escape(p, VmmError.SHOWN));
                 last = p;
             }
             if (!info.path("boot_error").asText("").isEmpty()) {
-                throw new VmmException(new VmmError.WrongState(vmId, "boot", "failing", "boot error: " + Text.escape(info.get("boot_error").asText())));
+                throw new VmmException(new VmmError.WrongState(vmId, "boot", "failing", "boot error: " + TerminalText.escape(info.get("boot_error").asText(), VmmError.SHOWN)));
             }
             if (p.equals("done")) return info;
             if (info.path("status").asText().equals("exited")) {
@@ -255,7 +231,8 @@ public final class VmmClient implements AutoCloseable {
     /**
      * {@code GET /logs?id=…&follow=…&ansi=false&lines=…}: the VM's serial console, line by line, escaped. Without
      * {@code follow} the whole answer is bounded by the timeout and {@link #MAX_ANSWER}; with it, lines arrive until the
-     * VMM closes the stream or the thread is interrupted.
+     * VMM closes the stream or the thread is interrupted. A line longer than {@link #MAX_LOG_LINE} bytes is cut there
+     * (the cut is noted on the line), so an endless line cannot fill the memory.
      */
     public void logs(String vmId, boolean follow, int lines, Consumer<String> out) throws VmmException {
         require(vmId);
@@ -277,12 +254,24 @@ public final class VmmClient implements AutoCloseable {
         if (r.statusCode() == 401 || r.statusCode() == 403) throw new VmmException(new VmmError.AuthRefused(shown, "logs", r.statusCode()));
         if (r.statusCode() != 200) throw new VmmException(new VmmError.Malformed(shown, "logs", "HTTP " + r.statusCode()));
         long read = 0;
-        try (BufferedReader br = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = br.readLine()) != null) {
-                read += line.length() + 1;
-                if (!follow && read > MAX_ANSWER) throw new VmmException(new VmmError.Malformed(shown, "logs", "more than " + MAX_ANSWER + " bytes"));
-                out.accept(Text.escape(line));
+        try (InputStream in = new BufferedInputStream(r.body(), 16 * 1024)) {
+            ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+            boolean cut = false;
+            for (int b; ; ) {
+                b = in.read();
+                if (b == -1 && line.size() == 0 && !cut) break;
+                if (b == -1 || b == '\n') {
+                    String text = line.toString(StandardCharsets.UTF_8);
+                    if (text.endsWith("\r")) text = text.substring(0, text.length() - 1);
+                    out.accept(TerminalText.escape(text, VmmError.SHOWN) + (cut ? " [line cut at " + MAX_LOG_LINE + " bytes]" : ""));
+                    line.reset();
+                    cut = false;
+                    if (b == -1) break;
+                    continue;
+                }
+                if (!follow && ++read > MAX_ANSWER) throw new VmmException(new VmmError.Malformed(shown, "logs", "more than " + MAX_ANSWER + " bytes"));
+                // a line without end must not fill the memory: keep its start, drop the rest
+                if (line.size() < MAX_LOG_LINE) line.write(b); else cut = true;
             }
         } catch (IOException e) {
             throw new VmmException(new VmmError.Down(shown, "logs", e.getClass().getSimpleName()));

@@ -1,9 +1,13 @@
 package org.dstack4j.vmm;
 
 import java.time.Duration;
+import org.dstack4j.sdk.TerminalText;
 
 /** Why a VMM call failed; {@link #describe()} is one line naming the VMM (scheme, host, port) and the call. */
 public sealed interface VmmError {
+    /** Most code points of VMM-supplied text (a message, a status, a console line) shown, escaped, in one line. */
+    int SHOWN = 500;
+
     String describe();
 
     /** The VMM is not reachable (refused, reset, DNS, TLS). */
@@ -30,21 +34,21 @@ public sealed interface VmmError {
     /** The VMM's own error ({@code HTTP 400 {"error": …}}), e.g. an unknown VM. */
     record Rpc(String vmm, String call, String message) implements VmmError {
         public String describe() {
-            return "VMM " + vmm + " refused " + call + ": " + Text.escape(message);
+            return "VMM " + vmm + " refused " + call + ": " + TerminalText.escape(message, VmmError.SHOWN);
         }
     }
 
     /** The VM exists but is in the wrong state for the call (checked before sending). */
     record WrongState(String vmId, String call, String status, String fix) implements VmmError {
         public String describe() {
-            return "VM " + vmId + " is " + Text.escape(status) + ": " + call + " " + fix;
+            return "VM " + vmId + " is " + TerminalText.escape(status, VmmError.SHOWN) + ": " + call + " " + fix;
         }
     }
 
     /** No VM with that id. */
     record UnknownVm(String vmm, String vmId) implements VmmError {
         public String describe() {
-            return "VMM " + vmm + " has no VM " + Text.escape(vmId) + " ('dstack4j cvm ls' lists them)";
+            return "VMM " + vmm + " has no VM " + TerminalText.escape(vmId, VmmError.SHOWN) + " ('dstack4j cvm ls' lists them)";
         }
     }
 

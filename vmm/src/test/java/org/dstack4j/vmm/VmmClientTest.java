@@ -147,4 +147,17 @@ class VmmClientTest {
         }
         assertThat(new VmmAuth.Basic("op", "pw").toString()).doesNotContain("pw");
     }
+
+    @Test
+    void aConsoleLineLongerThanTheCapIsCutAndTheNextLineKept() throws Exception {
+        String id = client.create(new VmSpec("n", "dstack-0.5.8", "{}", 1, 1024, 10, List.of(), "", Optional.empty(),
+                List.of(), List.of(), false));
+        vmm.logLines = List.of("x".repeat(4 * VmmClient.MAX_LOG_LINE), "after\r", "\u001b[2Jcleared");
+        List<String> lines = new ArrayList<>();
+        client.logs(id, true, 0, lines::add);
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0)).startsWith("xxx").endsWith("... [line cut at " + VmmClient.MAX_LOG_LINE + " bytes]");
+        assertThat(lines.get(1)).isEqualTo("after");
+        assertThat(lines.get(2)).isEqualTo("\\u001b[2Jcleared");
+    }
 }

@@ -41,6 +41,8 @@ public final class EncryptedVolume {
     private static final int HEADER = 6 + 8 + 12;
     /** Largest manifest read. */
     public static final int MAX_MANIFEST_BYTES = 16 << 20;
+    /** Largest {@code maxFileBytes}: a file is read and decrypted in memory, whole. */
+    public static final int MAX_FILE_BYTES = 1 << 30;
 
     private final Path dir;
     private final VolumeKey key;
@@ -50,6 +52,7 @@ public final class EncryptedVolume {
     private Manifest manifest;
 
     private EncryptedVolume(Path dir, VolumeKey key, RollbackGuard guard, int maxFileBytes, Manifest manifest) {
+        requireFileCap(maxFileBytes);
         this.dir = dir;
         this.key = key;
         this.guard = guard;
@@ -60,9 +63,11 @@ public final class EncryptedVolume {
     /**
      * Creates an empty volume in {@code dir} (which must hold no manifest).
      *
-     * @param maxFileBytes the largest file, in bytes (reads of bigger stored files are refused)
+     * @param maxFileBytes the largest file, in bytes, 1..{@value #MAX_FILE_BYTES} (reads of bigger stored files are refused)
+     * @throws IllegalArgumentException when {@code maxFileBytes} is out of range
      */
     public static EncryptedVolume create(Path dir, VolumeKey key, RollbackGuard guard, int maxFileBytes) throws VolumeException {
+        requireFileCap(maxFileBytes);
         if (Files.exists(dir.resolve("manifest"))) {
             throw new VolumeException(Problem.MANIFEST, dir + " already holds a volume (a manifest); open it instead");
         }
@@ -78,10 +83,14 @@ public final class EncryptedVolume {
 
     /** Opens the volume in {@code dir}: its manifest must authenticate and be no older than {@code guard} allows. */
     public static EncryptedVolume open(Path dir, VolumeKey key, RollbackGuard guard, int maxFileBytes) throws VolumeException {
+        requireFileCap(maxFileBytes);
         byte[] stored;
         long floor = guard.floor();
         try {
             stored = readCapped(dir.resolve("manifest"), MAX_MANIFEST_BYTES);
+        } catch (TooLarge e) {
+            throw new VolumeException(Problem.TOO_LARGE, "the manifest of volume " + key.volume() + " is over " + MAX_MANIFEST_BYTES
+                    + " bytes on disk: not a manifest this code wrote");
         } catch (NoSuchFileException e) {
             throw new VolumeException(Problem.MANIFEST, "no manifest in " + dir + (floor > 0
                     ? ": volume " + key.volume() + " had reached generation " + floor + " (" + guard.source() + "), so it was deleted or rolled back"
@@ -297,6 +306,12 @@ public final class EncryptedVolume {
             return MessageDigest.getInstance("SHA-256").digest(b);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    private static void requireFileCap(int maxFileBytes) {
+        if (maxFileBytes < 1 || maxFileBytes > MAX_FILE_BYTES) {
+            throw new IllegalArgumentException("maxFileBytes must be 1.." + MAX_FILE_BYTES + ", got " + maxFileBytes);
         }
     }
 

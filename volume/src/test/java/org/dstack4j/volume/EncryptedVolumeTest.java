@@ -181,4 +181,28 @@ class EncryptedVolumeTest {
             for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(q);
         }
     }
+
+    @Test
+    void anOversizedManifestIsTooLargeNotAnIoError() throws Exception {
+        create(RollbackGuard.inMemory());
+        try (var out = Files.newOutputStream(dir.resolve("manifest"))) {
+            out.write(new byte[EncryptedVolume.MAX_MANIFEST_BYTES + 1]);
+        }
+        assertThatThrownBy(() -> EncryptedVolume.open(dir, VolumeKey.shared(kd(7), "appdata"), RollbackGuard.inMemory(), CAP))
+                .isInstanceOfSatisfying(VolumeException.class, e -> {
+                    assertThat(e.problem()).isEqualTo(Problem.TOO_LARGE);
+                    assertThat(e.getMessage()).contains("manifest").contains("over " + EncryptedVolume.MAX_MANIFEST_BYTES + " bytes");
+                });
+    }
+
+    @Test
+    void theFileCapIsValidated() {
+        for (int bad : new int[] {0, -1, Integer.MAX_VALUE, EncryptedVolume.MAX_FILE_BYTES + 1}) {
+            assertThatThrownBy(() -> EncryptedVolume.create(dir, VolumeKey.shared(kd(7), "appdata"), RollbackGuard.inMemory(), bad))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxFileBytes must be 1..");
+            assertThatThrownBy(() -> EncryptedVolume.open(dir, VolumeKey.shared(kd(7), "appdata"), RollbackGuard.inMemory(), bad))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxFileBytes must be 1..");
+        }
+        assertThat(Files.exists(dir.resolve("manifest"))).isFalse();
+    }
 }

@@ -77,6 +77,12 @@ public final class SimulatedTdx implements TeeBackend {
         Optional<List<EventLogEntry>> saved = store.isPresent() ? store.get().load() : Optional.empty();
         if (saved.isPresent()) {
             List<EventLogEntry> log = saved.get();
+            if (log.size() < boot.size() && log.equals(boot.subList(0, log.size()))) {
+                // the first boot appends its events one by one: a crash between them leaves a prefix
+                throw new ProfileException("simulator state " + store.get().file() + " is incomplete: the first boot stopped after "
+                        + log.size() + " of its " + boot.size() + " boot events (the agent was interrupted while booting);"
+                        + " delete the state directory " + store.get().file().getParent() + " to boot afresh");
+            }
             if (log.size() < boot.size() || !log.subList(0, boot.size()).equals(boot)) {
                 throw new ProfileException("simulator state " + store.get().file()
                         + " was created with a different app-compose, seed or measurement profile (its boot events differ);"

@@ -115,6 +115,22 @@ class SimulatedTdxTest {
     }
 
     @Test
+    void anInterruptedFirstBootIsReportedAsIncompleteState() throws Exception {
+        Path state = dir.resolve("state");
+        SimulatedTdx.start(config("s", AppCompose.defaults(), Optional.of(state)));
+        Path file = state.resolve("events.jsonl");
+        List<String> lines = Files.readAllLines(file);
+        assertThat(lines.size()).isGreaterThan(2);
+        // as if the agent died after writing two of the boot events
+        Files.write(file, lines.subList(0, 2));
+        assertThatThrownBy(() -> SimulatedTdx.start(config("s", AppCompose.defaults(), Optional.of(state))))
+                .isInstanceOf(ProfileException.class)
+                .hasMessageContaining("is incomplete: the first boot stopped after 2 of its " + lines.size() + " boot events")
+                .hasMessageContaining("delete the state directory " + state)
+                .hasMessageNotContaining("different app-compose");
+    }
+
+    @Test
     void instanceIdAndKmsKeyProviderFollowTheAppComposeAndSeed() throws Exception {
         AppCompose kms = AppCompose.parse("{\"name\":\"a\",\"kms_enabled\":true,\"storage_fs\":\"ext4\"}"
                 .getBytes(StandardCharsets.UTF_8), "test");

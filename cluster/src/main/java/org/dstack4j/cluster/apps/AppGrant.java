@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.dstack4j.chain.Address;
 import org.dstack4j.chain.Keccak;
+import org.dstack4j.chain.crypto.Secp256k1;
 import org.dstack4j.chain.crypto.SigningKey;
 import org.dstack4j.cluster.binding.ClusterRef;
 import org.dstack4j.cluster.secret.EcKey;
@@ -27,14 +28,20 @@ public record AppGrant(byte[] appId, byte[] appKey, byte[] appKeySignature, byte
     /** Label of the app CA seed (beside the protocol's {@code app-root}). */
     public static final String TLS_CA_LABEL = "app-tls-ca";
 
-    private static final BigInteger N = new BigInteger("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141", 16);
-
     /** Derives the grant for {@code appId} (20 bytes). */
     public static AppGrant derive(KeyDerivation kd, ClusterRef cluster, byte[] appId) {
         byte[] root = kd.appRoot(appId);
+        try {
+            return grant(kd, cluster, appId, root);
+        } catch (RuntimeException e) {
+            Arrays.fill(root, (byte) 0); // on success the grant owns it (destroy())
+            throw e;
+        }
+    }
+
+    private static AppGrant grant(KeyDerivation kd, ClusterRef cluster, byte[] appId, byte[] root) {
         BigInteger k = new BigInteger(1, root);
-        if (k.signum() == 0 || k.compareTo(N) >= 0) {
-            Arrays.fill(root, (byte) 0);
+        if (k.signum() == 0 || k.compareTo(Secp256k1.N) >= 0) {
             throw new IllegalStateException("the per-app root is not a secp256k1 scalar (probability 2^-128)");
         }
         byte[] compressed = compress(SigningKey.of(root).publicKey());

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.dstack4j.chain.Address;
 import org.dstack4j.chain.rpc.ChainReader;
 import org.dstack4j.chain.rpc.RpcException;
 import org.dstack4j.cluster.binding.ClusterRef;
@@ -75,7 +76,16 @@ public final class GenesisAudit {
                 .orElseThrow(() -> new AuditException("no GenesisSubmitted event of genesis " + gid + " in the blocks read (lower --from-block)"));
         boolean ours = boot.map(b -> b.genesisId().equals(gid)).orElse(false);
         long policyBlock = ours ? bootEvent.get().blockNumber() : view.blockNumber();
-        Instant time = Instant.ofEpochSecond(view.blockAt(g.submitBlock()).timestamp());
+        Instant time;
+        try {
+            time = Instant.ofEpochSecond(view.blockAt(g.submitBlock()).timestamp());
+        } catch (IllegalArgumentException e) {
+            throw new AuditException("genesis " + gid + " was submitted in block " + g.submitBlock() + ", above the pinned block "
+                    + view.blockNumber() + " (the RPC's answers disagree; pin a later block or use another RPC)");
+        } catch (RpcException e) {
+            throw new AuditException("the submission block " + g.submitBlock() + " of genesis " + gid + " cannot be read ("
+                    + e.getMessage() + "); use an RPC that serves every block");
+        }
         AuditSettings s = AuditSettings.choose(allowTestRoot, Optional.of(ev));
         ClusterPublicKeys keys = new ClusterPublicKeys(g.signer(), g.encKey());
         JoinChecks.Trace t = new JoinChecks(new MemberSettings(cluster, keys, s.allowTestRoot()), history.policyAt(policyBlock), collateral)
@@ -86,8 +96,9 @@ public final class GenesisAudit {
             ClusterEvent.Bootstrapped b = boot.get();
             bootOk &= add(checks, "bootstrap-node", b.node().equals(g.node()), "Bootstrapped names node " + b.node().toLowerHex()
                     + (b.node().equals(g.node()) ? ", the genesis node" : ", not the genesis node " + g.node().toLowerHex()));
-            bootOk &= add(checks, "cluster-signer", reads.clusterSigner().equals(g.signer()) && b.signer().equals(g.signer()),
-                    "clusterSigner " + reads.clusterSigner().toLowerHex() + (reads.clusterSigner().equals(g.signer()) ? " = " : " ≠ ")
+            Address signer = reads.clusterSigner(); // read once: one value checked and printed
+            bootOk &= add(checks, "cluster-signer", signer.equals(g.signer()) && b.signer().equals(g.signer()),
+                    "clusterSigner " + signer.toLowerHex() + (signer.equals(g.signer()) ? " = " : " ≠ ")
                             + "the genesis's " + g.signer().toLowerHex());
             boolean enc = MessageDigest.isEqual(reads.clusterEncKey(), g.encKey()) && MessageDigest.isEqual(b.encKey(), g.encKey());
             bootOk &= add(checks, "cluster-enc-key", enc, "clusterEncKey " + (enc ? "=" : "≠") + " the genesis's");

@@ -1,6 +1,7 @@
 package org.dstack4j.cluster.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -14,7 +15,12 @@ import org.dstack4j.chain.devnet.Anvil;
 import org.dstack4j.chain.devnet.DevTools;
 import org.dstack4j.chain.rpc.Block;
 import org.dstack4j.chain.rpc.BlockRef;
+import org.dstack4j.chain.rpc.ChainReader;
 import org.dstack4j.chain.rpc.ChainView;
+import org.dstack4j.chain.rpc.Log;
+import org.dstack4j.chain.rpc.LogFilter;
+import org.dstack4j.chain.rpc.RpcError;
+import org.dstack4j.chain.rpc.RpcException;
 import org.dstack4j.chain.tx.TransactionSender;
 import org.dstack4j.cluster.binding.ClusterPin;
 import org.dstack4j.cluster.binding.ClusterRef;
@@ -85,6 +91,29 @@ class AuditOnAnvilTest {
             assertThat(after.verdict()).as(after.toString()).isEqualTo(AuditReport.Verdict.AGREES_PASSED);
             assertThat(after.checks()).extracting(AuditReport.CheckResult::name).contains("bootstrap-node", "cluster-signer", "cluster-enc-key");
             assertThat(after.allowTestRootFrom()).contains("genesis");
+            // an RPC that lost the submission block: one clear error, not a bare RPC failure
+            ChainView pinned = view();
+            ChainReader pruned = new ChainReader() {
+                public Block block() {
+                    return pinned.block();
+                }
+
+                public byte[] call(org.dstack4j.chain.Address to, byte[] data) throws RpcException {
+                    return pinned.call(to, data);
+                }
+
+                public List<Log> logs(LogFilter filter) throws RpcException {
+                    return pinned.logs(filter);
+                }
+
+                public Block blockAt(long number) throws RpcException {
+                    throw new RpcException(new RpcError.Malformed("rpc", "eth_getBlockByNumber", "block " + number + " is missing"));
+                }
+            };
+            assertThatThrownBy(() -> new GenesisAudit(ref, pruned, ClusterHistory.read(new ClusterContract(ref.contract()), pinned, 0),
+                    q -> collateral, Optional.empty()).audit(Optional.empty())).isInstanceOf(AuditException.class)
+                    .hasMessageContaining("the submission block").hasMessageContaining("of genesis " + gid + " cannot be read")
+                    .hasMessageContaining("is missing");
 
             String joiner = SimulatedCvm.compose("cluster-node", ref, Optional.of(genesis.keys()), true, SimulatedCvm.LAUNCHER_COMPOSE);
             SimulatedCvm alice = SimulatedCvm.start(dir, "alice", joiner, SimulatedCvm.profileWith("source", "a"));

@@ -147,7 +147,7 @@ public final class DockerEngine implements ContainerEngine {
             r = http.stream("POST", target, Map.of("X-Registry-Auth", authHeader(image, credentials)),
                     pullDeadline, callTimeout, message -> lines.accept(parse(message)));
         } catch (EngineHttp.DeadlineExceeded e) {
-            if (!e.silence) {
+            if (!e.silence && !e.connect) {
                 throw new EngineException(LaunchStep.PULL, ref,
                         "the pull did not finish within " + human(pullDeadline),
                         "check the network between the engine and the registry, then launch again");
@@ -156,11 +156,18 @@ public final class DockerEngine implements ContainerEngine {
         } catch (IOException | RuntimeException e) {
             throw transportError(LaunchStep.PULL, ref, "pull", e, List.of());
         }
-        if (!r.ok()) throw httpError(LaunchStep.PULL, ref, "pull", r, List.of());
+        if (!r.ok()) {
+            EngineException e = httpError(LaunchStep.PULL, ref, "pull", r, List.of());
+            // 4xx but timeout and rate limit: the engine or registry refuses this request as such
+            boolean permanent = r.status() >= 400 && r.status() < 500 && r.status() != 408 && r.status() != 429
+                    || permanentPullError(e.getMessage());
+            throw new EngineException(LaunchStep.PULL, ref, e.getMessage(), e.fix(), null, permanent);
+        }
         Optional<String> error = lines.error();
         if (error.isPresent()) {
             throw new EngineException(LaunchStep.PULL, ref, "the engine could not pull the image: " + error.get(),
-                    "check that the engine can reach the registry, that it serves this manifest, and the registry credentials");
+                    "check that the engine can reach the registry, that it serves this manifest, and the registry credentials",
+                    null, permanentPullError(error.get()));
         }
         Optional<ImageDigest> id = imageId(ref);
         return id.orElseThrow(() -> new EngineException(LaunchStep.PULL, ref,
@@ -427,6 +434,18 @@ public final class DockerEngine implements ContainerEngine {
         }
     }
 
+    /**
+     * A pull error a retry cannot mend: the registry has no such manifest or repository, refuses the
+     * credentials, or served bytes that do not match the digest. The engine gives these only as text
+     * (the registry's error codes, e.g. {@code manifest unknown}, {@code unauthorized}, {@code denied}).
+     */
+    static boolean permanentPullError(String message) {
+        String m = message.toLowerCase(java.util.Locale.ROOT);
+        return m.contains("manifest unknown") || m.contains("name unknown") || m.contains("not found")
+                || m.contains("unauthorized") || m.contains("authentication required") || m.contains("denied")
+                || m.contains("forbidden") || m.contains("digest") || m.contains("invalid reference");
+    }
+
     /** An answer other than the expected one. */
     private EngineException httpError(LaunchStep step, String input, String action, EngineHttp.Response r,
                                       List<String> scrub) {
@@ -442,6 +461,12 @@ public final class DockerEngine implements ContainerEngine {
     /** No (complete) answer: a deadline passed, or the engine could not be reached. */
     private EngineException transportError(LaunchStep step, String input, String action, Exception e, List<String> scrub) {
         // a transport failure carries no engine answer, hence no environment value
+        if (e instanceof EngineHttp.DeadlineExceeded d && d.connect) {
+            return new EngineException(step, input,
+                    action + " failed: could not connect to the engine at " + host + " within " + human(d.limit)
+                            + " (connect timeout)",
+                    "check that dockerd at " + host + " is running and accepting connections (its log, load), then launch again", e);
+        }
         if (e instanceof EngineHttp.DeadlineExceeded d) {
             return new EngineException(step, input,
                     action + " failed: the engine at " + host + " did not answer within " + human(d.limit)

@@ -48,15 +48,29 @@ final class EngineHttp implements AutoCloseable {
         }
     }
 
-    /** A call that ran out of time; {@code silence} when the engine stopped sending mid-stream. */
+    /**
+     * A call that ran out of time; {@code silence} when the engine stopped sending mid-stream,
+     * {@code connect} when the connection itself was not made within the connect timeout.
+     */
     static final class DeadlineExceeded extends IOException {
         final Duration limit;
         final boolean silence;
+        final boolean connect;
 
         DeadlineExceeded(Duration limit, boolean silence) {
-            super((silence ? "no message from the engine for " : "no complete answer within ") + limit.toMillis() + " ms");
+            this(limit, silence, false);
+        }
+
+        private DeadlineExceeded(Duration limit, boolean silence, boolean connect) {
+            super((connect ? "no connection to the engine within " : silence ? "no message from the engine for "
+                    : "no complete answer within ") + limit.toMillis() + " ms");
             this.limit = limit;
             this.silence = silence;
+            this.connect = connect;
+        }
+
+        static DeadlineExceeded connecting(Duration limit) {
+            return new DeadlineExceeded(limit, false, true);
         }
     }
 
@@ -179,7 +193,7 @@ final class EngineHttp implements AutoCloseable {
         }
 
         void open() throws IOException {
-            ScheduledFuture<?> connecting = timer.schedule(() -> expire(new DeadlineExceeded(connectTimeout, false)),
+            ScheduledFuture<?> connecting = timer.schedule(() -> expire(DeadlineExceeded.connecting(connectTimeout)),
                     connectTimeout.toNanos(), TimeUnit.NANOSECONDS);
             try {
                 synchronized (this) {

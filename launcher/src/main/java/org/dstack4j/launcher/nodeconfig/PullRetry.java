@@ -8,6 +8,12 @@ import java.time.Duration;
  * after a failed pull, wait {@code interval × 1.5^(n-1)} (capped at {@code maxDelay}) before retry
  * {@code n}, at most {@code maxRetries} retries, so {@code maxRetries + 1} pulls in all.
  *
+ * <p>Bounds of ours beyond production's: only transient failures are retried (a timeout, an unreachable
+ * engine or registry, a 5xx; not a missing manifest, refused credentials or a digest mismatch, see
+ * {@link org.dstack4j.launcher.EngineException#permanent()}), and no retry starts once the pulls and
+ * waits so far plus the next wait would pass {@link #MAX_TOTAL} (so at most an hour, not
+ * {@code MAX_RETRIES × MAX_SECS}).
+ *
  * @param maxRetries retries after the first pull, 0..{@value #MAX_RETRIES}
  * @param interval   delay before the first retry
  * @param maxDelay   cap of one delay
@@ -19,6 +25,8 @@ public record PullRetry(int maxRetries, Duration interval, Duration maxDelay) {
     /** Bounds that keep an untrusted user_config from making the launcher wait for hours. */
     public static final int MAX_RETRIES = 100;
     public static final long MAX_SECS = 3600;
+    /** Most time spent pulling and waiting before a retry may start. */
+    public static final Duration MAX_TOTAL = Duration.ofHours(1);
 
     public PullRetry {
         if (maxRetries < 0 || maxRetries > MAX_RETRIES) throw new IllegalArgumentException("maxRetries out of range");

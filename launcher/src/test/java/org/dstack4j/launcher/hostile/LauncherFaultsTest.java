@@ -250,6 +250,32 @@ class LauncherFaultsTest {
     }
 
     @Test
+    void aPermanentPullFailureIsNotRetried() throws Exception {
+        LaunchPlan plan = tomlPlan("pull_max_retries = 3\npull_retry_interval_secs = 2");
+        engine.pullFailure = new EngineException(LaunchStep.PULL, "ref", "manifest unknown", "push it", null, true);
+        List<java.time.Duration> slept = new java.util.ArrayList<>();
+        LaunchException e = failure(launcher(registryAnswering(SELECTED), true).withSleeper(slept::add), plan);
+        assertThat(e).isSameAs(engine.pullFailure);
+        assertThat(slept).isEmpty();
+        assertThat(effects.stream().filter(s -> s.startsWith("pull "))).hasSize(1);
+    }
+
+    @Test
+    void pullRetriesStopAtTheTotalBudgetNotAfterHundredsOfHours() throws Exception {
+        // the largest settings a user_config may hold: 100 retries of up to an hour each
+        LaunchPlan plan = tomlPlan("pull_max_retries = 100\npull_retry_interval_secs = 1800\npull_max_delay_secs = 3600");
+        engine.pullFailures = 1000;
+        List<java.time.Duration> slept = new java.util.ArrayList<>();
+        LaunchException e = failure(launcher(registryAnswering(SELECTED), true).withSleeper(slept::add), plan);
+        assertThat(e.step()).isEqualTo(LaunchStep.PULL);
+        assertThat(slept.stream().reduce(java.time.Duration.ZERO, java.time.Duration::plus))
+                .isLessThanOrEqualTo(org.dstack4j.launcher.nodeconfig.PullRetry.MAX_TOTAL);
+        // 30 min, then the next wait (45 min) would pass the hour
+        assertThat(slept).containsExactly(java.time.Duration.ofMinutes(30));
+        assertThat(effects.stream().filter(s -> s.startsWith("pull "))).hasSize(2);
+    }
+
+    @Test
     void registryFailureTouchesNothing() throws Exception {
         Launcher.RegistryValidation failing = (ref, selected, log) -> {
             effects.add("validate " + selected);

@@ -2,6 +2,7 @@ package org.dstack4j.near.mpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,10 +32,12 @@ public record ContractPolicy(String contract, String endpoint, Set<String> image
 
     /** Reads the four views. */
     public static ContractPolicy read(MpcContract c) throws NearRpcException {
-        Set<String> images = new LinkedHashSet<>();
+        LinkedHashSet<String> images = new LinkedHashSet<>();
         for (AllowedImage i : c.allowedImages()) images.add(i.hex());
-        return new ContractPolicy(c.account(), c.rpc().endpoint(), Set.copyOf(images), new LinkedHashSet<>(c.allowedLauncherComposeHashes()),
-                new LinkedHashSet<>(c.allowedLauncherImages()), c.allowedOsMeasurements());
+        // insertion-ordered and read-only: the report lists the digests in the contract's order
+        return new ContractPolicy(c.account(), c.rpc().endpoint(), Collections.unmodifiableSequencedSet(images),
+                Collections.unmodifiableSequencedSet(new LinkedHashSet<>(c.allowedLauncherComposeHashes())),
+                Collections.unmodifiableSequencedSet(new LinkedHashSet<>(c.allowedLauncherImages())), c.allowedOsMeasurements());
     }
 
     /** One line for the report: where the lists came from and their sizes. */

@@ -4,21 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.dstack4j.attestation.evidence.Base58;
 import org.dstack4j.near.tx.SignedTransaction;
+import org.dstack4j.sdk.http.BoundedExchange;
 
 /**
  * A client of NEAR's JSON-RPC (docs.near.org "RPC API"): {@code query} ({@code call_function},
@@ -171,29 +165,17 @@ public final class NearRpc implements AutoCloseable {
         HttpRequest httpReq = HttpRequest.newBuilder(endpoint).timeout(deadline)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(req.toString())).build();
-        CompletableFuture<HttpResponse<InputStream>> f = http.sendAsync(httpReq, HttpResponse.BodyHandlers.ofInputStream());
         // the body is read inside the same deadline: a node that trickles its answer is cut off too
-        CompletableFuture<Answer> answer = f.thenApplyAsync(resp -> new Answer(resp.statusCode(), readCapped(resp.body())));
         byte[] body;
         int status;
-        try {
-            Answer a = answer.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
-            if (a.body() == null) throw new NearRpcException(new NearError.TooLarge(redacted, call, maxResponse));
-            body = a.body();
-            status = a.status();
-        } catch (TimeoutException e) {
-            f.cancel(true);
-            answer.cancel(true);
-            throw new NearRpcException(new NearError.Timeout(redacted, call, deadline));
-        } catch (InterruptedException e) {
-            f.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new NearRpcException(new NearError.Transport(redacted, call, "interrupted"));
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof java.io.UncheckedIOException u) c = u.getCause();
-            if (c instanceof HttpTimeoutException) throw new NearRpcException(new NearError.Timeout(redacted, call, deadline));
-            throw new NearRpcException(new NearError.Transport(redacted, call, c == null ? "unknown" : c.getClass().getSimpleName()));
+        switch (BoundedExchange.send(http, httpReq, deadline, maxResponse)) {
+            case BoundedExchange.Outcome.Answer a -> {
+                body = a.body();
+                status = a.status();
+            }
+            case BoundedExchange.Outcome.TooLarge t -> throw new NearRpcException(new NearError.TooLarge(redacted, call, maxResponse));
+            case BoundedExchange.Outcome.TimedOut t -> throw new NearRpcException(new NearError.Timeout(redacted, call, deadline));
+            case BoundedExchange.Outcome.Failed x -> throw new NearRpcException(new NearError.Transport(redacted, call, x.reason()));
         }
         JsonNode root;
         try {
@@ -221,18 +203,6 @@ public final class NearRpc implements AutoCloseable {
         JsonNode result = root.get("result");
         if (result == null || !result.isObject()) throw malformed(call, "no result object");
         return result;
-    }
-
-    private record Answer(int status, byte[] body) {}
-
-    /** The body, or null when it is over the cap (then the rest is not read). */
-    private byte[] readCapped(InputStream in) {
-        try (in) {
-            byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxResponse + 1));
-            return b.length > maxResponse ? null : b;
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     private NearRpcException malformed(String call, String reason) {

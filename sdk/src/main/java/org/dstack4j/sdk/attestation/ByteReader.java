@@ -16,6 +16,11 @@ final class ByteReader {
         return pos;
     }
 
+    /** Bytes not read yet. */
+    int remaining() {
+        return data.length - pos;
+    }
+
     boolean atEnd() {
         return pos == data.length;
     }

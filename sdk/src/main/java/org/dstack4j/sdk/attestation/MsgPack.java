@@ -16,6 +16,11 @@ import java.util.Map;
 final class MsgPack {
     /** Deepest nesting read; the document needs 5. */
     static final int MAX_DEPTH = 16;
+    /**
+     * Most array elements and map entries in one document, all containers together: a real attestation has a few
+     * thousand, and each element costs an object, so a document of many empty containers must not reach the heap.
+     */
+    static final int MAX_ELEMENTS = 1 << 20;
 
     private MsgPack() {}
 
@@ -103,20 +108,21 @@ final class MsgPack {
     /** Reads exactly one value from {@code data}; trailing bytes are an error. */
     static Object read(byte[] data) throws AttestationFormatException {
         ByteReader r = new ByteReader(data);
-        Object v = value(r, 0);
+        Object v = value(r, 0, new int[1]);
         if (!r.atEnd()) {
             throw new AttestationFormatException("MessagePack value ends at byte " + r.position() + " of " + data.length);
         }
         return v;
     }
 
-    private static Object value(ByteReader r, int depth) throws AttestationFormatException {
+    /** One value; {@code elements[0]} counts the array elements and map entries read so far. */
+    private static Object value(ByteReader r, int depth, int[] elements) throws AttestationFormatException {
         if (depth > MAX_DEPTH) throw new AttestationFormatException("MessagePack nested deeper than " + MAX_DEPTH);
         int at = r.position();
         int b = r.u8();
         if (b <= 0x7f) return (long) b;
-        if (b >= 0x80 && b <= 0x8f) return map(r, b & 0x0f, depth);
-        if (b >= 0x90 && b <= 0x9f) return array(r, b & 0x0f, depth);
+        if (b >= 0x80 && b <= 0x8f) return map(r, b & 0x0f, depth, elements);
+        if (b >= 0x90 && b <= 0x9f) return array(r, b & 0x0f, depth, elements);
         if (b >= 0xa0 && b <= 0xbf) return r.utf8(b & 0x1f);
         return switch (b) {
             case 0xc0 -> null;
@@ -132,32 +138,49 @@ final class MsgPack {
             case 0xd9 -> r.utf8(r.be(1));
             case 0xda -> r.utf8(r.be(2));
             case 0xdb -> r.utf8(r.be(4));
-            case 0xdc -> array(r, r.be(2), depth);
-            case 0xdd -> array(r, r.be(4), depth);
-            case 0xde -> map(r, r.be(2), depth);
-            case 0xdf -> map(r, r.be(4), depth);
+            case 0xdc -> array(r, r.be(2), depth, elements);
+            case 0xdd -> array(r, r.be(4), depth, elements);
+            case 0xde -> map(r, r.be(2), depth, elements);
+            case 0xdf -> map(r, r.be(4), depth, elements);
             default -> throw new AttestationFormatException(String.format(
                     "MessagePack type 0x%02x at byte %d is not used by the attestation document", b, at));
         };
     }
 
-    private static List<Object> array(ByteReader r, long n, int depth) throws AttestationFormatException {
+    private static List<Object> array(ByteReader r, long n, int depth, int[] elements) throws AttestationFormatException {
+        count(r, n, 1, elements);
         List<Object> out = new ArrayList<>((int) Math.min(n, 1024));
-        for (long i = 0; i < n; i++) out.add(value(r, depth + 1));
+        for (long i = 0; i < n; i++) out.add(value(r, depth + 1, elements));
         return out;
     }
 
-    private static Map<String, Object> map(ByteReader r, long n, int depth) throws AttestationFormatException {
+    private static Map<String, Object> map(ByteReader r, long n, int depth, int[] elements) throws AttestationFormatException {
+        count(r, n, 2, elements);
         Map<String, Object> out = new LinkedHashMap<>();
         for (long i = 0; i < n; i++) {
             int at = r.position();
-            if (!(value(r, depth + 1) instanceof String key)) {
+            if (!(value(r, depth + 1, elements) instanceof String key)) {
                 throw new AttestationFormatException("MessagePack map key at byte " + at + " is not a string");
             }
-            if (out.put(key, value(r, depth + 1)) != null || out.size() != i + 1) {
+            if (out.put(key, value(r, depth + 1, elements)) != null || out.size() != i + 1) {
                 throw new AttestationFormatException("MessagePack map repeats key " + key);
             }
         }
         return out;
+    }
+
+    /**
+     * Refuses a container before reading it when its declared count cannot fit: each element takes at least one byte
+     * ({@code bytesEach} for a map entry: key and value), and all containers together at most {@link #MAX_ELEMENTS}.
+     */
+    private static void count(ByteReader r, long n, int bytesEach, int[] elements) throws AttestationFormatException {
+        if (n > r.remaining() / bytesEach) {
+            throw new AttestationFormatException("MessagePack " + (bytesEach == 1 ? "array" : "map") + " before byte " + r.position()
+                    + " declares " + n + " elements, more than its " + r.remaining() + " remaining bytes can hold");
+        }
+        if (n > MAX_ELEMENTS - elements[0]) {
+            throw new AttestationFormatException("MessagePack document has more than " + MAX_ELEMENTS + " array elements and map entries");
+        }
+        elements[0] += (int) n;
     }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.dstack4j.sdk.EventLogEntry;
 import org.dstack4j.sdk.Hex;
+import org.dstack4j.sdk.TerminalText;
 
 /**
  * dstack's versioned attestation document, as {@code Attest} returns it (Dstack-TEE/dstack
@@ -168,12 +169,12 @@ public record VersionedAttestation(byte[] quote, List<EventLogEntry> eventLog, L
             byte[] digest = Scale.vec(r);
             String event = Scale.str(r);
             byte[] payload = Scale.vec(r);
-            log.add(entry(imr, type, digest, event, payload));
+            log.add(entry(imr, type, digest, eventName(event, "event log entry " + i), payload));
         }
         long m = Scale.compact(r);
         List<RuntimeEvent> runtime = new ArrayList<>();
         for (long i = 0; i < m; i++) {
-            runtime.add(new RuntimeEvent(Scale.str(r), Scale.vec(r)));
+            runtime.add(new RuntimeEvent(eventName(Scale.str(r), "runtime event " + i), Scale.vec(r)));
         }
         byte[] reportData = r.bytes(64);
         String config = Scale.str(r);
@@ -202,12 +203,14 @@ public record VersionedAttestation(byte[] quote, List<EventLogEntry> eventLog, L
             Map<String, Object> e = map(o, "event_log entry");
             log.add(entry(number(e.get("imr"), "imr"), number(e.get("event_type"), "event_type"),
                     e.get("digest") == null ? new byte[0] : bytes(e.get("digest"), "digest"),
-                    string(e.get("event"), "event"), bytes(e.get("event_payload"), "event_payload")));
+                    eventName(string(e.get("event"), "event"), "platform.data.event_log[" + log.size() + "]"),
+                    bytes(e.get("event_payload"), "event_payload")));
         }
         List<RuntimeEvent> runtime = new ArrayList<>();
         for (Object o : list(sdata.get("runtime_events"), "stack.data.runtime_events")) {
             Map<String, Object> e = map(o, "runtime event");
-            runtime.add(new RuntimeEvent(string(e.get("event"), "event"), bytes(e.get("payload"), "payload")));
+            runtime.add(new RuntimeEvent(eventName(string(e.get("event"), "event"), "stack.data.runtime_events[" + runtime.size() + "]"),
+                    bytes(e.get("payload"), "payload")));
         }
         byte[] reportData = bytes(sdata.get("report_data"), "stack.data.report_data");
         if (reportData.length != 64) {
@@ -215,6 +218,19 @@ public record VersionedAttestation(byte[] quote, List<EventLogEntry> eventLog, L
         }
         return new VersionedAttestation(bytes(pdata.get("quote"), "platform.data.quote"), log, runtime, reportData,
                 string(sdata.get("config"), "stack.data.config"));
+    }
+
+    /**
+     * Refuses an event name with a control, format or line-separator character or a lone surrogate, as
+     * {@link org.dstack4j.sdk.EventLog} does: no dstack event name holds one, such a name could forge printed
+     * output, and a lone surrogate hashes as '?' so two names would share a digest.
+     */
+    private static String eventName(String name, String where) throws AttestationFormatException {
+        if (TerminalText.hasUnprintable(name)) {
+            throw new AttestationFormatException(where + ".event holds a control, format or line-separator character"
+                    + " or a lone surrogate; such names are refused");
+        }
+        return name;
     }
 
     private static EventLogEntry entry(long imr, long type, byte[] digest, String event, byte[] payload)

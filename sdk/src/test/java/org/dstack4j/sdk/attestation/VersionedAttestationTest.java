@@ -84,4 +84,31 @@ class VersionedAttestationTest {
         version2[9] = 2;
         assertThatThrownBy(() -> VersionedAttestation.decode(version2)).hasMessageContaining("version 2");
     }
+
+    @ParameterizedTest
+    @EnumSource(VersionedAttestation.Form.class)
+    void refusesEventNamesWithControlCharactersAsTheEventLogParserDoes(VersionedAttestation.Form form) {
+        byte[] good = sample(10).encode(form);
+        byte[] name = "x".repeat(40).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        int inLog = indexOf(good, name, 0);
+        int inRuntime = indexOf(good, name, inLog + 1);
+        assertThat(inLog).isNotNegative();
+        assertThat(inRuntime).isGreaterThan(inLog);
+
+        byte[] newline = good.clone();
+        newline[inLog + 5] = '\n';
+        assertThatThrownBy(() -> VersionedAttestation.decode(newline)).isInstanceOf(AttestationFormatException.class)
+                .hasMessageContaining("holds a control, format or line-separator character");
+        byte[] escape = good.clone();
+        escape[inRuntime + 5] = 0x1b; // ESC in the runtime events only
+        assertThatThrownBy(() -> VersionedAttestation.decode(escape)).isInstanceOf(AttestationFormatException.class)
+                .hasMessageContaining("runtime").hasMessageContaining("holds a control");
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle, int from) {
+        for (int i = from; i + needle.length <= hay.length; i++) {
+            if (Arrays.equals(hay, i, i + needle.length, needle, 0, needle.length)) return i;
+        }
+        return -1;
+    }
 }

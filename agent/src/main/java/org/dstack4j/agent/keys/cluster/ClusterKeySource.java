@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 import org.dstack4j.agent.keys.AppKeys;
 import org.dstack4j.agent.keys.KeySource;
 import org.dstack4j.agent.keys.KeysUnavailableException;
@@ -40,13 +41,18 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * </ul>
  *
  * <p>Keys are fetched on first use and kept in memory (the per-app root does not change within an epoch); until
- * the node holds the secret every call is refused with the node's reason. Each call has a deadline and a
+ * the node holds the secret every call is refused with the node's reason, and after a refusal the node is not asked
+ * again for {@link #FIRST_BACKOFF} (doubling per refusal up to {@link #MAX_BACKOFF}): calls in between get the same
+ * reason at once. One caller asks at a time; the others wait for it (at most the deadline). Each call has a deadline and a
  * {@value #MAX_RESPONSE_BYTES}-byte response cap. The node is code of the same measured CVM, so its answers are
  * trusted; only their shape is checked.
  */
 public final class ClusterKeySource implements KeySource, AutoCloseable {
     /** Response cap: the answers are a few hundred bytes. */
     public static final int MAX_RESPONSE_BYTES = 64 * 1024;
+    /** After a failed fetch the node is not asked again for this long, doubling per failure up to {@link #MAX_BACKOFF}. */
+    static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -55,6 +61,12 @@ public final class ClusterKeySource implements KeySource, AutoCloseable {
     private final Duration timeout;
     private final HttpClient http;
     private volatile Keys keys;
+    private final Duration firstBackoff;
+    /** Held while one caller asks the node; a lock, not {@code synchronized}, so a waiting virtual thread is not pinned. */
+    private final ReentrantLock fetching = new ReentrantLock();
+    private KeysUnavailableException lastFailure; // guarded by fetching
+    private long askAgainAt; // System.nanoTime(), guarded by fetching
+    private Duration backoff; // guarded by fetching
 
     /**
      * @param socket  the node's app-key socket
@@ -62,12 +74,19 @@ public final class ClusterKeySource implements KeySource, AutoCloseable {
      * @param timeout deadline of one call to the node
      */
     public ClusterKeySource(Path socket, byte[] appId, Duration timeout) {
+        this(socket, appId, timeout, FIRST_BACKOFF);
+    }
+
+    /** As above; {@code firstBackoff} is the wait after the first failed fetch (tests). */
+    ClusterKeySource(Path socket, byte[] appId, Duration timeout, Duration firstBackoff) {
         if (appId.length != 20) {
             throw new IllegalArgumentException("the app id is 20 bytes, got " + appId.length);
         }
         this.socket = socket.toAbsolutePath();
         this.appId = appId.clone();
         this.timeout = timeout;
+        this.firstBackoff = firstBackoff;
+        this.backoff = firstBackoff;
         QueuedThreadPool pool = new QueuedThreadPool(4, 1);
         pool.setName("dstack4j-cluster-keys");
         pool.setDaemon(true);
@@ -89,27 +108,57 @@ public final class ClusterKeySource implements KeySource, AutoCloseable {
     public Keys keys() throws KeysUnavailableException {
         Keys k = keys;
         if (k != null) return k;
-        synchronized (this) {
-            if (keys != null) return keys;
-            JsonNode r = post("/v1/app-keys", JSON.createObjectNode().put("app_id", Hex.encode(appId)));
-            byte[] key = field(r, "app_key", 32);
-            byte[] caSeed = field(r, "tls_ca_seed", 32);
-            try {
-                if (!Arrays.equals(field(r, "app_id", 20), appId)) {
-                    throw new KeysUnavailableException("the cluster node on " + socket + " answered for another app id");
-                }
-                AppKeys appKeys = new AppKeys(key, field(r, "app_key_signature", 65));
-                String cluster = r.path("cluster_id").asText("");
-                AppCa ca = AppCa.create(new SeedKdf(Hex.encode(caSeed)),
-                        "CN=dstack4j cluster app CA,O=dstack4j cluster " + cluster.replaceAll("[^0-9a-fA-Fx]", ""));
-                keys = new Keys(appKeys, ca);
-                return keys;
-            } catch (IllegalArgumentException e) {
-                throw new KeysUnavailableException("the cluster node on " + socket + " gave unusable keys: " + e.getMessage());
-            } finally {
-                Arrays.fill(key, (byte) 0);
-                Arrays.fill(caSeed, (byte) 0);
+        try {
+            if (!fetching.tryLock(timeout.toMillis() + 2000, TimeUnit.MILLISECONDS)) {
+                throw new KeysUnavailableException("cluster keys unavailable: another request is still asking the cluster node on "
+                        + socket + "; try again");
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KeysUnavailableException("interrupted while waiting for the cluster keys", e);
+        }
+        try {
+            if (keys != null) return keys;
+            long wait = askAgainAt - System.nanoTime();
+            if (lastFailure != null && wait > 0) {
+                // the node was asked moments ago and refused: say so at once instead of asking again
+                throw new KeysUnavailableException(lastFailure.getMessage() + " (asked again in "
+                        + TimeUnit.NANOSECONDS.toMillis(wait) + " ms)");
+            }
+            try {
+                keys = fetch();
+                lastFailure = null;
+                backoff = firstBackoff;
+                return keys;
+            } catch (KeysUnavailableException e) {
+                lastFailure = e;
+                askAgainAt = System.nanoTime() + backoff.toNanos();
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+                throw e;
+            }
+        } finally {
+            fetching.unlock();
+        }
+    }
+
+    private Keys fetch() throws KeysUnavailableException {
+        JsonNode r = post("/v1/app-keys", JSON.createObjectNode().put("app_id", Hex.encode(appId)));
+        byte[] key = field(r, "app_key", 32);
+        byte[] caSeed = field(r, "tls_ca_seed", 32);
+        try {
+            if (!Arrays.equals(field(r, "app_id", 20), appId)) {
+                throw new KeysUnavailableException("the cluster node on " + socket + " answered for another app id");
+            }
+            AppKeys appKeys = new AppKeys(key, field(r, "app_key_signature", 65));
+            String cluster = r.path("cluster_id").asText("");
+            AppCa ca = AppCa.create(new SeedKdf(Hex.encode(caSeed)),
+                    "CN=dstack4j cluster app CA,O=dstack4j cluster " + cluster.replaceAll("[^0-9a-fA-Fx]", ""));
+            return new Keys(appKeys, ca);
+        } catch (IllegalArgumentException e) {
+            throw new KeysUnavailableException("the cluster node on " + socket + " gave unusable keys: " + e.getMessage());
+        } finally {
+            Arrays.fill(key, (byte) 0);
+            Arrays.fill(caSeed, (byte) 0);
         }
     }
 
