@@ -70,6 +70,7 @@ public final class NodeDaemon implements AutoCloseable {
     private volatile ClusterSecret secret;
     private final java.util.concurrent.locks.ReentrantReadWriteLock secretLock = new java.util.concurrent.locks.ReentrantReadWriteLock();
     private volatile boolean stopped;
+    private final Map<BigInteger, String> undecided = new HashMap<>(); // serve(): the last reason logged per request
 
     /**
      * @param pin the node's measured cluster pin (from its own app-compose); must name this chain and contract
@@ -280,6 +281,10 @@ public final class NodeDaemon implements AutoCloseable {
         Set<Address> members = new LinkedHashSet<>();
         Map<BigInteger, Long> pending = new HashMap<>(); // request id → request block
         Map<BigInteger, Long> seenAt = new HashMap<>();  // request id → when this node first saw it (nanos)
+        // one JoinChecks (and Member) for the whole loop, so its prepared-collateral cache outlives a poll; each poll
+        // points it at the policy of that poll's confirmed view
+        ViewPolicy policy = new ViewPolicy();
+        Member member = new Member(secret, settings, new JoinChecks(settings, policy, collateral));
         long scanned = -1;
         Backoff backoff = new Backoff();
         while (!stopped) {
@@ -305,12 +310,13 @@ public final class NodeDaemon implements AutoCloseable {
                 scanned = v.blockNumber();
                 members.add(me);
                 EvmClusterView cv = new EvmClusterView(contract, v);
-                Member member = new Member(secret, settings, new JoinChecks(settings, cv.policy(), collateral));
+                policy.at = cv.policy();
                 for (BigInteger id : new ArrayList<>(pending.keySet())) {
                     Duration wait = ResponderRank.delay(id, List.copyOf(members), me, config.fallbackDelay());
                     if (System.nanoTime() - seenAt.get(id) < wait.toNanos()) continue;
                     answer(cv, member, id, pending.get(id), pending);
                 }
+                undecided.keySet().retainAll(pending.keySet());
                 backoff.reset();
             } catch (RpcException | ClusterContractException | RuntimeException e) {
                 // one bad poll (endpoint down, endpoints disagree, malformed answer) must not end the member; it retries
@@ -345,7 +351,11 @@ public final class NodeDaemon implements AutoCloseable {
                             .put("check", rej.check().number()).put("check_name", rej.check().checkName()).put("reason", rej.reason()));
                     pending.remove(id);
                 }
-                case Member.NoAnswer na -> emit("undecided", o -> o.put("request", id.toString()).put("why", na.why().toString()));
+                case Member.NoAnswer na -> {
+                    // once per request and reason: a stale collateral is fetched again at every poll
+                    String why = na.why().toString();
+                    if (!why.equals(undecided.put(id, why))) emit("undecided", o -> o.put("request", id.toString()).put("why", why));
+                }
             }
         } catch (RelayException e) {
             // another responder may have answered first; the next poll reads the state again
@@ -396,6 +406,18 @@ public final class NodeDaemon implements AutoCloseable {
             emit("rpc-disagreement", o -> o.put("method", d.get().method()).put("endpoints", d.get().endpoints()).put("detail", d.get().detail()));
         } else {
             emit("read-error", o -> o.put("error", String.valueOf(e.getMessage())));
+        }
+    }
+
+    /** The policy at the current poll's confirmed view (serve() is single-threaded; set before each poll's answers). */
+    private static final class ViewPolicy implements org.dstack4j.cluster.join.ClusterPolicy {
+        private volatile org.dstack4j.cluster.join.ClusterPolicy at;
+
+        @Override
+        public boolean isAllowed(org.dstack4j.cluster.contract.PolicyKind kind, byte[] value) throws PolicyUnavailableException {
+            org.dstack4j.cluster.join.ClusterPolicy p = at;
+            if (p == null) throw new PolicyUnavailableException("no confirmed view read yet", null);
+            return p.isAllowed(kind, value);
         }
     }
 
