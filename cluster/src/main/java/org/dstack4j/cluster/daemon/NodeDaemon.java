@@ -45,7 +45,8 @@ import org.dstack4j.cluster.secret.KeyDerivation;
 
 /**
  * One cluster node: gets the secret (genesis or join), then answers other nodes' join requests until stopped.
- * Every chain read is at {@code head − confirmations}; every write goes through the relay; the secret stays in this
+ * Every chain read is at {@code head − confirmations} through its {@link ChainSource} (in a CVM: the endpoints its compose
+ * pins, through the relay's tunnel, {@link NodeChain}); every write goes through the relay; the secret stays in this
  * object (never logged, destroyed by {@link #close()}). A restart starts over with a new join request and a new key.
  *
  * <p>Progress is reported as one JSON object per line to the {@code out} sink, with public values only:
