@@ -47,7 +47,10 @@ final class ClusterTestbed {
         ObjectNode pin = c.putObject("dstack4j_cluster").put("chain_id", ref.chainId()).put("contract", ref.contract().toLowerHex());
         keys.ifPresent(k -> pin.put("signer", k.signer().toLowerHex()).put("enc_key", org.dstack4j.chain.Hex.data(k.encKey())));
         pin.put("allow_test_root", allowTestRoot);
-        if (!rpc.isEmpty()) rpc.forEach(pin.putArray("rpc")::add);
+        if (!rpc.isEmpty()) {
+            var list = pin.putArray("rpc");
+            rpc.forEach(u -> list.add(u.toString()));
+        }
         return c.toPrettyString();
     }
 
