@@ -20,9 +20,10 @@ import picocli.CommandLine.Option;
         description = {"Runs the host relay: the node's only link out, on a unix socket. It submits the node's contract calls",
             "(requestJoin, submitGenesis, onboard, reject) from the operator's gas key and fetches DCAP collateral.",
             "It can refuse or delay; what it could alter is bound by the quote and the cluster signer. Stops on SIGTERM.",
-            "With --tunnel it also opens byte tunnels (HTTP CONNECT on the same socket) to the RPC endpoints the node's",
-            "app-compose pins (dstack4j_cluster.rpc): the node reads the chain through them with TLS ended inside the CVM,",
-            "so the relay carries ciphertext and can only refuse or delay reads. Give each pinned endpoint once."})
+            "With --tunnel it also opens byte tunnels (HTTP CONNECT on the same socket) to the RPC",
+            "endpoints the node's app-compose pins (dstack4j_cluster.rpc): the node reads the chain",
+            "through them with TLS ended inside the CVM, so the relay carries ciphertext and can only",
+            "refuse or delay reads. Give each pinned endpoint once."})
 public final class HostCommand implements Callable<Integer> {
     static final String KEY_ENV = "DSTACK4J_OPERATOR_KEY";
 

@@ -30,11 +30,12 @@ import picocli.CommandLine.Option;
             "answers other nodes' requests until SIGTERM (the secret is zeroed on exit; a restart joins again).",
             "Its app-compose (read from the agent) must pin this chain and contract. Prints one JSON line per event,",
             "public values only. Exit codes: 0 stopped, 3 refused (the check is printed), 4 timed out, 1 failed.",
-            "The relay is the node's only link out: when the app-compose pins \"rpc\" (and \"rpc_quorum\", \"rpc_ca\") in",
-            "dstack4j_cluster, the node reads exactly those endpoints through the relay's tunnel, TLS ended in the CVM, and",
-            "a strict majority must agree on every read (a disagreement decides nothing: one 'rpc-disagreement' line).",
-            "Devnet only: without that pin, give --rpc (several times for a quorum); the node then reads the host-chosen",
-            "endpoints directly. See docs/cluster.md, trust model."})
+            "The relay is the node's only link out: when dstack4j_cluster in the app-compose pins \"rpc\"",
+            "(and \"rpc_quorum\", \"rpc_ca\"), the node reads exactly those endpoints through the relay's",
+            "tunnel, TLS ended in the CVM; a strict majority must agree on every read (a disagreement",
+            "decides nothing: one 'rpc-disagreement' line). Devnet only: without that pin, give --rpc",
+            "(several times for a quorum); the node then reads the host-chosen endpoints directly.",
+            "See docs/cluster.md, trust model."})
 public final class NodeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
