@@ -68,7 +68,8 @@ import org.junit.jupiter.api.io.TempDir;
  * on one real anvil and one genesis: simulator agents on unix sockets (in this JVM), host relays on unix sockets (in
  * this JVM, so a case can turn one hostile), lying JSON-RPC proxies on loopback in front of anvil. The genesis member
  * reads the chain through three endpoints (anvil, an honest proxy, a liar; quorum 2), the second member through two
- * (anvil and a liar; quorum 2, so any lie stops it). Each case asserts its outcome on chain and in the node's output;
+ * (anvil and a liar; quorum 2, so any lie stops it); a newcomer whose case has no lying RPC pins anvil in its compose
+ * and reads it only through its relay's tunnel. Each case asserts its outcome on chain and in the node's output;
  * at the end no process output and no relay log holds the cluster secret or a key derived from it (the test learns
  * the secret by joining once itself, then the governor removes that node).
  */
