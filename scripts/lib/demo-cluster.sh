@@ -80,11 +80,13 @@ CHAIN=$(curl -s -X POST -H 'content-type: application/json' -d '{"jsonrpc":"2.0"
 CHAIN=$((CHAIN))
 
 compose() { # name [signer enc_key]
-  jq -n --arg c "$C" --argjson chain "$CHAIN" --arg s "${2:-}" --arg e "${3:-}" --arg lc $'services:\n  app:\n    image: example/app@sha256:'"$(printf 'ab%.0s' $(seq 32))"$'\n' '
+  # the pin names the chain's RPC endpoint: nodes read it only through their relay's tunnel (anvil speaks plain http,
+  # which a pin accepts only with allow_test_root; a real cluster pins https providers and a quorum)
+  jq -n --arg c "$C" --argjson chain "$CHAIN" --arg rpc "$RPC" --arg s "${2:-}" --arg e "${3:-}" --arg lc $'services:\n  app:\n    image: example/app@sha256:'"$(printf 'ab%.0s' $(seq 32))"$'\n' '
     {manifest_version: 2, name: "cluster-node", runner: "docker-compose", docker_compose_file: $lc,
      kms_enabled: false, gateway_enabled: false, local_key_provider_enabled: true, key_provider_id: "",
      no_instance_id: true,
-     dstack4j_cluster: ({chain_id: $chain, contract: $c} + (if $s == "" then {} else {signer: $s, enc_key: $e} end) + {allow_test_root: true})}'
+     dstack4j_cluster: ({chain_id: $chain, contract: $c} + (if $s == "" then {} else {signer: $s, enc_key: $e} end) + {allow_test_root: true, rpc: [$rpc]})}'
 }
 agent() { # name composefile [measurements]
   local extra=(); [ -n "${3:-}" ] && extra=(--measurements "$3")
@@ -100,7 +102,7 @@ agent() { # name composefile [measurements]
 relay() { # name keyindex
 
   d4j_bg cluster host --socket "$W/$1.relay.sock" --rpc "$RPC" --contract "$C" --key-file "$W/key$2" \
-    --collateral "$W/collateral.json" >"$W/$1.relay.log" 2>&1 & PIDS+=($!)
+    --collateral "$W/collateral.json" --tunnel "$RPC" >"$W/$1.relay.log" 2>&1 & PIDS+=($!)
   for _ in $(seq 300); do [ -S "$W/$1.relay.sock" ] && return 0; sleep 0.1; done
   echo "demo cluster: relay $1 did not start: $(tail -3 "$W/$1.relay.log")" >&2; return 1
 }
@@ -108,7 +110,7 @@ declare -A NODE_PID NODE_ADDR AGENT_PID
 node() { # name [--genesis]
   local sock="$W/$1.agent.sock" extra=()
   if [ "$APPS" = 1 ] && [ "$1" != genesis ]; then sock="$W/$1.node.sock" extra=(--app-socket "$W/$1.keys.sock"); fi
-  d4j_bg cluster node --agent-socket "$sock" "${extra[@]}" --relay-socket "$W/$1.relay.sock" --rpc "$RPC" --contract "$C" \
+  d4j_bg cluster node --agent-socket "$sock" "${extra[@]}" --relay-socket "$W/$1.relay.sock" --contract "$C" \
     --confirmations 0 --poll-ms 200 --fallback-delay 5 --join-timeout 120 "${@:2}" >"$W/$1.node.out" 2>"$W/$1.node.err" & PIDS+=($!)
   NODE_PID[$1]=$!
 }

@@ -68,7 +68,8 @@ import org.junit.jupiter.api.io.TempDir;
  * on one real anvil and one genesis: simulator agents on unix sockets (in this JVM), host relays on unix sockets (in
  * this JVM, so a case can turn one hostile), lying JSON-RPC proxies on loopback in front of anvil. The genesis member
  * reads the chain through three endpoints (anvil, an honest proxy, a liar; quorum 2), the second member through two
- * (anvil and a liar; quorum 2, so any lie stops it). Each case asserts its outcome on chain and in the node's output;
+ * (anvil and a liar; quorum 2, so any lie stops it); a newcomer whose case has no lying RPC pins anvil in its compose
+ * and reads it only through its relay's tunnel. Each case asserts its outcome on chain and in the node's output;
  * at the end no process output and no relay log holds the cluster secret or a key derived from it (the test learns
  * the secret by joining once itself, then the governor removes that node).
  */
@@ -93,6 +94,7 @@ class ClusterHostileTest {
     private Path govKey;
     private ClusterPublicKeys keys;
     private String joinerCompose;
+    private String tunnelCompose;
     private LyingRpc gLiar;
     private LyingRpc mLiar;
     private TestRelay gRelay;
@@ -143,12 +145,17 @@ class ClusterHostileTest {
         keys = new ClusterPublicKeys(reads().clusterSigner(), reads().clusterEncKey());
         assertThat(b.path("signer").asText()).isEqualTo(keys.signer().toLowerHex());
         joinerCompose = ClusterTestbed.compose("cluster-node", ref, Optional.of(keys), true);
+        // newcomers that read anvil (no lying RPC in their case) pin it and read it only through their relay's tunnel
+        tunnelCompose = ClusterTestbed.compose("cluster-node", ref, Optional.of(keys), true, List.of(anvil.url()));
 
         m2Cvm = cvm("member2", joinerCompose, ClusterTestbed.profile());
         Cli.Result allow = Cli.run(Map.of(), T, "cluster", "gov", "allow", "--rpc", anvil.url().toString(), "--key-file", govKey.toString(),
                 "--contract", contract.address().toLowerHex(), "--apply", "--from-agent", m2Cvm.socket().toString(),
                 "--dcap-root-cert", testRoot.toString(), "--tcb-status", "UpToDate");
         assertThat(allow.exit()).as(allow.stderr()).isZero();
+        byte[] tunnelHash = java.security.MessageDigest.getInstance("SHA-256").digest(tunnelCompose.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        contract.writes(gov).proposePolicy(org.dstack4j.cluster.contract.PolicyKind.COMPOSE_HASH, tunnelHash);
+        contract.writes(gov).applyPolicy(org.dstack4j.cluster.contract.PolicyKind.COMPOSE_HASH, tunnelHash);
         mLiar = liar();
         mRelay = relay("member2", contract, sender(2), new Object());
         m2 = node("member2", m2Cvm, List.of(mLiar.url(), anvil.url().toString()), 120);
@@ -380,7 +387,7 @@ class ClusterHostileTest {
 
     @Test
     @Order(5)
-    void membersHostsThatRefuseCollateralMakeThemDecideNothing() throws Exception {
+    void membersHostsThatRefuseOrServeStaleCollateralMakeThemDecideNothing() throws Exception {
         gRelay.refuseCollateral = true;
         mRelay.refuseCollateral = true;
         try {
@@ -389,14 +396,41 @@ class ClusterHostileTest {
             awaitOutput(genesis, "undecided", id);
             Thread.sleep(FALLBACK.toMillis() + 1_000);
             assertThat(reads().request(id).state()).as("no member answers without collateral").isEqualTo(RequestState.PENDING);
+            // then the hosts serve an old copy, expired before the request block's time: still no answer (not a dcap
+            // rejection of a good newcomer), each member says why once, and fetches again at every poll
+            gRelay.staleCollateral = staleCollateral();
+            mRelay.staleCollateral = gRelay.staleCollateral;
             gRelay.refuseCollateral = false;
             mRelay.refuseCollateral = false;
+            long deadline = System.nanoTime() + T.toNanos();
+            while (outputFor(genesis, "undecided", id).stream().noneMatch(e -> e.path("why").asText().contains("tcb-info-validity"))
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(outputFor(genesis, "undecided", id)).anySatisfy(e -> assertThat(e.path("why").asText())
+                    .contains("tcb-info-validity").contains("fetching it again"));
+            Thread.sleep(FALLBACK.toMillis() + 1_000);
+            assertThat(reads().request(id).state()).as("no member answers on stale collateral").isEqualTo(RequestState.PENDING);
+            gRelay.staleCollateral = null;
+            mRelay.staleCollateral = null;
             assertThat(dora.process().await("joined", T).path("signer").asText()).isEqualTo(keys.signer().toLowerHex());
             leave(dora);
         } finally {
             gRelay.refuseCollateral = false;
             mRelay.refuseCollateral = false;
+            gRelay.staleCollateral = null;
+            mRelay.staleCollateral = null;
         }
+    }
+
+    /** The test collateral as an old copy: TCB info re-signed with the test PKI's key, its nextUpdate before today. */
+    private org.dstack4j.attestation.dcap.Collateral staleCollateral() throws Exception {
+        var good = CollateralJson.parse(Files.readAllBytes(collateral));
+        var pki = org.dstack4j.agent.pki.TestPki.create(new org.dstack4j.agent.pki.SeedKdf(ClusterTestbed.PKI_SEED),
+                ClusterTestbed.profile().pckTcb());
+        String old = good.tcbInfo().replace(org.dstack4j.agent.simulator.TestCollateral.NEXT_UPDATE, "2025-06-01T00:00:00Z");
+        assertThat(old).isNotEqualTo(good.tcbInfo());
+        return good.withTcbInfo(old, pki.tcbSigningKey().signP1363(old.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     // ---------------------------------------------------------------- a lying RPC
@@ -563,8 +597,10 @@ class ClusterHostileTest {
 
     @Test
     @Order(13)
-    void collateralExpiredAtTheRequestBlocksTimeIsRefusedWithDcap() throws Exception {
-        // the test collateral's nextUpdate is 2049-12-31: move the chain's clock past it (last case: it stays there)
+    void aQuoteWhoseCertificatesExpiredAtTheRequestBlocksTimeIsRefusedWithDcap() throws Exception {
+        // the test PKI's certificates (the quote's PCK chain, like the collateral) end 2049-12-31: move the chain's clock
+        // past it (last case: it stays there). No collateral can cure an expired quote chain, so this is a refusal, not
+        // the undecided of a host's stale collateral
         long now = ChainView.pin(anvil.rpc(), 0).block().timestamp();
         anvil.increaseTime(Instant.parse("2050-01-02T00:00:00Z").getEpochSecond() - now);
         anvil.mine(1);
@@ -622,10 +658,12 @@ class ClusterHostileTest {
 
     private Joiner joiner(String name, String compose, org.dstack4j.agent.simulator.MeasurementProfile profile, Tamper tamper,
             List<String> rpcs, int joinTimeout) throws Exception {
-        Cvm cvm = cvm(name, compose, profile);
+        boolean tunnel = rpcs == null && compose.equals(joinerCompose);
+        Cvm cvm = cvm(name, tunnel ? tunnelCompose : compose, profile);
         TestRelay r = relay(name, contract, ops, ops);
         r.tamper = tamper;
-        ClusterNodeProcess p = node(name, cvm, rpcs == null ? List.of(anvil.url().toString()) : rpcs, joinTimeout, "--exit-after-join");
+        ClusterNodeProcess p = node(name, cvm, tunnel ? List.of() : rpcs == null ? List.of(anvil.url().toString()) : rpcs, joinTimeout,
+                "--exit-after-join");
         return new Joiner(cvm, cvm.nodeAddress(), r, p);
     }
 
@@ -660,7 +698,8 @@ class ClusterHostileTest {
 
     private TestRelay relay(String name, ClusterContract c, TransactionSender sender, Object lock) throws Exception {
         TestRelay r = new TestRelay(HostRelay.withCollateralFile(c, sender, collateral), lock);
-        closers.add(RelayServer.start(dir.resolve(name + ".relay.sock"), r, Duration.ofSeconds(60)));
+        closers.add(RelayServer.start(dir.resolve(name + ".relay.sock"), r, Duration.ofSeconds(60),
+                java.util.Set.of(RelayServer.tunnelTarget(anvil.url()))));
         relays.add(r);
         return r;
     }

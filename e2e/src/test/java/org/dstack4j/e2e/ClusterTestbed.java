@@ -36,12 +36,21 @@ final class ClusterTestbed {
 
     /** A cluster node's app-compose pinned to {@code ref} and {@code keys} (none: the genesis node's). */
     static String compose(String name, ClusterRef ref, Optional<ClusterPublicKeys> keys, boolean allowTestRoot) {
+        return compose(name, ref, keys, allowTestRoot, java.util.List.of());
+    }
+
+    /** As above, also pinning the RPC endpoints the node reads through its relay's tunnel ({@code rpc}; none: no pin). */
+    static String compose(String name, ClusterRef ref, Optional<ClusterPublicKeys> keys, boolean allowTestRoot, java.util.List<java.net.URI> rpc) {
         ObjectNode c = JSON.createObjectNode().put("manifest_version", 2).put("name", name).put("runner", "docker-compose")
                 .put("docker_compose_file", LAUNCHER_COMPOSE).put("kms_enabled", false).put("gateway_enabled", false)
                 .put("local_key_provider_enabled", true).put("key_provider_id", "").put("no_instance_id", true);
         ObjectNode pin = c.putObject("dstack4j_cluster").put("chain_id", ref.chainId()).put("contract", ref.contract().toLowerHex());
         keys.ifPresent(k -> pin.put("signer", k.signer().toLowerHex()).put("enc_key", org.dstack4j.chain.Hex.data(k.encKey())));
         pin.put("allow_test_root", allowTestRoot);
+        if (!rpc.isEmpty()) {
+            var list = pin.putArray("rpc");
+            rpc.forEach(u -> list.add(u.toString()));
+        }
         return c.toPrettyString();
     }
 
@@ -147,6 +156,8 @@ final class ClusterTestbed {
         private final List<String> log = new CopyOnWriteArrayList<>();
         volatile Tamper tamper = HONEST;
         volatile boolean refuseCollateral;
+        /** When set, served instead of the honest collateral (a host with an old copy). */
+        volatile Collateral staleCollateral;
 
         TestRelay(Relay host, Object lock) {
             this.honest = new Relay() {
@@ -182,6 +193,11 @@ final class ClusterTestbed {
             if (refuseCollateral) {
                 log.add("collateral refused");
                 throw new RelayException("this host refuses to fetch collateral", null);
+            }
+            Collateral stale = staleCollateral;
+            if (stale != null) {
+                log.add("collateral stale");
+                return stale;
             }
             return honest.collateral(quote);
         }

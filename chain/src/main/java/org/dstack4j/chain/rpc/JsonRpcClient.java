@@ -7,25 +7,19 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.dstack4j.chain.Address;
 import org.dstack4j.chain.Hex;
 
 /**
- * An Ethereum JSON-RPC 2.0 client over HTTP(S) (JDK HttpClient). Every call has one deadline over
- * connect, headers and body, and a cap on the response size; every failure is an {@link RpcException}
- * with a typed {@link RpcError}. Thread-safe. {@link #close()} releases the HTTP client's threads.
+ * An Ethereum JSON-RPC 2.0 client over an {@link RpcTransport}: by default a direct HTTP(S) connection
+ * ({@link HttpRpcTransport}), in a cluster node a tunnel through its host relay. Every call has one deadline over
+ * connect, headers and body, and a cap on the response size (the transport's); every failure is an {@link RpcException}
+ * with a typed {@link RpcError}. Thread-safe. {@link #close()} releases the transport's threads.
  */
 public final class JsonRpcClient implements AutoCloseable {
     /** Default deadline of one call. */
@@ -35,32 +29,20 @@ public final class JsonRpcClient implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final URI endpoint;
+    private final RpcTransport transport;
     private final String redacted;
-    private final Duration timeout;
-    private final long maxResponse;
-    private final HttpClient http;
     private final AtomicLong ids = new AtomicLong();
 
     /**
+     * A direct HTTP(S) connection ({@link HttpRpcTransport}).
+     *
      * @param endpoint http or https URL of the node
      * @param timeout deadline of each call (connect + headers + body)
      * @param maxResponseBytes cap on a response body
      * @throws IllegalArgumentException when the URL is not http(s) or the limits are not positive
      */
     public JsonRpcClient(URI endpoint, Duration timeout, long maxResponseBytes) {
-        String scheme = endpoint.getScheme();
-        if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || endpoint.getHost() == null) {
-            throw new IllegalArgumentException("the RPC endpoint must be an http:// or https:// URL with a host, got scheme " + scheme);
-        }
-        if (timeout.isNegative() || timeout.isZero() || maxResponseBytes <= 0) {
-            throw new IllegalArgumentException("the RPC timeout and response cap must be positive");
-        }
-        this.endpoint = endpoint;
-        this.redacted = scheme + "://" + endpoint.getHost() + (endpoint.getPort() >= 0 ? ":" + endpoint.getPort() : "");
-        this.timeout = timeout;
-        this.maxResponse = maxResponseBytes;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+        this(new HttpRpcTransport(endpoint, timeout, maxResponseBytes));
     }
 
     /** With {@link #DEFAULT_TIMEOUT} and {@link #DEFAULT_MAX_RESPONSE}. */
@@ -68,14 +50,16 @@ public final class JsonRpcClient implements AutoCloseable {
         this(endpoint, DEFAULT_TIMEOUT, DEFAULT_MAX_RESPONSE);
     }
 
-    /**
-     * Closes the underlying HTTP client at once; later calls fail with a transport error. It does not wait for
-     * exchanges still running after their deadline passed ({@code HttpClient.close()} would, and so hold up a
-     * process's exit).
-     */
+    /** Over {@code transport} (which owns the deadline and the response cap); {@link #close()} closes it. */
+    public JsonRpcClient(RpcTransport transport) {
+        this.transport = java.util.Objects.requireNonNull(transport, "transport");
+        this.redacted = transport.endpoint();
+    }
+
+    /** Closes the transport at once; later calls fail with a transport error. */
     @Override
     public void close() {
-        http.shutdownNow();
+        transport.close();
     }
 
     /** The endpoint without path or query (safe to log). */
@@ -101,37 +85,7 @@ public final class JsonRpcClient implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalArgumentException("parameters of " + method + " are not JSON-serialisable", e);
         }
-        HttpRequest httpReq = HttpRequest.newBuilder(endpoint)
-                .timeout(timeout)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .build();
-        CompletableFuture<HttpResponse<byte[]>> f = http.sendAsync(httpReq, CappedBody.handler(maxResponse));
-        HttpResponse<byte[]> resp;
-        try {
-            resp = f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            f.cancel(true);
-            throw new RpcException(new RpcError.Timeout(redacted, method, timeout));
-        } catch (InterruptedException e) {
-            f.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new RpcException(new RpcError.Transport(redacted, method, "interrupted"), e);
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof CappedBody.TooLargeException || (c != null && c.getCause() instanceof CappedBody.TooLargeException)) {
-                throw new RpcException(new RpcError.TooLarge(redacted, method, maxResponse));
-            }
-            if (c instanceof java.net.http.HttpTimeoutException) {
-                throw new RpcException(new RpcError.Timeout(redacted, method, timeout));
-            }
-            throw new RpcException(new RpcError.Transport(redacted, method, c == null ? "unknown" : c.getClass().getSimpleName()
-                    + (c.getMessage() == null ? "" : ": " + c.getMessage())), c);
-        }
-        if (resp.statusCode() != 200) {
-            throw new RpcException(new RpcError.HttpStatus(redacted, method, resp.statusCode()));
-        }
-        return result(method, id, resp.body());
+        return result(method, id, transport.post(method, body));
     }
 
     private JsonNode result(String method, long id, byte[] body) throws RpcException {

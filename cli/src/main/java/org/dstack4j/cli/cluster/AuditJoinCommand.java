@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
             "",
             "Exit codes: 0 onboarded and every check passes; 3 rejected with the check the audit fails; 4 the chain's outcome "
                 + "DISAGREES with the audit; 5 no answer yet (the audit's outcome is printed); 6 a check could not run (no "
-                + "collateral); 1 a read failed or the request is unknown; 2 bad usage.",
+                + "collateral, or collateral that does not verify at the request's time); 1 a read failed or the request is unknown; 2 bad usage.",
             ""})
 public final class AuditJoinCommand implements Callable<Integer> {
     @CommandLine.Spec

@@ -271,7 +271,7 @@ public final class GovCommand implements Runnable {
                 "",
                 "Exit codes: 0 bootstrapped and every check passes; 3 not bootstrapped and a check fails (do not bootstrap it); "
                     + "4 bootstrapped but a check fails (DISAGREES); 5 not bootstrapped and every check passes (ready for bootstrap); "
-                    + "6 a check could not run (no collateral); 1 a read failed; 2 bad usage.",
+                    + "6 a check could not run (no collateral, or collateral that does not verify at that time); 1 a read failed; 2 bad usage.",
                 ""})
     static final class AuditGenesis implements Callable<Integer> {
         @CommandLine.Spec

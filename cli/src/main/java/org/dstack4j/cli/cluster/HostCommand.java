@@ -32,7 +32,12 @@ import picocli.CommandLine.Option;
             "dstack-vmm (ShutdownVm, StopVm after --shutdown-grace, StartVm), at most one per",
             "--reboot-min-interval. VMM credentials: $DSTACK_VMM_TOKEN, or $DSTACK_VMM_AUTH_USER and",
             "$DSTACK_VMM_AUTH_PASSWORD. The CVM does not rely on this: the launcher re-checks the approved",
-            "images at every boot."})
+            "images at every boot.",
+            "",
+            "With --tunnel it also opens byte tunnels (HTTP CONNECT on the same socket) to the RPC",
+            "endpoints the node's app-compose pins (dstack4j_cluster.rpc): the node reads the chain",
+            "through them with TLS ended inside the CVM, so the relay carries ciphertext and can only",
+            "refuse or delay reads. Give each pinned endpoint once."})
 public final class HostCommand implements Callable<Integer> {
     static final String KEY_ENV = "DSTACK4J_OPERATOR_KEY";
 
@@ -56,6 +61,11 @@ public final class HostCommand implements Callable<Integer> {
 
     @Option(names = "--pccs", paramLabel = "URL", description = "Fetch collateral from this PCCS (or Intel's PCS).")
     URI pccs;
+
+    @Option(names = "--tunnel", paramLabel = "URL|HOST:PORT",
+            description = "An RPC endpoint the node may open a tunnel to (repeat per pinned endpoint; an URL stands for its host:port). "
+                    + "Without it the relay refuses every CONNECT.")
+    java.util.List<String> tunnels = java.util.List.of();
 
     @Option(names = "--receipt-timeout", paramLabel = "SECONDS", defaultValue = "120", description = "How long a submit waits for its receipt.")
     int receiptTimeout;
@@ -87,13 +97,27 @@ public final class HostCommand implements Callable<Integer> {
         HostRelay relay = collateral != null ? HostRelay.withCollateralFile(c, sender, collateral)
                 : pccs != null ? HostRelay.withPccs(c, sender, PccsClient.of(pccs)) : HostRelay.withoutCollateral(c, sender);
         if (reboots.isPresent()) relay = relay.withReboots(reboots.get());
-        RelayServer server = RelayServer.start(socket, relay, Duration.ofSeconds(receiptTimeout + 30L));
+                java.util.Set<String> targets = new java.util.LinkedHashSet<>();
+        for (String t : tunnels) {
+            try {
+                targets.add(t.contains("://") ? RelayServer.tunnelTarget(URI.create(t)) : t);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--tunnel " + t + ": give an http(s) URL or host:port (" + e.getMessage() + ")");
+            }
+        }
+        RelayServer server;
+        try {
+            server = RelayServer.start(socket, relay, Duration.ofSeconds(receiptTimeout + 30L), targets);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--tunnel: " + e.getMessage());
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             rpc.close();
             reboots.ifPresent(RebootForwarder::close);
         }));
-        spec.commandLine().getErr().println("dstack4j cluster host: relaying for " + sender.from().toLowerHex() + " on " + server.socket());
+        spec.commandLine().getErr().println("dstack4j cluster host: relaying for " + sender.from().toLowerHex() + " on " + server.socket()
+                + (targets.isEmpty() ? "" : ", tunnels to " + targets));
         server.join();
         return 0;
     }

@@ -12,6 +12,7 @@ import org.dstack4j.cluster.binding.ClusterPin;
 import org.dstack4j.cluster.contract.ClusterContract;
 import org.dstack4j.cluster.daemon.ChainSource;
 import org.dstack4j.cluster.daemon.DaemonConfig;
+import org.dstack4j.cluster.daemon.NodeChain;
 import org.dstack4j.cluster.daemon.NodeDaemon;
 import org.dstack4j.cluster.node.DstackAttestor;
 import org.dstack4j.cluster.relay.RelayClient;
@@ -20,6 +21,7 @@ import org.dstack4j.sdk.DstackEndpoint;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+
 import picocli.CommandLine.Option;
 
 /** {@code dstack4j cluster node}: the node daemon inside the CVM. */
@@ -29,16 +31,25 @@ import picocli.CommandLine.Option;
             "answers other nodes' requests until SIGTERM (the secret is zeroed on exit; a restart joins again).",
             "Its app-compose (read from the agent) must pin this chain and contract. Prints one JSON line per event,",
             "public values only. Exit codes: 0 stopped, 3 refused (the check is printed), 4 timed out, 1 failed.",
-            "Give --rpc several times (independent providers) to read through a quorum: a strict majority must agree on",
-            "every read, a disagreement decides nothing (one 'rpc-disagreement' line). See docs/cluster.md, trust model.",
+            "The relay is the node's only link out: when dstack4j_cluster in the app-compose pins \"rpc\"",
+            "(and \"rpc_quorum\", \"rpc_ca\"), the node reads exactly those endpoints through the relay's",
+            "tunnel, TLS ended in the CVM; a strict majority must agree on every read (a disagreement",
+            "decides nothing: one 'rpc-disagreement' line). Devnet only: without that pin, give --rpc",
+            "(several times for a quorum); the node then reads the host-chosen endpoints directly.",
+            "See docs/cluster.md, trust model.",
             "With --tls-domain it also serves that HTTPS site with the cluster's derived key once it holds the secret",
             "(unstoppable TLS: one member orders over ACME, every member checks and serves; docs/tls.md, 'In the node')."})
 public final class NodeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Mixin
-    ChainOptions chain;
+    @Option(names = "--rpc", paramLabel = "URL",
+            description = "Devnet only, when the app-compose pins no \"rpc\": a JSON-RPC endpoint read directly (repeat for a quorum). "
+                    + "With a pinned list it may only repeat that list (anything else is an error); the pinned list is read through the relay.")
+    java.util.List<java.net.URI> rpc = java.util.List.of();
+
+    @Option(names = "--rpc-timeout", paramLabel = "SECONDS", defaultValue = "10", description = "Deadline of one RPC call.")
+    int rpcTimeout;
 
     @Option(names = "--agent-socket", paramLabel = "PATH", required = true, description = "The guest agent's unix socket.")
     Path agentSocket;
@@ -65,7 +76,8 @@ public final class NodeCommand implements Callable<Integer> {
     long joinTimeout;
 
     @Option(names = "--rpc-quorum", paramLabel = "K",
-            description = "With several --rpc: how many must agree (a strict majority; default: the smallest one).")
+            description = "With several --rpc: how many must agree (a strict majority; default: the smallest one). "
+                    + "With a pinned list, only the pinned rpc_quorum is accepted.")
     Integer rpcQuorum;
 
     @Option(names = "--exit-after-join", description = "Exit once the secret is held instead of serving as a member.")
@@ -83,65 +95,71 @@ public final class NodeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         DaemonConfig cfg = new DaemonConfig(confirmations, Duration.ofMillis(pollMs), Duration.ofSeconds(fallbackSeconds), Duration.ofSeconds(joinTimeout));
-        java.util.List<JsonRpcClient> rpcs = chain.clients();
-        ChainSource source;
-        try {
-            source = rpcQuorum == null ? ChainSource.majority(rpcs) : new ChainSource(rpcs, rpcQuorum);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--rpc-quorum: " + e.getMessage());
-        }
-        try (JsonRpcClient rpc = rpcs.get(0);
-                DstackClient agent = DstackClient.builder().endpoint(new DstackEndpoint.UnixSocket(agentSocket)).timeout(Duration.ofSeconds(30)).build();
+        try (DstackClient agent = DstackClient.builder().endpoint(new DstackEndpoint.UnixSocket(agentSocket)).timeout(Duration.ofSeconds(30)).build();
                 RelayClient relay = new RelayClient(relaySocket, Duration.ofSeconds(180))) {
             String compose = agent.info().tcbInfo().appCompose();
             ClusterPin pin = ClusterPin.fromCompose(compose).orElseThrow(() -> new CommandLine.ParameterException(spec.commandLine(),
                     "the agent's app-compose has no \"" + ClusterPin.FIELD + "\" pin: this CVM is not a cluster node"));
-            for (JsonRpcClient r : rpcs) {
-                if (pin.cluster().chainId() != r.chainId().longValueExact()) {
-                    throw new CommandLine.ParameterException(spec.commandLine(), "--rpc " + r.endpoint() + " serves chain " + r.chainId()
-                            + " but the app-compose pins chain " + pin.cluster().chainId());
-                }
+            NodeChain chain;
+            try {
+                chain = NodeChain.open(pin, rpc, java.util.Optional.ofNullable(rpcQuorum), relaySocket, Duration.ofSeconds(rpcTimeout));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
-            ClusterContract c = new ClusterContract(ChainOptions.address(spec.commandLine(), "--contract", contract));
-            CountDownLatch done = new CountDownLatch(1);
-            DstackAttestor attestor = new DstackAttestor(agent, compose);
-            try (NodeDaemon d = new NodeDaemon(source, c, attestor, pin, relay, relay, cfg, line -> {
-                synchronized (out) {
-                    out.println(line);
-                    out.flush();
-                }
-            }); AutoCloseable site = tls.start(spec.commandLine(), d, attestor, out); AppKeyServer apps = appSocket == null ? null : AppKeyServer.start(appSocket, d::withDerivation, pin.cluster(),
-                    Hex.decode(agent.info().appId(), 20, "the agent's app id"), Duration.ofSeconds(60))) {
-                Thread hook = new Thread(() -> {
-                    d.close();
-                    try {
-                        done.await();
-                    } catch (InterruptedException ignored) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
-                Runtime.getRuntime().addShutdownHook(hook);
+            try (chain) {
+                spec.commandLine().getErr().println("dstack4j cluster node: " + chain.describe());
+                return run(out, cfg, agent, relay, compose, pin, chain.source());
+            }
+        }
+    }
+
+    private Integer run(PrintWriter out, DaemonConfig cfg, DstackClient agent, RelayClient relay, String compose, ClusterPin pin,
+            ChainSource source) throws Exception {
+        for (JsonRpcClient r : source.endpoints()) {
+            if (pin.cluster().chainId() != r.chainId().longValueExact()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "RPC endpoint " + r.endpoint() + " serves chain " + r.chainId()
+                        + " but the app-compose pins chain " + pin.cluster().chainId());
+            }
+        }
+        ClusterContract c = new ClusterContract(ChainOptions.address(spec.commandLine(), "--contract", contract));
+        CountDownLatch done = new CountDownLatch(1);
+        DstackAttestor attestor = new DstackAttestor(agent, compose);
+        try (NodeDaemon d = new NodeDaemon(source, c, attestor, pin, relay, relay, cfg, line -> {
+            synchronized (out) {
+                out.println(line);
+                out.flush();
+            }
+        }); AutoCloseable site = tls.start(spec.commandLine(), d, attestor, out); AppKeyServer apps = appSocket == null ? null : AppKeyServer.start(appSocket, d::withDerivation, pin.cluster(),
+                Hex.decode(agent.info().appId(), 20, "the agent's app id"), Duration.ofSeconds(60))) {
+            Thread hook = new Thread(() -> {
+                d.close();
                 try {
-                    NodeDaemon.Start s = genesis ? d.genesis() : d.join();
-                    switch (s) {
-                        case NodeDaemon.Holding h -> { }
-                        case NodeDaemon.Refused r -> {
-                            return 3;
-                        }
-                        case NodeDaemon.TimedOut t -> {
-                            spec.commandLine().getErr().println("dstack4j: timed out waiting for " + t.what());
-                            return 4;
-                        }
-                        case NodeDaemon.Failed f -> {
-                            spec.commandLine().getErr().println("dstack4j: " + f.reason());
-                            return 1;
-                        }
-                    }
-                    if (!exitAfterJoin) d.serve();
-                    return 0;
-                } finally {
-                    done.countDown();
+                    done.await();
+                } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
                 }
+            });
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                NodeDaemon.Start s = genesis ? d.genesis() : d.join();
+                switch (s) {
+                    case NodeDaemon.Holding h -> { }
+                    case NodeDaemon.Refused r -> {
+                        return 3;
+                    }
+                    case NodeDaemon.TimedOut t -> {
+                        spec.commandLine().getErr().println("dstack4j: timed out waiting for " + t.what());
+                        return 4;
+                    }
+                    case NodeDaemon.Failed f -> {
+                        spec.commandLine().getErr().println("dstack4j: " + f.reason());
+                        return 1;
+                    }
+                }
+                if (!exitAfterJoin) d.serve();
+                return 0;
+            } finally {
+                done.countDown();
             }
         }
     }

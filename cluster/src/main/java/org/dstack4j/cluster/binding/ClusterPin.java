@@ -13,19 +13,45 @@ import org.dstack4j.cluster.secret.ClusterPublicKeys;
 /**
  * What a node's measured app-compose says about its cluster: the top-level object
  * <pre>{@code "dstack4j_cluster": {"chain_id": 31337, "contract": "0x…", "signer": "0x…", "enc_key": "0x<64 hex>",
- *                      "allow_test_root": false}}</pre>
+ *                      "allow_test_root": false,
+ *                      "rpc": ["https://rpc-a.example", "https://rpc-b.example", "https://rpc-c.example"],
+ *                      "rpc_quorum": 2, "rpc_ca": "-----BEGIN CERTIFICATE-----…"}}</pre>
  * {@code signer} and {@code enc_key} (together, or neither) are absent only in a genesis node's compose. Because
  * the compose hash is measured into RTMR3 and checked against the policy, these values are as trustworthy as the
- * measurement: the host cannot point a node at another cluster or enable test roots.
+ * measurement: the host cannot point a node at another cluster, enable test roots, or choose the node's RPC providers.
+ * {@code rpc} (optional) lists the JSON-RPC endpoints the node reads through its relay's tunnel ({@link RpcPin}).
  *
  * @param cluster       chain id and contract
  * @param keys          the cluster's public keys; empty before genesis
  * @param allowTestRoot whether a quote chaining to a non-Intel (simulator) root may pass {@code dcap-root}
+ * @param rpc           the pinned RPC endpoints and quorum; empty when the compose pins none (a devnet node then
+ *                      reads over its {@code --rpc}, chosen by the host)
  */
-public record ClusterPin(ClusterRef cluster, Optional<ClusterPublicKeys> keys, boolean allowTestRoot) {
+public record ClusterPin(ClusterRef cluster, Optional<ClusterPublicKeys> keys, boolean allowTestRoot, Optional<RpcPin> rpc) {
     /** The app-compose field. */
     public static final String FIELD = "dstack4j_cluster";
-    private static final Set<String> KNOWN = Set.of("chain_id", "contract", "signer", "enc_key", "allow_test_root");
+    private static final Set<String> KNOWN = Set.of("chain_id", "contract", "signer", "enc_key", "allow_test_root", "rpc", "rpc_quorum", "rpc_ca");
+
+    /** A pin without RPC endpoints. */
+    public ClusterPin(ClusterRef cluster, Optional<ClusterPublicKeys> keys, boolean allowTestRoot) {
+        this(cluster, keys, allowTestRoot, Optional.empty());
+    }
+
+    /**
+     * The chain endpoints a node reads, pinned: it reads each through its host relay's tunnel ({@code CONNECT}), with
+     * TLS ended inside the CVM, and needs {@code quorum} of them to agree on every read.
+     *
+     * @param endpoints http(s) URLs, distinct, at least one; plain http only in a pin that also allows test roots (a
+     *                  devnet: over http the relay can rewrite every read). The compose is public (it travels in the
+     *                  join evidence), so a URL must carry no secret API key
+     * @param quorum    how many must agree: 1 with one endpoint, otherwise a strict majority
+     * @param caPem     PEM CA certificates an https endpoint must chain to; empty: the JDK's trust store
+     */
+    public record RpcPin(java.util.List<java.net.URI> endpoints, int quorum, Optional<String> caPem) {
+        public RpcPin {
+            endpoints = java.util.List.copyOf(endpoints);
+        }
+    }
     private static final JsonMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     /**
@@ -71,7 +97,66 @@ public record ClusterPin(ClusterRef cluster, Optional<ClusterPublicKeys> keys, b
         }
         JsonNode test = pin.get("allow_test_root");
         if (test != null && !test.isBoolean()) throw new PinFormatException(FIELD + ".allow_test_root must be true or false");
-        return Optional.of(new ClusterPin(new ClusterRef(chain.longValue(), contract), keys, test != null && test.booleanValue()));
+        boolean allowTest = test != null && test.booleanValue();
+        return Optional.of(new ClusterPin(new ClusterRef(chain.longValue(), contract), keys, allowTest, rpcPin(pin, allowTest)));
+    }
+
+    private static Optional<RpcPin> rpcPin(JsonNode pin, boolean allowTestRoot) throws PinFormatException {
+        JsonNode list = pin.get("rpc");
+        if (list == null) {
+            if (pin.has("rpc_quorum") || pin.has("rpc_ca")) throw new PinFormatException(FIELD + ".rpc_quorum and rpc_ca need " + FIELD + ".rpc");
+            return Optional.empty();
+        }
+        if (!list.isArray() || list.isEmpty() || list.size() > 16) {
+            throw new PinFormatException(FIELD + ".rpc must be a list of 1 to 16 http(s) URLs");
+        }
+        java.util.List<java.net.URI> endpoints = new java.util.ArrayList<>();
+        Set<String> targets = new java.util.HashSet<>();
+        for (JsonNode e : list) {
+            java.net.URI u;
+            try {
+                u = new java.net.URI(e.isTextual() ? e.textValue() : "");
+            } catch (java.net.URISyntaxException x) {
+                throw new PinFormatException(FIELD + ".rpc has a malformed URL");
+            }
+            String scheme = u.getScheme();
+            if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || u.getHost() == null || u.getUserInfo() != null) {
+                throw new PinFormatException(FIELD + ".rpc entries must be http(s) URLs with a host and no user info");
+            }
+            if (scheme.equals("http") && !allowTestRoot) {
+                throw new PinFormatException(FIELD + ".rpc " + u.getHost() + " is plain http: the host relay could rewrite every read; "
+                        + "use https (plain http is accepted only in a devnet pin with allow_test_root)");
+            }
+            int port = u.getPort() >= 0 ? u.getPort() : scheme.equals("https") ? 443 : 80;
+            if (!targets.add(u.getHost() + ":" + port)) {
+                throw new PinFormatException(FIELD + ".rpc names " + u.getHost() + ":" + port + " twice: a quorum needs independent endpoints");
+            }
+            endpoints.add(u);
+        }
+        int n = endpoints.size();
+        int quorum = n / 2 + 1;
+        JsonNode q = pin.get("rpc_quorum");
+        if (q != null) {
+            if (!q.isIntegralNumber() || !q.canConvertToInt()) throw new PinFormatException(FIELD + ".rpc_quorum must be an integer");
+            quorum = q.intValue();
+            if (n == 1 ? quorum != 1 : quorum <= n / 2 || quorum > n) {
+                throw new PinFormatException(FIELD + ".rpc_quorum must be a strict majority of the " + n + " endpoints (got " + quorum + ")");
+            }
+        }
+        Optional<String> ca = Optional.empty();
+        JsonNode c = pin.get("rpc_ca");
+        if (c != null) {
+            try {
+                if (!c.isTextual() || java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(
+                        new java.io.ByteArrayInputStream(c.textValue().getBytes(java.nio.charset.StandardCharsets.US_ASCII))).isEmpty()) {
+                    throw new PinFormatException(FIELD + ".rpc_ca must hold PEM X.509 CA certificates");
+                }
+            } catch (java.security.cert.CertificateException e) {
+                throw new PinFormatException(FIELD + ".rpc_ca must hold PEM X.509 CA certificates");
+            }
+            ca = Optional.of(c.textValue());
+        }
+        return Optional.of(new RpcPin(endpoints, quorum, ca));
     }
 
     private static Address address(JsonNode pin, String field) throws PinFormatException {

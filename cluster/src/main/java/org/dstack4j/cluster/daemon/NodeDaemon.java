@@ -45,7 +45,8 @@ import org.dstack4j.cluster.secret.KeyDerivation;
 
 /**
  * One cluster node: gets the secret (genesis or join), then answers other nodes' join requests until stopped.
- * Every chain read is at {@code head − confirmations}; every write goes through the relay; the secret stays in this
+ * Every chain read is at {@code head − confirmations} through its {@link ChainSource} (in a CVM: the endpoints its compose
+ * pins, through the relay's tunnel, {@link NodeChain}); every write goes through the relay; the secret stays in this
  * object (never logged, destroyed by {@link #close()}). A restart starts over with a new join request and a new key.
  *
  * <p>Progress is reported as one JSON object per line to the {@code out} sink, with public values only:
@@ -72,6 +73,7 @@ public final class NodeDaemon implements AutoCloseable {
     private volatile boolean stopped;
     /** The members as {@link #serve()} last read them from the contract's events (this node included). */
     private volatile List<Address> memberView = List.of();
+    private final Map<BigInteger, String> undecided = new HashMap<>(); // serve(): the last reason logged per request
 
     /**
      * @param pin the node's measured cluster pin (from its own app-compose); must name this chain and contract
@@ -290,6 +292,10 @@ public final class NodeDaemon implements AutoCloseable {
         Set<Address> members = new LinkedHashSet<>();
         Map<BigInteger, Long> pending = new HashMap<>(); // request id → request block
         Map<BigInteger, Long> seenAt = new HashMap<>();  // request id → when this node first saw it (nanos)
+        // one JoinChecks (and Member) for the whole loop, so its prepared-collateral cache outlives a poll; each poll
+        // points it at the policy of that poll's confirmed view
+        ViewPolicy policy = new ViewPolicy();
+        Member member = new Member(secret, settings, new JoinChecks(settings, policy, collateral));
         long scanned = -1;
         Backoff backoff = new Backoff();
         while (!stopped) {
@@ -316,12 +322,13 @@ public final class NodeDaemon implements AutoCloseable {
                 members.add(me);
                 memberView = List.copyOf(members);
                 EvmClusterView cv = new EvmClusterView(contract, v);
-                Member member = new Member(secret, settings, new JoinChecks(settings, cv.policy(), collateral));
+                policy.at = cv.policy();
                 for (BigInteger id : new ArrayList<>(pending.keySet())) {
                     Duration wait = ResponderRank.delay(id, List.copyOf(members), me, config.fallbackDelay());
                     if (System.nanoTime() - seenAt.get(id) < wait.toNanos()) continue;
                     answer(cv, member, id, pending.get(id), pending);
                 }
+                undecided.keySet().retainAll(pending.keySet());
                 backoff.reset();
             } catch (RpcException | ClusterContractException | RuntimeException e) {
                 // one bad poll (endpoint down, endpoints disagree, malformed answer) must not end the member; it retries
@@ -356,7 +363,11 @@ public final class NodeDaemon implements AutoCloseable {
                             .put("check", rej.check().number()).put("check_name", rej.check().checkName()).put("reason", rej.reason()));
                     pending.remove(id);
                 }
-                case Member.NoAnswer na -> emit("undecided", o -> o.put("request", id.toString()).put("why", na.why().toString()));
+                case Member.NoAnswer na -> {
+                    // once per request and reason: a stale collateral is fetched again at every poll
+                    String why = na.why().toString();
+                    if (!why.equals(undecided.put(id, why))) emit("undecided", o -> o.put("request", id.toString()).put("why", why));
+                }
             }
         } catch (RelayException e) {
             // another responder may have answered first; the next poll reads the state again
@@ -407,6 +418,18 @@ public final class NodeDaemon implements AutoCloseable {
             emit("rpc-disagreement", o -> o.put("method", d.get().method()).put("endpoints", d.get().endpoints()).put("detail", d.get().detail()));
         } else {
             emit("read-error", o -> o.put("error", String.valueOf(e.getMessage())));
+        }
+    }
+
+    /** The policy at the current poll's confirmed view (serve() is single-threaded; set before each poll's answers). */
+    private static final class ViewPolicy implements org.dstack4j.cluster.join.ClusterPolicy {
+        private volatile org.dstack4j.cluster.join.ClusterPolicy at;
+
+        @Override
+        public boolean isAllowed(org.dstack4j.cluster.contract.PolicyKind kind, byte[] value) throws PolicyUnavailableException {
+            org.dstack4j.cluster.join.ClusterPolicy p = at;
+            if (p == null) throw new PolicyUnavailableException("no confirmed view read yet", null);
+            return p.isAllowed(kind, value);
         }
     }
 

@@ -41,9 +41,20 @@ import org.dstack4j.sdk.EventLogEntry;
  * A member's 14 join checks (docs/cluster-protocol.md "Join checks"), in order; the first failure is the outcome.
  * DCAP is our verifier ({@link DcapVerifier}) evaluated at the request block's chain time; the report data is
  * rebuilt from the on-chain request, never taken from the request's claims. Thread-safe; never throws for bad input.
+ *
+ * <p>The collateral comes from the member's untrusted host, so a DCAP failure in a check that reads only the
+ * collateral ({@link #COLLATERAL_CHECKS}: stale or not-yet-valid TCB info, QE identity or CRLs, a bad collateral
+ * signature, TCB info of another platform) decides nothing ({@link JoinOutcome.Undecided}): the member fetches the
+ * collateral again at its next poll, and another member may answer meanwhile. Only a failure of the quote itself is
+ * a refusal, including a quote whose own certificate chain (PCK, platform CA, root) has expired at the request's
+ * time, which no collateral can cure.
  */
 public final class JoinChecks {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** DCAP checks that read only the host-served collateral (DcapVerifier's names). */
+    public static final java.util.Set<String> COLLATERAL_CHECKS = java.util.Set.of("root-ca-crl", "pck-crl", "tcb-info-signature",
+            "tcb-info-validity", "qe-identity-signature", "qe-identity-validity", "collateral-pck-chain", "fmspc-pceid-match");
 
     private final MemberSettings settings;
     private final ClusterPolicy policy;
@@ -200,7 +211,7 @@ public final class JoinChecks {
             }
             pass(JoinCheck.QUOTE_FORMAT, "TDX v" + quote.version() + " quote");
             // 5 dcap, against the root the quote's chain names (check 6 decides whether that root is acceptable)
-            X509Certificate root = quoteRoot(quote);
+            X509Certificate root = quoteRoot(quote, at);
             Collateral col;
             try {
                 col = collateral.collateralFor(ev.quote());
@@ -211,9 +222,16 @@ public final class JoinChecks {
             DcapVerifier verifier = intel ? DcapVerifier.intel() : DcapVerifier.withTrustedRoot(root);
             // allowDebug: the debug bit is check 8's to report, by name
             Prepared p = prepared;
-            if (p == null || p.collateral() != col) prepared = p = new Prepared(col, PreparedCollateral.of(col));
+            // by content: a relay hands out a new copy of the same collateral on every fetch
+            if (p == null || !p.collateral().equals(col)) prepared = p = new Prepared(col, PreparedCollateral.of(col));
             DcapVerification v = verifier.verify(ev.quote(), p.prepared(), at, true);
             if (!v.valid()) {
+                Optional<org.dstack4j.attestation.Check> hosts = v.checks().stream()
+                        .filter(c -> !c.ok() && COLLATERAL_CHECKS.contains(c.name())).findFirst();
+                if (hosts.isPresent()) {
+                    throw new Stop(new JoinOutcome.Undecided(JoinCheck.DCAP, "the host's collateral does not verify at the request's time "
+                            + at + " (" + hosts.get().name() + ": " + hosts.get().detail() + "); fetching it again"));
+                }
                 throw fail(JoinCheck.DCAP, v.firstFailure().map(c -> c.name() + ": " + c.detail()).orElse("invalid") + " (at " + at + ")");
             }
             pass(JoinCheck.DCAP, "valid at " + at + ", status " + v.status());
@@ -301,7 +319,8 @@ public final class JoinChecks {
             return new JoinOutcome.Passed(steps.stream().map(st -> st.check().checkName() + ": " + st.detail()).toList());
         }
 
-        private X509Certificate quoteRoot(TdxQuote quote) throws Stop {
+        /** The root of the quote's own PCK chain; a chain with a certificate expired at {@code at} is the quote's failure. */
+        private X509Certificate quoteRoot(TdxQuote quote, Instant at) throws Stop {
             Optional<String> pem = quote.signatureData().qeReportCertificationData().flatMap(q -> q.certificationData().pemChain())
                     .or(() -> quote.signatureData().certificationData().pemChain());
             if (pem.isEmpty()) throw fail(JoinCheck.DCAP, "the quote carries no PCK certificate chain (certification data type 5)");
@@ -309,6 +328,13 @@ public final class JoinChecks {
                 var certs = CertificateFactory.getInstance("X.509")
                         .generateCertificates(new ByteArrayInputStream(pem.get().getBytes(StandardCharsets.US_ASCII)));
                 if (certs.isEmpty()) throw fail(JoinCheck.DCAP, "the quote's PCK certificate chain is empty");
+                for (var c : certs) {
+                    X509Certificate x = (X509Certificate) c;
+                    if (x.getNotAfter().toInstant().isBefore(at)) {
+                        throw fail(JoinCheck.DCAP, "pck-certificate-chain: the quote's certificate " + x.getSubjectX500Principal().getName()
+                                + " expired " + x.getNotAfter().toInstant() + ", before the request's time " + at + " (no collateral can cure it)");
+                    }
+                }
                 return (X509Certificate) List.copyOf(certs).getLast();
             } catch (CertificateException e) {
                 throw fail(JoinCheck.DCAP, "the quote's PCK certificate chain does not parse");

@@ -31,6 +31,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *   <li>{@code POST /v1/submit} with a {@link ContractCall} JSON body → {@code {"transaction_hash":"0x…","block_number":N}}</li>
  *   <li>{@code POST /v1/collateral} with {@code {"quote":"0x…"}} → dcap-qvl collateral JSON</li>
  *   <li>{@code POST /v1/reboot} with {@code {"reason":"…"}} → {@code {}} (the node asks for a reboot; KubernEthes)</li>
+ *   <li>{@code CONNECT host:port} → a byte tunnel to that endpoint, only for the {@code host:port} pairs the operator
+ *       allowed (the RPC endpoints the node's compose pins); any other target answers 403, and with none allowed
+ *       {@code CONNECT} is refused (405). The node terminates TLS itself, so for https the relay carries ciphertext.</li>
  * </ul>
  * Errors are {@code {"error":"…"}} with 400 (bad body), 404, 405, 413 (body over {@value #MAX_BODY_BYTES} bytes) or
  * 502 (the chain or PCCS refused or failed). Idle connections close after the idle timeout.
@@ -53,8 +56,47 @@ public final class RelayServer implements AutoCloseable {
      * @throws IOException when the path exists and is not a stale socket, or binding fails
      */
     public static RelayServer start(Path socket, Relay relay, Duration idleTimeout) throws IOException {
-        return new RelayServer(UnixJsonServer.start(socket, new RelayHandler(relay), "rw-rw----", idleTimeout, 16,
+        return start(socket, relay, idleTimeout, java.util.Set.of());
+    }
+
+    /**
+     * Binds {@code socket} and serves, tunnelling {@code CONNECT} to the {@code tunnelTargets}.
+     *
+     * @param tunnelTargets {@code host:port} pairs the node may open a tunnel to (empty: no tunnels)
+     * @throws IOException when the path exists and is not a stale socket, or binding fails
+     * @throws IllegalArgumentException when a target is not {@code host:port}
+     */
+    public static RelayServer start(Path socket, Relay relay, Duration idleTimeout, java.util.Set<String> tunnelTargets) throws IOException {
+        Handler handler = new RelayHandler(relay);
+        if (!tunnelTargets.isEmpty()) {
+            // only with a non-empty allowlist: Jetty's ConnectHandler tunnels anywhere when its allowlist is empty
+            org.eclipse.jetty.server.handler.ConnectHandler connect = new org.eclipse.jetty.server.handler.ConnectHandler(handler);
+            for (String t : tunnelTargets) connect.getWhiteListHosts().add(tunnelTarget(t));
+            connect.setConnectTimeout(10_000);
+            connect.setIdleTimeout(idleTimeout.toMillis());
+            handler = connect;
+        }
+        return new RelayServer(UnixJsonServer.start(socket, handler, "rw-rw----", idleTimeout, 16,
                 "dstack4j-relay", "the relay", "--socket"));
+    }
+
+    /**
+     * The {@code host:port} a tunnel to {@code endpoint} (an http(s) URL) names: its port, or 443 / 80 by scheme.
+     *
+     * @throws IllegalArgumentException when it is not an http(s) URL with a host
+     */
+    public static String tunnelTarget(java.net.URI endpoint) {
+        org.dstack4j.chain.rpc.RpcTransport.requireHttp(endpoint);
+        int port = endpoint.getPort() >= 0 ? endpoint.getPort() : endpoint.getScheme().equals("https") ? 443 : 80;
+        return endpoint.getHost() + ":" + port;
+    }
+
+    private static String tunnelTarget(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon <= 0 || colon == hostPort.length() - 1 || !hostPort.substring(colon + 1).matches("[0-9]{1,5}")) {
+            throw new IllegalArgumentException("tunnel target '" + hostPort + "' must be host:port");
+        }
+        return hostPort;
     }
 
     /** The absolute socket path. */

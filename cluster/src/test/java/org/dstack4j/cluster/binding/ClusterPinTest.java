@@ -43,4 +43,39 @@ class ClusterPinTest {
         assertThatThrownBy(() -> ClusterPin.fromCompose("{\"dstack4j_cluster\":{" + base + "},\"dstack4j_cluster\":{}}"))
                 .hasMessageContaining("repeats a key");
     }
+
+    @Test
+    void readsThePinnedRpcEndpointsAndQuorum() throws Exception {
+        String base = "\"chain_id\":1,\"contract\":\"" + C + "\"";
+        ClusterPin none = ClusterPin.fromCompose(compose("{" + base + "}")).orElseThrow();
+        assertThat(none.rpc()).isEmpty();
+        ClusterPin three = ClusterPin.fromCompose(compose("{" + base + ",\"rpc\":[\"https://a.example\",\"https://b.example/v1\","
+                + "\"https://c.example:8545\"]}")).orElseThrow();
+        assertThat(three.rpc().orElseThrow().endpoints()).hasSize(3);
+        assertThat(three.rpc().orElseThrow().quorum()).isEqualTo(2); // the smallest strict majority by default
+        assertThat(three.rpc().orElseThrow().caPem()).isEmpty();
+        ClusterPin all = ClusterPin.fromCompose(compose("{" + base + ",\"rpc\":[\"https://a.example\",\"https://b.example\","
+                + "\"https://c.example\"],\"rpc_quorum\":3}")).orElseThrow();
+        assertThat(all.rpc().orElseThrow().quorum()).isEqualTo(3);
+        // plain http only in a devnet pin (one that allows test roots)
+        ClusterPin dev = ClusterPin.fromCompose(compose("{" + base + ",\"allow_test_root\":true,\"rpc\":[\"http://127.0.0.1:8545\"]}")).orElseThrow();
+        assertThat(dev.rpc().orElseThrow().endpoints().getFirst().getPort()).isEqualTo(8545);
+    }
+
+    @Test
+    void malformedRpcPinsNameTheField() {
+        String base = "\"chain_id\":1,\"contract\":\"" + C + "\"";
+        assertThatThrownBy(() -> ClusterPin.fromCompose(compose("{" + base + ",\"rpc\":[\"http://rpc.example\"]}")))
+                .hasMessageContaining("plain http");
+        assertThatThrownBy(() -> ClusterPin.fromCompose(compose("{" + base + ",\"rpc\":[]}"))).hasMessageContaining(".rpc must be a list");
+        assertThatThrownBy(() -> ClusterPin.fromCompose(compose("{" + base + ",\"rpc\":[\"ftp://a.example\"]}"))).hasMessageContaining("http(s)");
+        assertThatThrownBy(() -> ClusterPin.fromCompose(compose("{" + base + ",\"rpc\":[\"https://u:p@a.example\"]}"))).hasMessageContaining("user info");
+        assertThatThrownBy(() -> ClusterPin.fromCompose(compose("{" + base + ",\"rpc\":[\"https://a.example\",\"https://a.example:443/x\"]}")))
+                .hasMessageContaining("twice");
+        assertThatThrownBy(() -> ClusterPin.fromCompose(compose("{" + base + ",\"rpc\":[\"https://a.example\",\"https://b.example\"],\"rpc_quorum\":1}")))
+                .hasMessageContaining("strict majority");
+        assertThatThrownBy(() -> ClusterPin.fromCompose(compose("{" + base + ",\"rpc_quorum\":1}"))).hasMessageContaining("need dstack4j_cluster.rpc");
+        assertThatThrownBy(() -> ClusterPin.fromCompose(compose("{" + base + ",\"rpc\":[\"https://a.example\"],\"rpc_ca\":\"not pem\"}")))
+                .hasMessageContaining("rpc_ca");
+    }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigInteger;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -228,6 +229,56 @@ class DaemonOverRelayTest {
         assertThat(contract.events(ChainView.pin(anvil.rpc(), 0), 0, "Onboarded").stream()
                 .filter(e -> e.event() instanceof ClusterEvent.Onboarded o && o.id().equals(id))).isEmpty();
         hostKey.close();
+    }
+
+    /**
+     * A daemon whose compose pins anvil as its RPC: it gets no --rpc and reads the chain only through its relay's tunnel
+     * (the relay allows exactly that host:port).
+     */
+    private NodeDaemon tunnelled(SimulatedCvm cvm, Relay relay, List<String> out) throws Exception {
+        Path sock = dir.resolve(cvm.nodeAddress().toLowerHex().substring(2, 10) + "-tunnel.sock");
+        RelayServer server = RelayServer.start(sock, relay, Duration.ofSeconds(30),
+                java.util.Set.of(RelayServer.tunnelTarget(anvil.url())));
+        ClusterPin pin = ClusterPin.fromCompose(cvm.compose()).orElseThrow();
+        NodeChain chain = NodeChain.open(pin, List.of(), Optional.empty(), sock, Duration.ofSeconds(5));
+        assertThat(chain.throughRelay()).isTrue();
+        assertThat(chain.source().endpoints()).allSatisfy(e -> assertThat(e.endpoint()).endsWith("(through the relay)"));
+        RelayClient client = new RelayClient(sock, Duration.ofSeconds(30));
+        NodeDaemon d = new NodeDaemon(chain.source(), contract, new DstackAttestor(cvm.client(), cvm.compose()), pin, client, client, FAST, out::add);
+        closers.add(server);
+        closers.add(client);
+        closers.add(chain);
+        closers.add(d);
+        return d;
+    }
+
+    @Test
+    void genesisAndAJoinWithEveryChainReadThroughTheRelaysTunnel() throws Exception {
+        List<URI> rpc = List.of(anvil.url());
+        SimulatedCvm g = SimulatedCvm.start(dir, "tunnel-genesis", SimulatedCvm.compose("cluster-node", ref, Optional.empty(), true,
+                SimulatedCvm.LAUNCHER_COMPOSE, rpc), SimulatedCvm.profileWith("source", "tg"));
+        closers.add(g);
+        List<String> gOut = new CopyOnWriteArrayList<>();
+        NodeDaemon gd = tunnelled(g, honest(g), gOut);
+        Future<NodeDaemon.Start> started = pool.submit(gd::genesis);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (reads().genesisCount().signum() == 0 && System.nanoTime() < deadline) Thread.sleep(50);
+        GenesisRecord rec = reads().genesis(BigInteger.ONE);
+        contract.writes(governor).bootstrap(rec.id(), rec.node());
+        assertThat(started.get(30, TimeUnit.SECONDS)).as(gOut.toString()).isInstanceOf(NodeDaemon.Holding.class);
+        pool.submit(() -> {
+            gd.serve();
+            return null;
+        });
+        var pub = new org.dstack4j.cluster.secret.ClusterPublicKeys(reads().clusterSigner(), reads().clusterEncKey());
+        SimulatedCvm t = SimulatedCvm.start(dir, "tunnel-joiner", SimulatedCvm.compose("cluster-node", ref, Optional.of(pub), true,
+                SimulatedCvm.LAUNCHER_COMPOSE, rpc), SimulatedCvm.profileWith("source", "tj"));
+        closers.add(t);
+        allow(t);
+        List<String> tOut = new CopyOnWriteArrayList<>();
+        assertThat(tunnelled(t, honest(t), tOut).join()).as(tOut + " / " + gOut).isInstanceOf(NodeDaemon.Holding.class);
+        assertThat(last(tOut, "joined").path("signer").asText()).isEqualTo(last(gOut, "bootstrapped").path("signer").asText());
+        assertThat(reads().isMember(t.nodeAddress())).isTrue();
     }
 
     @Test

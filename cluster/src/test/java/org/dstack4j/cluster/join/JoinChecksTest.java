@@ -196,10 +196,53 @@ class JoinChecksTest {
     }
 
     @Test
-    void collateralExpiredAtTheRequestsChainTimeFailsDcap() throws Exception {
+    void aQuoteWhoseCertificatesExpiredAtTheRequestsChainTimeFailsDcap() throws Exception {
         Join j = join(good);
-        // the test collateral's nextUpdate is 2049-12-31: a request block after it finds it expired
-        assertFailed(run(new Join(j.request().withTime(Instant.parse("2050-01-02T00:00:00Z")), j.evidence())), JoinCheck.DCAP, "2050-01-02");
+        // the test PKI (PCK chain and collateral alike) ends 2049-12-31: at a later request block the quote's own
+        // certificates have expired, which no fresher collateral can cure, so it is a refusal
+        assertFailed(run(new Join(j.request().withTime(Instant.parse("2050-01-02T00:00:00Z")), j.evidence())), JoinCheck.DCAP,
+                "expired 2049-12-31");
+    }
+
+    /** The test collateral with its TCB info's validity moved to end at {@code nextUpdate}, re-signed with the test PKI's key. */
+    private org.dstack4j.attestation.dcap.Collateral staleCollateral(String nextUpdate) {
+        var pki = org.dstack4j.agent.pki.TestPki.create(new org.dstack4j.agent.pki.SeedKdf(SimulatedCvm.PKI_SEED), good.profile().pckTcb());
+        String edited = collateral.tcbInfo().replace(org.dstack4j.agent.simulator.TestCollateral.NEXT_UPDATE, nextUpdate);
+        assertThat(edited).isNotEqualTo(collateral.tcbInfo());
+        return collateral.withTcbInfo(edited, pki.tcbSigningKey().signP1363(edited.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void staleCollateralFromTheHostDecidesNothingAndTheNextFetchDecides() throws Exception {
+        Join j = join(good);
+        var stale = staleCollateral("2026-01-01T00:00:00Z"); // before CHAIN_TIME: the host served an old copy
+        java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
+        JoinChecks checks = new JoinChecks(new MemberSettings(REF, keys, true), policy, quote -> fetches.incrementAndGet() == 1 ? stale : collateral);
+        JoinOutcome first = checks.check(j.request(), j.evidence());
+        assertThat(first).isInstanceOfSatisfying(JoinOutcome.Undecided.class, u -> {
+            assertThat(u.check()).isEqualTo(JoinCheck.DCAP);
+            assertThat(u.reason()).contains("tcb-info-validity").contains("fetching it again");
+        });
+        // the next poll fetches again, gets current collateral and decides
+        assertThat(checks.check(j.request(), j.evidence())).isInstanceOf(JoinOutcome.Passed.class);
+        assertThat(fetches.get()).isEqualTo(2);
+    }
+
+    @Test
+    void collateralTheHostTamperedWithDecidesNothingButABadQuoteIsRefused() throws Exception {
+        Join j = join(good);
+        byte[] sig = collateral.tcbInfoSignature();
+        sig[7] ^= 1;
+        var tampered = collateral.withTcbInfo(collateral.tcbInfo(), sig);
+        JoinOutcome o = new JoinChecks(new MemberSettings(REF, keys, true), policy, quote -> tampered).check(j.request(), j.evidence());
+        assertThat(o).isInstanceOfSatisfying(JoinOutcome.Undecided.class, u -> assertThat(u.reason()).contains("tcb-info-signature"));
+        // with good collateral, a quote whose signature does not verify is the newcomer's failure: refused
+        Evidence ev = Evidence.decode(j.evidence());
+        byte[] quote = ev.quote();
+        quote[48 + 300] ^= 1; // inside the TD report, which the attestation key signs
+        Evidence bad = new Evidence(quote, ev.eventLog(), ev.appCompose());
+        JoinOutcome refused = run(new Join(j.request().withEvidenceHash(bad.hash()), bad.encode()));
+        assertFailed(refused, JoinCheck.DCAP, "quote-signature");
     }
 
     @Test

@@ -61,6 +61,12 @@ public final class SimulatedCvm implements AutoCloseable {
     /** An app-compose for a cluster node: pinned to {@code cluster} and {@code keys} (none = genesis). */
     public static String compose(String name, ClusterRef cluster, Optional<ClusterPublicKeys> keys, boolean allowTestRoot,
             String launcherCompose) {
+        return compose(name, cluster, keys, allowTestRoot, launcherCompose, java.util.List.of());
+    }
+
+    /** As above, also pinning the RPC endpoints the node reads through its relay ({@code dstack4j_cluster.rpc}; none: no pin). */
+    public static String compose(String name, ClusterRef cluster, Optional<ClusterPublicKeys> keys, boolean allowTestRoot,
+            String launcherCompose, java.util.List<java.net.URI> rpc) {
         ObjectNode c = JSON.createObjectNode();
         c.put("manifest_version", 2);
         c.put("name", name);
@@ -79,6 +85,10 @@ public final class SimulatedCvm implements AutoCloseable {
             pin.put("enc_key", "0x" + HexFormat.of().formatHex(k.encKey()));
         });
         pin.put("allow_test_root", allowTestRoot);
+        if (!rpc.isEmpty()) {
+            var list = pin.putArray("rpc");
+            rpc.forEach(u -> list.add(u.toString()));
+        }
         return c.toPrettyString();
     }
 
