@@ -64,7 +64,8 @@ final class DashboardHandler extends Handler.Abstract {
             text(response, callback, 405, "only GET and HEAD are served here; nothing on this listener changes state\n");
             return true;
         }
-        String path = Request.getPathInContext(request);
+        String path = request.getHttpURI().getDecodedPath();
+        if (path == null) path = "/";
         Map<String, String> query;
         try {
             query = query(request);
@@ -90,6 +91,9 @@ final class DashboardHandler extends Handler.Abstract {
             text(response, callback, e.status(), e.getMessage() + "\n");
         } catch (GuestApiException e) {
             text(response, callback, 500, "the agent cannot answer: " + e.getMessage() + "\n");
+        } catch (RuntimeException e) {
+            // a bug must not show a stack or Jetty's error page; the message names the class only
+            text(response, callback, 500, "internal error (" + e.getClass().getSimpleName() + ")\n");
         }
         return true;
     }
