@@ -116,9 +116,9 @@ public final class SelfAttestation {
         }
         try {
             report = TdxQuote.parse(quote).tdReport();
-            checks.add(Check.pass("quote-format", "TDX quote, " + quote.length + " bytes"));
+            checks.add(Check.pass("own-quote", "a TDX quote of " + quote.length + " bytes over a fresh nonce"));
         } catch (QuoteFormatException e) {
-            checks.add(Check.fail("quote-format", e.getMessage()));
+            checks.add(Check.fail("own-quote", e.getMessage()));
             return new Verdict(now, false, DcapVerification.UNKNOWN, checks);
         }
         checks.add(Arrays.equals(report.reportData(), nonce)
