@@ -35,8 +35,8 @@ import org.eclipse.jetty.util.Fields;
  * dstack's agent does. Refused input answers 4xx with one plain-text line.
  */
 final class DashboardHandler extends Handler.Abstract {
-    /** Most log streams served at once; more answer 503. */
-    static final int MAX_LOG_STREAMS = 8;
+    /** Most log streams served at once; more answer 503 (each holds one of the Worker listener's 16 threads). */
+    static final int MAX_LOG_STREAMS = 4;
 
     private static final String CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 

@@ -131,6 +131,9 @@ class DashboardEndToEndTest {
             assertThat(get("/logs/mpc-node?text&tail=all").body()).doesNotContain(planted);
         }
         assertThat(get("/metrics").body()).contains("system_memory_total ");
+        // and the class-wide leak checks (SecretsNeverLeakTest) read what the page served too
+        LaunchOutputs.record("dashboard page", dom);
+        LaunchOutputs.record("dashboard status.json", status.toString());
     }
 
     @Test
@@ -146,6 +149,33 @@ class DashboardEndToEndTest {
         }
         assertThat(get("/").statusCode()).isEqualTo(200);
         assertThat(get("/logs/mpc-node?text&bare&tail=3").body()).contains("node-line-");
+    }
+
+    @Test
+    void atMostFourLogStreamsAndAClosedOneFreesItsSlot() throws Exception {
+        List<InputStream> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                HttpResponse<InputStream> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/logs/mpc-node?text&bare&follow&tail=1"))
+                        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofInputStream());
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.body().read()).as("stream %d delivers", i).isNotNegative();
+                open.add(r.body());
+            }
+            HttpResponse<String> fifth = get("/logs/mpc-node?text&bare&follow&tail=1");
+            assertThat(fifth.statusCode()).isEqualTo(503);
+            assertThat(fifth.body()).startsWith("too many log streams are open (at most 4)");
+        } finally {
+            for (InputStream in : open) in.close();
+        }
+        // the node prints every 200 ms: the server's next write to a closed stream fails and frees the slot
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        int status;
+        do {
+            Thread.sleep(200);
+            status = get("/logs/mpc-node?text&bare&tail=1").statusCode();
+        } while (status == 503 && System.nanoTime() < deadline);
+        assertThat(status).isEqualTo(200);
     }
 
     /** Reads the followed stream until a line numbered past everything the tail could have held appears. */
