@@ -36,7 +36,7 @@ public final class LaunchReportView {
 
     /**
      * The view of the report at {@code file}: the copied fields, {@code image} ({@code registry/name}),
-     * {@code approved_hashes} (array) and {@code total_ms}; or {@code {"error": "..."}} when the file is missing,
+     * {@code approved_hashes} (array) and {@code total_ms}; or {@code {"unreadable": "..."}} when the file is missing,
      * too big or not a JSON object.
      */
     public static ObjectNode read(Path file) {
@@ -45,14 +45,14 @@ public final class LaunchReportView {
         JsonNode report;
         try (InputStream in = Files.newInputStream(file)) {
             byte[] bytes = in.readNBytes(MAX_BYTES + 1);
-            if (bytes.length > MAX_BYTES) return out.put("error", "the report is over " + MAX_BYTES + " bytes");
+            if (bytes.length > MAX_BYTES) return out.put("unreadable", "the report is over " + MAX_BYTES + " bytes");
             report = JSON.readTree(bytes);
         } catch (NoSuchFileException e) {
-            return out.put("error", "no launch report yet (the launcher writes it after its first launch)");
+            return out.put("unreadable", "no launch report yet (the launcher writes it after its first launch)");
         } catch (IOException e) {
-            return out.put("error", "the report cannot be read as JSON");
+            return out.put("unreadable", "the report cannot be read as JSON");
         }
-        if (report == null || !report.isObject()) return out.put("error", "the report is not a JSON object");
+        if (report == null || !report.isObject()) return out.put("unreadable", "the report is not a JSON object");
         for (String f : FIELDS) {
             JsonNode v = report.get(f);
             if (v != null && v.isValueNode() && !v.isNull()) out.put(f, cut(v.asText()));

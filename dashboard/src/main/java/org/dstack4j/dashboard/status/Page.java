@@ -64,8 +64,8 @@ public final class Page {
     private static void launch(StringBuilder b, JsonNode l) {
         if (l.isMissingNode()) return;
         b.append("<h2>Latest launch</h2>\n<dl id=\"launch\">");
-        if (l.has("error")) {
-            row(b, "Report", l.path("error").asText());
+        if (l.has("unreadable")) {
+            row(b, "Report", l.path("unreadable").asText());
         } else {
             String[][] rows = {{"ok", "Succeeded"}, {"started_at", "When"}, {"platform", "Platform"},
                     {"selected_digest", "Selected digest"}, {"selection_reason", "Why"}, {"image", "Image"},
