@@ -106,6 +106,8 @@ class DashboardServerTest {
         assertThat(events.size()).isGreaterThan(4);
         for (JsonNode e : events) if (e.path("imr").asInt() == 3) assertThat(e.path("matches").asBoolean()).as(e.toString()).isTrue();
         assertThat(status.path("launch").path("approved_hashes")).hasSize(2);
+        assertThat(status.path("app_compose").asText()).isEqualTo(tdx.platform().appCompose());
+        assertThat(page.body()).contains("<pre id=\"app-compose\">{&quot;manifest_version&quot;:2,&quot;name&quot;:&quot;&lt;b&gt;dash");
         assertThat(status.has("system")).isTrue();
         assertThat(get("/metrics").body()).contains("system_num_cpus ");
     }
@@ -131,6 +133,7 @@ class DashboardServerTest {
         assertThat(status.has("system")).isFalse();
         assertThat(status.has("tcb")).isFalse();
         assertThat(status.has("event_log")).isFalse();
+        assertThat(status.has("app_compose")).isFalse();
         String page = get("/").body();
         assertThat(page).contains("TCB info is not public").doesNotContain("<th>Logs</th>", "id=\"system\"", "id=\"events\"", "RTMR0</dt>");
         // the Worker API is still there beside the page

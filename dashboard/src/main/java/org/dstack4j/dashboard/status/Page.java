@@ -18,6 +18,7 @@ public final class Page {
             th,td{border-bottom:1px solid #e3e7ec;padding:4px 8px;text-align:left;vertical-align:top}
             td.h{font-family:monospace;overflow-wrap:anywhere;min-width:12em}
             .ok{color:#18794e;font-weight:600}.bad{color:#c0262d;font-weight:600}
+            pre{background:#fff;padding:8px;overflow:auto;max-height:24em;white-space:pre-wrap;overflow-wrap:anywhere}
             @media(max-width:600px){dl{grid-template-columns:1fr}dt{margin-top:6px}}
             """;
 
@@ -54,6 +55,7 @@ public final class Page {
             s.path("tcb").fields().forEachRemaining(f -> row(b, f.getKey().toUpperCase(Locale.ROOT), f.getValue().asText()));
             b.append("</dl>\n");
             eventLog(b, s.path("event_log"));
+            b.append("<h3>App compose</h3>\n<pre id=\"app-compose\">").append(e(s.path("app_compose").asText())).append("</pre>\n");
         } else {
             b.append("<p>TCB info is not public (app-compose public_tcbinfo).</p>\n");
         }

@@ -21,7 +21,7 @@ import org.dstack4j.sdk.RuntimeEvents;
 
 /**
  * The page's content as one JSON object (served as {@code /status.json}, rendered by {@link Page}):
- * {@code app} (identity), {@code flags}, {@code tcb} and {@code event_log} (with {@code public_tcbinfo}),
+ * {@code app} (identity), {@code flags}, {@code tcb}, {@code event_log} and {@code app_compose} (with {@code public_tcbinfo}),
  * {@code containers} (log links with {@code public_logs}), {@code system} (with {@code public_sysinfo}),
  * {@code launch} (when a report file is configured) and {@code attestation} (the self-verification verdict).
  * Everything in it is public by the app-compose's choice; no key material, user_config or env is read.
@@ -71,6 +71,7 @@ public final class Status {
         if (flags.publicTcbinfo()) {
             ObjectNode t = out.putObject("tcb");
             for (String f : new String[] {"mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3"}) t.put(f, tcb.path(f).asText(""));
+            out.put("app_compose", tcb.path("app_compose").asText(""));
             out.set("event_log", eventLog(tcb.path("event_log")));
         }
         out.set("containers", containers());
