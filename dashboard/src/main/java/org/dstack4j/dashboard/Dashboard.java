@@ -33,10 +33,12 @@ public final class Dashboard implements AutoCloseable {
                           Duration followIdle) {}
 
     private final Optional<DockerApi> docker;
+    private final SelfAttestation self;
     private final DashboardHandler handler;
 
-    private Dashboard(Optional<DockerApi> docker, DashboardHandler handler) {
+    private Dashboard(Optional<DockerApi> docker, SelfAttestation self, DashboardHandler handler) {
         this.docker = docker;
+        this.self = self;
         this.handler = handler;
     }
 
@@ -50,7 +52,7 @@ public final class Dashboard implements AutoCloseable {
         Optional<DockerApi> docker = o.dockerSocket().map(s -> new DockerApi(s, Duration.ofSeconds(10), o.followIdle()));
         SelfAttestation self = new SelfAttestation(api, o.verifier(), o.collateral(), o.trust(), o.reverifyEvery(), clock);
         Status status = new Status(api, flags, docker, o.launchReport(), self);
-        return new Dashboard(docker, new DashboardHandler(flags, status, docker, o.followIdle(), clock));
+        return new Dashboard(docker, self, new DashboardHandler(flags, status, docker, o.followIdle(), clock));
     }
 
     /** Routes for {@code WorkerServer.start}: everything outside {@code /prpc/*}. */
@@ -61,5 +63,6 @@ public final class Dashboard implements AutoCloseable {
     @Override
     public void close() {
         docker.ifPresent(DockerApi::close);
+        self.close();
     }
 }

@@ -14,6 +14,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.dstack4j.agent.api.GuestApi;
 import org.dstack4j.agent.api.GuestApiException;
 import org.dstack4j.agent.api.Params;
@@ -36,7 +42,8 @@ import org.dstack4j.sdk.Hex;
  * recomputed, and the compose-hash event against the app-compose. Each check is one line of the verdict.
  *
  * <p>The last verdict is kept; {@link #latest} runs the first one, {@link #refresh} runs a new one at most once
- * per {@link #minInterval} (a link on the page can ask for it, so it must stay cheap to ask).
+ * per {@code minInterval} (a link on the page can ask for it, so it must stay cheap to ask). Runs happen one at a
+ * time on their own thread; a page waits for one at most {@link #WAIT}.
  */
 public final class SelfAttestation {
 
@@ -61,13 +68,23 @@ public final class SelfAttestation {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    /** How long a page request waits for a running verification before it shows the last verdict. */
+    public static final Duration WAIT = Duration.ofSeconds(20);
+
     private final GuestApi api;
     private final DcapVerifier verifier;
     private final Optional<CollateralSource> collateral;
     private final String trust;
     private final Duration minInterval;
     private final Clock clock;
-    private Verdict last;
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "dstack4j-dashboard-verify");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Object lock = new Object();
+    private volatile Verdict last;
+    private CompletableFuture<Verdict> running; // guarded by lock
 
     /**
      * @param verifier    DCAP pinned to a root (Intel's, or a test root)
@@ -85,16 +102,54 @@ public final class SelfAttestation {
         this.clock = clock;
     }
 
-    /** The last verdict, running the first one if there is none. */
-    public synchronized Verdict latest() {
-        if (last == null) last = run();
-        return last;
+    /** The last verdict; the first call runs the first one (waiting at most {@link #WAIT}). Never blocks on a later run. */
+    public Verdict latest() {
+        Verdict v = last;
+        return v != null ? v : await(start());
     }
 
-    /** A new verdict, unless the last one is younger than the minimum interval (then that one). */
-    public synchronized Verdict refresh() {
-        if (last == null || !clock.instant().isBefore(last.at().plus(minInterval))) last = run();
-        return last;
+    /**
+     * A new verdict, unless the last one is younger than the minimum interval (then that one). One run at a time:
+     * concurrent callers share it, and readers of {@link #latest} are never held up by it.
+     */
+    public Verdict refresh() {
+        Verdict v = last;
+        if (v != null && clock.instant().isBefore(v.at().plus(minInterval))) return v;
+        return await(start());
+    }
+
+    /** Stops the verification thread. */
+    public void close() {
+        worker.shutdownNow();
+    }
+
+    private CompletableFuture<Verdict> start() {
+        synchronized (lock) {
+            if (running == null || running.isDone()) {
+                running = CompletableFuture.supplyAsync(() -> {
+                    Verdict r = run();
+                    last = r;
+                    return r;
+                }, worker);
+            }
+            return running;
+        }
+    }
+
+    private Verdict await(CompletableFuture<Verdict> run) {
+        try {
+            return run.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            Verdict v = last;
+            return v != null ? v : new Verdict(clock.instant(), false, DcapVerification.UNKNOWN,
+                    List.of(Check.fail("pending", "the verification is still running after " + WAIT.toSeconds() + " s; reload the page")));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Verdict(clock.instant(), false, DcapVerification.UNKNOWN, List.of(Check.fail("pending", "interrupted")));
+        } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+            return new Verdict(clock.instant(), false, DcapVerification.UNKNOWN,
+                    List.of(Check.fail("verification", "the verification failed: " + e.getClass().getSimpleName())));
+        }
     }
 
     private Verdict run() {
