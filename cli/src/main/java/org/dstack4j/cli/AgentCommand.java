@@ -7,7 +7,6 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -112,9 +111,26 @@ public final class AgentCommand implements Callable<Integer> {
     Path tappdSocket;
 
     @Option(names = "--worker-listen", paramLabel = "HOST:PORT",
-            description = "Also serve the external Worker API (/prpc/Worker.*, /prpc/v1/*) on this TCP address; "
-                    + "it serves no key material. Port 0 picks a free port.")
+            description = "Also serve the external Worker API (/prpc/Worker.*, /prpc/v1/*) and the CVM's page on this TCP address "
+                    + "(GET / and /status.json; /logs/<container> with the app-compose's public_logs, /metrics with public_sysinfo; "
+                    + "docs/dashboard.md); it serves no key material and nothing on it changes state. Port 0 picks a free port.")
     String workerListen;
+
+    @Option(names = "--docker-socket", paramLabel = "PATH", defaultValue = "/var/run/docker.sock",
+            description = "With --worker-listen: the Docker engine socket the page lists containers and streams their logs from "
+                    + "(GET requests only).")
+    Path dockerSocket;
+
+    @Option(names = "--launch-report", paramLabel = "FILE",
+            description = "With --worker-listen: the launcher's report on the shared volume, shown on the page, e.g. "
+                    + "/var/lib/docker/volumes/shared-volume/_data/launch-report.json (dstack4j launch writes "
+                    + "/mnt/shared/launch-report.json).")
+    Path launchReport;
+
+    @Option(names = "--dashboard-pccs-url", paramLabel = "URL",
+            description = "With --tdx and --worker-listen: PCCS or Intel PCS (v4 API) for the collateral of the page's own-quote "
+                    + "verification; without it the page shows DCAP as not run. --simulator uses its TEST root and collateral.")
+    java.net.URI dashboardPccsUrl;
 
     @Option(names = "--state-dir", paramLabel = "DIR",
             description = "Directory keeping the event log (events.jsonl, append-only) across restarts; a restart replays it "
@@ -182,6 +198,7 @@ public final class AgentCommand implements Callable<Integer> {
         AgentServer server;
         AgentServer tappd = null;
         WorkerServer worker = null;
+        org.dstack4j.dashboard.Dashboard dashboard = null;
         AgentServer nodeServer = null;
         WorkerServer.Config workerConfig;
         try {
@@ -227,12 +244,14 @@ public final class AgentCommand implements Callable<Integer> {
                 tappd = AgentServer.startTappd(AgentServer.Config.of(tappdSocket, mode), api);
             }
             if (workerConfig != null) {
-                worker = WorkerServer.start(workerConfig, api, Map.of());
+                dashboard = DashboardWiring.create(api, tee, dockerSocket, launchReport, dashboardPccsUrl);
+                worker = WorkerServer.start(workerConfig, api, dashboard.pages());
             }
             server = AgentServer.start(AgentServer.Config.of(socket, mode), api);
         } catch (ProfileException | TdxStartException | AgentServerException | IOException | IllegalStateException e) {
             // IllegalStateException: the cluster key client could not start (its message says so)
             if (worker != null) worker.close();
+            if (dashboard != null) dashboard.close();
             if (tappd != null) tappd.close();
             if (nodeServer != null) nodeServer.close();
             err.println("dstack4j agent: " + e.getMessage());
@@ -244,9 +263,11 @@ public final class AgentCommand implements Callable<Integer> {
         }
         AgentServer tappdServer = tappd;
         WorkerServer workerServer = worker;
+        org.dstack4j.dashboard.Dashboard page = dashboard;
         AgentServer nodeSide = nodeServer;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (workerServer != null) workerServer.close();
+            if (page != null) page.close();
             if (tappdServer != null) tappdServer.close();
             server.close();
             if (nodeSide != null) nodeSide.close();

@@ -131,6 +131,11 @@ public final class LaunchCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "PATH", description = "also write the JSON launch report here (atomically)")
     Path report;
 
+    @Option(names = "--shared-report", paramLabel = "PATH", defaultValue = "/mnt/shared/launch-report.json",
+            description = "also write the JSON launch report here for the CVM's page (agent --launch-report), when its "
+                    + "directory exists; a failure to write it is a warning, never a failed launch. Default: ${DEFAULT-VALUE}")
+    Path sharedReport;
+
     @Option(names = "--pull-timeout", paramLabel = "SECONDS", defaultValue = "1800",
             description = "bound on the image pull, in seconds. Default: ${DEFAULT-VALUE}")
     long pullTimeoutSeconds;
@@ -192,15 +197,23 @@ public final class LaunchCommand implements Callable<Integer> {
                 return 0;
             }
             LaunchReport result = launch(plan, timings, startedAt, progress);
-            String json = ReportJson.MAPPER.writeValueAsString(ReportJson.report(result));
+            String json = ReportJson.MAPPER.writeValueAsString(ReportJson.report(result, plan.approved()));
             if (report != null) writeAtomically(report, json);
+            writeShared(json, err);
             out.println(output == Output.json ? json : TextReport.report(result));
             out.flush();
             return 0;
         } catch (LaunchException e) {
-            if (report != null) {
+            String failure = null;
+            try {
+                failure = ReportJson.MAPPER.writeValueAsString(ReportJson.failure(e, timings.snapshot()));
+            } catch (IOException io) {
+                err.println("dstack4j launch: could not serialise the failure report: " + io.getMessage());
+            }
+            if (failure != null) writeShared(failure, err);
+            if (report != null && failure != null) {
                 try {
-                    writeAtomically(report, ReportJson.MAPPER.writeValueAsString(ReportJson.failure(e, timings.snapshot())));
+                    writeAtomically(report, failure);
                 } catch (IOException io) {
                     err.println("dstack4j launch: could not write the failure report to " + report + ": " + io.getMessage());
                 }
@@ -273,6 +286,21 @@ public final class LaunchCommand implements Callable<Integer> {
         } catch (CompletionException e) {
             if (e.getCause() instanceof LaunchException le) throw le;
             throw e;
+        }
+    }
+
+    /**
+     * The report for the CVM's page, on the shared volume: written only when its directory exists (outside a CVM
+     * there is none), and a failure is a warning: the page is a view, the launch does not depend on it.
+     */
+    private void writeShared(String json, PrintWriter err) {
+        if (sharedReport == null || sharedReport.equals(report)) return;
+        Path dir = sharedReport.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) return;
+        try {
+            writeAtomically(sharedReport, json);
+        } catch (IOException e) {
+            err.println("dstack4j launch: warning: could not write the shared report " + sharedReport + ": " + e.getMessage());
         }
     }
 

@@ -45,6 +45,14 @@ final class ReportJson {
         return o;
     }
 
+    /** The launch report with the approved list the digest was selected from (newest first). */
+    static ObjectNode report(LaunchReport r, org.dstack4j.launcher.selection.ApprovedHashes approved) {
+        ObjectNode o = report(r);
+        var list = o.putArray("approved_hashes");
+        approved.digests().forEach(d -> list.add(d.toString()));
+        return o;
+    }
+
     /** The launch report. */
     static ObjectNode report(LaunchReport r) {
         ObjectNode o = MAPPER.createObjectNode();

@@ -101,6 +101,7 @@ public final class WorkerServer implements AutoCloseable {
             mappings.addMapping(PathSpec.from("/"), workerApi);
         }
         server.setHandler(mappings);
+        server.setErrorHandler(new PlainErrors());
         server.setStopTimeout(5_000);
         try {
             server.start();
