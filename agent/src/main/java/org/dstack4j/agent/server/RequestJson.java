@@ -56,6 +56,9 @@ final class RequestJson {
         try {
             node = MAPPER.readTree(text);
         } catch (JacksonException e) {
+            // Jackson 2.23+ refuses a lone surrogate escape in a field name itself: same rule, same words
+            String why = e.getOriginalMessage();
+            if (why != null && why.contains("surrogate")) throw loneSurrogate();
             throw GuestApiException.badRequest("request body is not valid JSON" + where(e)
                     + " (one JSON object, no duplicate keys, nothing after it)");
         }
@@ -90,10 +93,14 @@ final class RequestJson {
             if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
                 i++;
             } else if (Character.isSurrogate(c)) {
-                throw GuestApiException.badRequest("request body holds a lone surrogate escape (\\ud800-\\udfff"
-                        + " without its pair); encode text as valid Unicode");
+                throw loneSurrogate();
             }
         }
+    }
+
+    private static GuestApiException loneSurrogate() {
+        return GuestApiException.badRequest("request body holds a lone surrogate escape (\\ud800-\\udfff"
+                + " without its pair); encode text as valid Unicode");
     }
 
     private static String where(JacksonException e) {

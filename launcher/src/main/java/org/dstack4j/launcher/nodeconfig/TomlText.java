@@ -20,12 +20,10 @@ import java.util.Objects;
  * own message may quote the file, and an untrusted file may be a link to anything (issue: a linked
  * {@code /proc/self/environ} must not reach the public log).
  *
- * <p>Numbers, where the library is not lossless (checked against 2.20–2.22):
+ * <p>Numbers, where the library is not lossless (checked against 2.23; 2.20–2.22 also misread
+ * 19-digit decimal integers, jackson-dataformats-text #663, which is why the project needs 2.23+ and
+ * TomlNumbersTest reads such integers back exactly):
  * <ul>
- *   <li>a decimal integer of 19 digits (10^18 and up, still 64-bit) is read wrongly, silently
- *       (jackson-dataformats-text #663, fixed only in 2.23): {@link #read} refuses a digit run of 19
- *       or more outside strings and comments, naming its line and column, so nothing misread is
- *       ever used (the same value in hex, {@code 0x…}, is read exactly);</li>
  *   <li>a hex, octal or binary integer of 16+ digits comes back as a big integer even when it fits
  *       64 bits: {@link #read} turns those into plain 64-bit integers;</li>
  *   <li>a float comes back as a decimal number whose trailing zeros the tree drops, so {@code 3.0}
@@ -72,8 +70,6 @@ public final class TomlText {
 
     /** Parses {@code text}; never throws. */
     public static Result read(String text) {
-        Failed longInteger = longDecimalInteger(text);
-        if (longInteger != null) return longInteger;
         try {
             JsonNode root = MAPPER.readTree(text);
             if (root == null || root.isMissingNode()) return new Parsed(MAPPER.createObjectNode());
@@ -85,67 +81,6 @@ public final class TomlText {
         } catch (IOException | RuntimeException e) {
             return new Failed(0, 0);
         }
-    }
-
-    /** Digit runs this long are where the library misreads (19 digits; 20+ are beyond 64 bits anyway). */
-    static final int MISREAD_DIGITS = 19;
-
-    /**
-     * The first run of {@value #MISREAD_DIGITS}+ decimal digits (underscores between them allowed)
-     * outside strings and comments, or null. Conservative: such a run in a bare key or a float is
-     * refused too (neither occurs in a real config); a float's fraction digits are not.
-     */
-    private static Failed longDecimalInteger(String text) {
-        int line = 1;
-        int lineStart = 0;
-        int i = 0;
-        int n = text.length();
-        while (i < n) {
-            char c = text.charAt(i);
-            if (c == '\n') {
-                line++;
-                lineStart = i + 1;
-                i++;
-            } else if (c == '#') {
-                while (i < n && text.charAt(i) != '\n') i++;
-            } else if (c == '"' || c == '\'') {
-                String quote = text.startsWith(String.valueOf(c).repeat(3), i) ? String.valueOf(c).repeat(3) : String.valueOf(c);
-                int j = i + quote.length();
-                while (j < n && !text.startsWith(quote, j)) {
-                    if (c == '"' && text.charAt(j) == '\\') j++; // an escaped character, e.g. \"
-                    j++;
-                }
-                // A multi-line string may end in up to two more quotes ("""a"""" is a + ").
-                j = Math.min(n, j + quote.length());
-                while (quote.length() == 3 && j < n && text.charAt(j) == c) j++;
-                for (int k = i; k < j; k++) {
-                    if (text.charAt(k) == '\n') {
-                        line++;
-                        lineStart = k + 1;
-                    }
-                }
-                i = j;
-            } else if (isDigit(c)) {
-                int start = i;
-                int digits = 0;
-                while (i < n && (isDigit(text.charAt(i)) || text.charAt(i) == '_')) {
-                    if (text.charAt(i) != '_') digits++;
-                    i++;
-                }
-                boolean fraction = start > 0 && text.charAt(start - 1) == '.'; // a float's digits are read exactly
-                if (digits >= MISREAD_DIGITS && !fraction) {
-                    return new Failed(line, start - lineStart + 1, "an integer of " + digits
-                            + " decimal digits, which this TOML reader cannot read exactly (write it in hex, 0x..., if it fits 64 bits)");
-                }
-            } else {
-                i++;
-            }
-        }
-        return null;
-    }
-
-    private static boolean isDigit(char c) {
-        return c >= '0' && c <= '9';
     }
 
     /** The tree with 64-bit big integers as longs and floats as doubles (see the class comment). */

@@ -3,6 +3,7 @@ package org.dstack4j.launcher.nodeconfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +19,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Numbers in the node config reach the node as the operator wrote them, or the launch stops: the TOML
- * library misreads 19-digit integers (jackson-dataformats-text #663), returns 16-hex-digit integers as
- * big integers, and drops a float's trailing zeros (3.0 would reach the node as the integer 3).
+ * library returns 16-hex-digit integers as big integers and drops a float's trailing zeros (3.0 would
+ * reach the node as the integer 3); before 2.23 it also misread 19-digit integers
+ * (jackson-dataformats-text #663), pinned here so a downgrade fails.
  */
 class TomlNumbersTest {
     static ObjectNode node(String body) {
@@ -35,14 +37,20 @@ class TomlNumbersTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"1000000000000000001", "9223372036854775807", "-9223372036854775808", "+1_000_000_000_000_000_000",
-            "[1, 4611686018427387904]", "{ x = 1000000000000000080 }"})
-    void nineteenDigitIntegersAreRefusedNotMisread(String value) {
-        TomlText.Result r = TomlText.read("# a comment\n[mpc_node_config]\nbig = " + value + "\n");
-        assertThat(r).isInstanceOfSatisfying(TomlText.Failed.class, f -> {
-            assertThat(f.line()).isEqualTo(3);
-            assertThat(f.column()).isBetween(7, 14);
-            assertThat(f.reason()).contains("19 decimal digits").contains("hex");
-        });
+            "1000000000000000080"})
+    void nineteenDigitIntegersAreReadExactlyAndWrittenBackUnchanged(String value) throws Exception {
+        long expected = Long.parseLong(value.replace("_", "").replace("+", ""));
+        JsonNode big = node("big = " + value).get("big");
+        assertThat(big.isIntegralNumber()).isTrue();
+        assertThat(big.longValue()).isEqualTo(expected);
+        assertThat(rendered("big = " + value)).contains("big = " + expected + "\n");
+    }
+
+    @Test
+    void nineteenDigitIntegersInsideArraysAndInlineTablesAreReadExactly() {
+        ObjectNode n = node("a = [1, 4611686018427387904]\nt = { x = 1000000000000000080 }");
+        assertThat(n.get("a").get(1).longValue()).isEqualTo(4_611_686_018_427_387_904L);
+        assertThat(n.get("t").get("x").longValue()).isEqualTo(1_000_000_000_000_000_080L);
     }
 
     @Test
@@ -99,15 +107,12 @@ class TomlNumbersTest {
     }
 
     @Test
-    void aMisreadIntegerStopsTheUserConfigStepNamingLineAndColumn(@TempDir Path dir) throws Exception {
+    void aNineteenDigitPortIsRefusedAsOutOfRangeNotReadAsAnotherPort(@TempDir Path dir) throws Exception {
+        // 2.20-2.22 read 1000000000000000080 as 80: the launch would have published port 80
         Path file = userConfig(dir, "[{ host = 1000000000000000080, container = 80 }]");
         for (UserConfigFormat format : new UserConfigFormat[] {UserConfigFormat.TOML, UserConfigFormat.AUTO}) {
-            assertThatThrownBy(() -> UserConfigReader.read(file, format))
-                    .isInstanceOfSatisfying(InputException.class, e -> {
-                        assertThat(e.step()).isEqualTo(LaunchStep.USER_CONFIG);
-                        assertThat(e.oneLine()).contains("line 3, column 27").contains("19 decimal digits")
-                                .doesNotContain("1000000000000000080");
-                    });
+            assertThatThrownBy(() -> UserConfigReader.read(file, format)).isInstanceOfSatisfying(InputException.class,
+                    e -> assertThat(e.oneLine()).contains("port_mappings[0].host is not a port in 1..65535: 1000000000000000080"));
         }
     }
 
