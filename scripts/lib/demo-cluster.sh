@@ -46,10 +46,14 @@ if [ ! -x "$ROOT/contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
 fi
 ANVIL="$ROOT/contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
 "$ROOT/bin/dstack4j" --version >/dev/null
-JAR="$ROOT/cli/target/dstack4j.jar"
-d4j() { "$JAVA_HOME/bin/java" -XX:TieredStopAtLevel=1 -Xss512k -Xmx256m -jar "$JAR" "$@"; }
+. "$ROOT/scripts/lib/cli-jar.sh"
+JAR=$CLI_JAR
+# dozens of short JVMs: C1 only, the serial collector, the CLI's classes from a shared archive
+JSA=$(cli_class_archive)
+JVM=("$JAVA_HOME/bin/java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -Xmx256m ${JSA:+"-XX:SharedArchiveFile=$JSA" -Xshare:auto -Xlog:disable})
+d4j() { "${JVM[@]}" -jar "$JAR" "$@"; }
 # for background services: exec replaces the job's subshell, so $! is the JVM itself (kill reaches it)
-d4j_bg() { exec "$JAVA_HOME/bin/java" -XX:TieredStopAtLevel=1 -Xss512k -Xmx256m -jar "$JAR" "$@"; }
+d4j_bg() { exec "${JVM[@]}" -jar "$JAR" "$@"; }
 
 W=$(mktemp -d /tmp/dstack4j-cluster.XXXXXX)
 PIDS=()
@@ -93,14 +97,14 @@ agent() { # name composefile [measurements]
     --state-dir "$W/$1.state" --write-collateral "$W/collateral.json" --write-test-root "$W/root.pem" "${extra[@]}" \
     >"$W/$1.agent.log" 2>&1 & PIDS+=($!)
   AGENT_PID[$1]=$!
-  for _ in $(seq 300); do [ -S "$W/$1.agent.sock" ] && return 0; sleep 0.1; done
+  for _ in $(seq 1200); do [ -S "$W/$1.agent.sock" ] && return 0; sleep 0.1; done
   echo "demo cluster: agent $1 did not start: $(tail -3 "$W/$1.agent.log")" >&2; return 1
 }
 relay() { # name keyindex
 
   d4j_bg cluster host --socket "$W/$1.relay.sock" --rpc "$RPC" --contract "$C" --key-file "$W/key$2" \
     --collateral "$W/collateral.json" >"$W/$1.relay.log" 2>&1 & PIDS+=($!)
-  for _ in $(seq 300); do [ -S "$W/$1.relay.sock" ] && return 0; sleep 0.1; done
+  for _ in $(seq 1200); do [ -S "$W/$1.relay.sock" ] && return 0; sleep 0.1; done
   echo "demo cluster: relay $1 did not start: $(tail -3 "$W/$1.relay.log")" >&2; return 1
 }
 declare -A NODE_PID NODE_ADDR AGENT_PID
@@ -140,7 +144,7 @@ compose genesis >"$W/genesis.json"
 agent genesis "$W/genesis.json"
 relay genesis 1
 node genesis --genesis
-await "$W/genesis.node.out" genesis-submitted 60 >/dev/null
+await "$W/genesis.node.out" genesis-submitted 120 >/dev/null
 say "policy: the genesis CVM's measurement, compose, launcher compose, the test root, UpToDate"
 d4j cluster gov allow "${GOV[@]}" --contract "$C" --apply --from-agent "$W/genesis.agent.sock" --dcap-root-cert "$W/root.pem" \
   --tcb-status UpToDate >&2
@@ -151,7 +155,7 @@ audit() { # audit-join|gov audit-genesis args... -> its exit code; the JSON repo
 say "the governor audits the genesis record (exit 5: every check passes, not bootstrapped yet)"
 AUDIT_GENESIS_BEFORE=$(audit gov audit-genesis)
 d4j cluster gov bootstrap "${GOV[@]}" --contract "$C" --genesis-id 1 >&2
-G=$(await "$W/genesis.node.out" bootstrapped 60)
+G=$(await "$W/genesis.node.out" bootstrapped 120)
 NODE_ADDR[genesis]=$(jq -r .node <<<"$G")
 SIGNER=$(jq -r .signer <<<"$G") ENC=$(jq -r .enc_key <<<"$G")
 
