@@ -22,3 +22,17 @@ build_cli_jar() { # PREFIX [MODULE]: name printed in messages; the module whose 
   rm -f "$log" "$ROOT"/cli/target/dstack4j-*.jsa
   touch "$CLI_JAR"  # maven leaves an unchanged jar's mtime as it was
 }
+
+# For scripts that start many short CLI JVMs (scripts/demo cluster, bench/cluster): a class-data-sharing archive of
+# the classes `dstack4j --help` loads (picocli and every command), made once per jar build by one training run and
+# moved into place whole (JVMs that dump an archive at exit at the same time could leave a torn one). Prints its
+# path, or nothing when it cannot be made (the JVMs then start without one).
+cli_class_archive() {
+  local jsa="$ROOT/cli/target/dstack4j-scripts.jsa" tmp="$ROOT/cli/target/dstack4j-scripts.$$.tmp"
+  if [ ! -f "$jsa" ] || [ "$CLI_JAR" -nt "$jsa" ]; then
+    "$JAVA_HOME/bin/java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:ArchiveClassesAtExit="$tmp" -Xlog:disable \
+      -jar "$CLI_JAR" --help >/dev/null 2>&1 || true
+    if [ -f "$tmp" ]; then mv -f "$tmp" "$jsa"; fi
+  fi
+  if [ -f "$jsa" ]; then echo "$jsa"; fi
+}

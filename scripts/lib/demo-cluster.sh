@@ -9,10 +9,12 @@
 #             request, and of the onboarded one again after the governor removed its values from the policy},
 #    "approved_images":[newest first],"proposed":[{"kind","value","applicable"}]}
 # With --faults: the member that ranks first for the last join request has its node process killed before
-# that request is made (another member answers after the 5 s fallback delay); then that node restarts and
-# joins again with a new key; then the governor removes it and its next request is refused by the contract. (When that
-# member is the genesis CVM, whose compose pins no cluster keys and so cannot join, the governor first removes it and
-# it comes back as a new CVM on the joiners' compose.)
+# that request is made (another member answers after the 5 s fallback delay). Which member that is depends on the
+# random cluster keys, so both recoveries then run, the killed member's first: a joiner's node (the killed one, else
+# node1) restarts and joins again with a new key as the same node address; the genesis CVM, whose compose pins no
+# cluster keys and so cannot join, is removed by the governor and comes back as a new CVM on the joiners' compose.
+# Then the governor removes the restarted joiner and its next request is refused by the contract. The summary adds
+# {"killed_responder","restarted","rejoined","genesis_redeployed","removed_member_refused"}.
 # With --apps: the joiners' (and mallory's) agents run in cluster mode (`agent --cluster-keys --node-socket`, the
 # node serving `--app-socket`); after the joins two members answer GetKey (the raw dstack API over their app
 # sockets) with the same key, a ClusterAttest of node1 verifies on chain, and mallory's agent refuses GetKey.
@@ -30,7 +32,7 @@ while [ $# -gt 0 ]; do
     --keep) KEEP=1 ;;
     --faults) KILL=1 ;;
     --apps) APPS=1 ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo cluster: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -44,10 +46,14 @@ if [ ! -x "$ROOT/contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
 fi
 ANVIL="$ROOT/contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
 "$ROOT/bin/dstack4j" --version >/dev/null
-JAR="$ROOT/cli/target/dstack4j.jar"
-d4j() { "$JAVA_HOME/bin/java" -XX:TieredStopAtLevel=1 -Xss512k -Xmx256m -jar "$JAR" "$@"; }
+. "$ROOT/scripts/lib/cli-jar.sh"
+JAR=$CLI_JAR
+# dozens of short JVMs: C1 only, the serial collector, the CLI's classes from a shared archive
+JSA=$(cli_class_archive)
+JVM=("$JAVA_HOME/bin/java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -Xmx256m ${JSA:+"-XX:SharedArchiveFile=$JSA" -Xshare:auto -Xlog:disable})
+d4j() { "${JVM[@]}" -jar "$JAR" "$@"; }
 # for background services: exec replaces the job's subshell, so $! is the JVM itself (kill reaches it)
-d4j_bg() { exec "$JAVA_HOME/bin/java" -XX:TieredStopAtLevel=1 -Xss512k -Xmx256m -jar "$JAR" "$@"; }
+d4j_bg() { exec "${JVM[@]}" -jar "$JAR" "$@"; }
 
 W=$(mktemp -d /tmp/dstack4j-cluster.XXXXXX)
 PIDS=()
@@ -61,11 +67,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-PORT=$(( 20000 + RANDOM % 20000 ))
-"$ANVIL" --port "$PORT" --host 127.0.0.1 --silent >"$W/anvil.log" 2>&1 & PIDS+=($!)
-RPC=http://127.0.0.1:$PORT
-for _ in $(seq 100); do curl -sf -X POST -H 'content-type: application/json' \
-  -d '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' "$RPC" >/dev/null 2>&1 && break; sleep 0.1; done
+. "$ROOT/scripts/lib/anvil.sh"
+start_anvil "$ANVIL" "$W/anvil.log"; PIDS+=("$ANVIL_PID")
 CAST="$ROOT/contracts/node_modules/@foundry-rs/cast-linux-amd64/bin/cast"
 # anvil's public dev accounts (test only, from its well-known mnemonic): 0 is the governor, 1.. the hosts' gas keys
 for i in $(seq 0 $(( JOINS + 2 ))); do
@@ -96,14 +99,14 @@ agent() { # name composefile [measurements]
     --state-dir "$W/$1.state" --write-collateral "$W/collateral.json" --write-test-root "$W/root.pem" "${extra[@]}" \
     >"$W/$1.agent.log" 2>&1 & PIDS+=($!)
   AGENT_PID[$1]=$!
-  for _ in $(seq 300); do [ -S "$W/$1.agent.sock" ] && return 0; sleep 0.1; done
+  for _ in $(seq 1200); do [ -S "$W/$1.agent.sock" ] && return 0; sleep 0.1; done
   echo "demo cluster: agent $1 did not start: $(tail -3 "$W/$1.agent.log")" >&2; return 1
 }
 relay() { # name keyindex
 
   d4j_bg cluster host --socket "$W/$1.relay.sock" --rpc "$RPC" --contract "$C" --key-file "$W/key$2" \
     --collateral "$W/collateral.json" --tunnel "$RPC" >"$W/$1.relay.log" 2>&1 & PIDS+=($!)
-  for _ in $(seq 300); do [ -S "$W/$1.relay.sock" ] && return 0; sleep 0.1; done
+  for _ in $(seq 1200); do [ -S "$W/$1.relay.sock" ] && return 0; sleep 0.1; done
   echo "demo cluster: relay $1 did not start: $(tail -3 "$W/$1.relay.log")" >&2; return 1
 }
 declare -A NODE_PID NODE_ADDR AGENT_PID
@@ -143,7 +146,7 @@ compose genesis >"$W/genesis.json"
 agent genesis "$W/genesis.json"
 relay genesis 1
 node genesis --genesis
-await "$W/genesis.node.out" genesis-submitted 60 >/dev/null
+await "$W/genesis.node.out" genesis-submitted 120 >/dev/null
 say "policy: the genesis CVM's measurement, compose, launcher compose, the test root, UpToDate"
 d4j cluster gov allow "${GOV[@]}" --contract "$C" --apply --from-agent "$W/genesis.agent.sock" --dcap-root-cert "$W/root.pem" \
   --tcb-status UpToDate >&2
@@ -154,7 +157,7 @@ audit() { # audit-join|gov audit-genesis args... -> its exit code; the JSON repo
 say "the governor audits the genesis record (exit 5: every check passes, not bootstrapped yet)"
 AUDIT_GENESIS_BEFORE=$(audit gov audit-genesis)
 d4j cluster gov bootstrap "${GOV[@]}" --contract "$C" --genesis-id 1 >&2
-G=$(await "$W/genesis.node.out" bootstrapped 60)
+G=$(await "$W/genesis.node.out" bootstrapped 120)
 NODE_ADDR[genesis]=$(jq -r .node <<<"$G")
 SIGNER=$(jq -r .signer <<<"$G") ENC=$(jq -r .enc_key <<<"$G")
 
@@ -184,30 +187,40 @@ for j in $(seq 1 "$JOINS"); do
   JOIN_MS+=("$(jq -r .join_ms <<<"$J")")
 done
 if [ "$KILL" = 1 ]; then
-  if [ "$KILLED" = genesis ]; then
-    # the genesis compose pins no cluster keys, so a genesis CVM cannot join (the node refuses to): its operator
-    # redeploys it with the joiners' compose, which makes it a new app with a new node address
-    say "genesis's compose pins no cluster keys: the governor removes the dead genesis member, its operator redeploys the CVM with the joiners' compose"
+  # Who ranked first depends on the random cluster keys (node addresses), so both recoveries run in every run, the
+  # killed member's first (while a dead member stays on chain, a request it ranks first for waits the fallback delay).
+  redeploy_genesis() {
+    # the genesis compose pins no cluster keys, so a genesis CVM cannot join (the node refuses to): the governor
+    # removes the genesis member and its operator redeploys the CVM with the joiners' compose (a new app, a new node address)
+    say "genesis: the governor removes the genesis member, its operator redeploys the CVM with the joiners' compose"
+    kill "${NODE_PID[genesis]}" 2>/dev/null || true; wait "${NODE_PID[genesis]}" 2>/dev/null || true
     d4j cluster gov remove-member "${GOV[@]}" --contract "$C" "${NODE_ADDR[genesis]}" >&2
     kill "${AGENT_PID[genesis]}"; wait "${AGENT_PID[genesis]}" 2>/dev/null || true
     rm -rf "$W/genesis.state" "$W/genesis.agent.sock"
     agent genesis "$W/joiner.json"
-  fi
-  say "restarting $KILLED's node: it joins again with a new key"
-  node "$KILLED"
-  R=$(await "$W/$KILLED.node.out" joined 120)
+    node genesis
+    local r; r=$(await "$W/genesis.node.out" joined 120)
+    [ "$(jq -r .node <<<"$r")" != "${NODE_ADDR[genesis]}" ] && GENESIS_REDEPLOYED=true
+    NODE_ADDR[genesis]=$(jq -r .node <<<"$r")
+  }
+  restart_joiner() { # name: its node restarts on the same CVM and joins again with a new key, as the same node address
+    say "restarting $1's node: it joins again with a new key"
+    kill "${NODE_PID[$1]}" 2>/dev/null || true; wait "${NODE_PID[$1]}" 2>/dev/null || true
+    node "$1"
+    local r; r=$(await "$W/$1.node.out" joined 120)
+    [ "$(jq -r .node <<<"$r")" = "${NODE_ADDR[$1]}" ] && REJOINED=true
+  }
   if [ "$KILLED" = genesis ]; then
-    [ "$(jq -r .node <<<"$R")" != "${NODE_ADDR[genesis]}" ] && REJOINED=true
-    NODE_ADDR[genesis]=$(jq -r .node <<<"$R")
+    redeploy_genesis; RESTARTED=node1; restart_joiner node1
   else
-    [ "$(jq -r .node <<<"$R")" = "${NODE_ADDR[$KILLED]}" ] && REJOINED=true
+    RESTARTED=$KILLED; restart_joiner "$KILLED"; redeploy_genesis
   fi
-  say "the governor removes $KILLED; its next request is refused"
-  kill "${NODE_PID[$KILLED]}"; wait "${NODE_PID[$KILLED]}" 2>/dev/null || true
-  d4j cluster gov remove-member "${GOV[@]}" --contract "$C" "${NODE_ADDR[$KILLED]}" >&2
-  node "$KILLED"
-  rc=0; wait "${NODE_PID[$KILLED]}" || rc=$?
-  [ "$rc" = 1 ] && grep -q NodeRemoved "$W/$KILLED.node.err" && REMOVED_REFUSED=true
+  say "the governor removes $RESTARTED; its next request is refused"
+  kill "${NODE_PID[$RESTARTED]}"; wait "${NODE_PID[$RESTARTED]}" 2>/dev/null || true
+  d4j cluster gov remove-member "${GOV[@]}" --contract "$C" "${NODE_ADDR[$RESTARTED]}" >&2
+  node "$RESTARTED"
+  rc=0; wait "${NODE_PID[$RESTARTED]}" || rc=$?
+  [ "$rc" = 1 ] && grep -q NodeRemoved "$W/$RESTARTED.node.err" && REMOVED_REFUSED=true
 fi
 say "a CVM with an MRTD the policy does not allow"
 relay mallory $(( JOINS + 2 ))
@@ -253,9 +266,10 @@ if [ "$APPS" = 1 ]; then
     "0x$(printf 'demo data' | xxd -p)" "$(jq -r .signature <<<"$A")")
 fi
 
-jq -c --arg apps "$APPS" --arg eq "${APP_KEYS_EQUAL:-false}" --arg v "${V:-false}" --arg merr "${MALLORY_ERR:-}" --arg client "${APP_CLIENT:-}" --arg sdkerr "${SDK_ERR:-}" --argjson audit "$AUDIT_JSON" --arg killed "${KILLED:-}" --arg rejoined "${REJOINED:-false}" --arg removed "${REMOVED_REFUSED:-false}" --argjson ms "[$(IFS=,; echo "${JOIN_MS[*]}")]" --arg same "${SAME:-true}" --arg signer "$SIGNER" --arg enc "$ENC" '
+jq -c --arg apps "$APPS" --arg eq "${APP_KEYS_EQUAL:-false}" --arg v "${V:-false}" --arg merr "${MALLORY_ERR:-}" --arg client "${APP_CLIENT:-}" --arg sdkerr "${SDK_ERR:-}" --argjson audit "$AUDIT_JSON" --arg killed "${KILLED:-}" --arg rejoined "${REJOINED:-false}" --arg removed "${REMOVED_REFUSED:-false}" --arg redeployed "${GENESIS_REDEPLOYED:-false}" --arg restarted "${RESTARTED:-}" --argjson ms "[$(IFS=,; echo "${JOIN_MS[*]}")]" --arg same "${SAME:-true}" --arg signer "$SIGNER" --arg enc "$ENC" '
   {members: (.members | length), refused: [.refused[] | {request, check}],
    same_cluster_keys: ($same == "true" and .signer == $signer and .enc_key == $enc), join_ms: $ms, audit: $audit,
    approved_images: .approved_images, proposed: [.policy_proposed[] | {kind, value, applicable}]} + (if $killed == "" then {} else {killed_responder: $killed,
-   rejoined: ($rejoined == "true"), removed_member_refused: ($removed == "true")} end)
+   restarted: $restarted, rejoined: ($rejoined == "true"), genesis_redeployed: ($redeployed == "true"),
+   removed_member_refused: ($removed == "true")} end)
    + (if $apps == "1" then {app_keys_client: $client, app_keys_equal: ($eq == "true"), attestation_verified: ($v == "true"), non_member_refused: $merr, non_member_sdk_error: $sdkerr} else {} end)' <<<"$S"

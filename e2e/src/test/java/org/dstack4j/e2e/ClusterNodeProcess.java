@@ -30,10 +30,9 @@ final class ClusterNodeProcess {
         this.err = err;
     }
 
-    /** Starts {@code dstack4j cluster node ARGS} with small heaps and the C1 compiler (many short-lived JVMs). */
+    /** Starts {@code dstack4j cluster node ARGS} with small heaps and {@link Cli#JVM_OPTIONS} (many short-lived JVMs). */
     static ClusterNodeProcess start(Path dir, String name, List<String> args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Cli.javaBin(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k", "-Xmx128m",
-                "-jar", Cli.JAR.toString(), "cluster", "node"));
+        List<String> cmd = Cli.command(List.of("-Xss512k", "-Xmx128m"), "cluster", "node");
         cmd.addAll(args);
         Path out = dir.resolve(name + ".node.out");
         Path err = dir.resolve(name + ".node.err");

@@ -118,10 +118,14 @@ class LaunchEndToEndTest {
     @Test
     void teeLaunchStartsTheNewestApprovedImageAndRecordsItInRtmr3() throws Exception {
         writeApproved(v3, v2, v1);
+        // host ports free right now (the daemon's userland proxy binds them on the host: fixed ones could be taken)
+        int web = org.dstack4j.e2e.fixtures.FreePort.loopback();
+        int p2p = org.dstack4j.e2e.fixtures.FreePort.loopback();
+        while (p2p == web) p2p = org.dstack4j.e2e.fixtures.FreePort.loopback();
         writeUserConfig(fleet.anonymous(), "latest", "MPC_SECRET_STORE_KEY=" + SECRET,
                 "MPC_BACKUP_ENCRYPTION_KEY_HEX=" + BACKUP_SECRET, "MPC_ACCOUNT_ID=node1.testnet", "RUST_LOG=info",
                 "LD_PRELOAD=/tmp/evil.so", "MPC_P2P_PRIVATE_KEY=ed25519:nope", "EXTRA=--privileged",
-                "PORTS=18080:8080,13030:3030,--volume /:/mnt");
+                "PORTS=" + web + ":8080," + p2p + ":3030,--volume /:/mnt");
         int eventsBefore = agentLog().rtmr3Events().size();
 
         Cli.Result r = launch("TEE", "--output", "json", "--report", tmp.resolve("report.json").toString());
@@ -155,8 +159,8 @@ class LaunchEndToEndTest {
         assertThat(node.getHostConfig().getPrivileged()).isNotEqualTo(Boolean.TRUE);
         Map<ExposedPort, Ports.Binding[]> ports = node.getHostConfig().getPortBindings().getBindings();
         assertThat(ports).containsOnlyKeys(ExposedPort.tcp(8080), ExposedPort.tcp(3030));
-        assertThat(ports.get(ExposedPort.tcp(8080))[0].getHostPortSpec()).isEqualTo("18080");
-        assertThat(ports.get(ExposedPort.tcp(3030))[0].getHostPortSpec()).isEqualTo("13030");
+        assertThat(ports.get(ExposedPort.tcp(8080))[0].getHostPortSpec()).isEqualTo(Integer.toString(web));
+        assertThat(ports.get(ExposedPort.tcp(3030))[0].getHostPortSpec()).isEqualTo(Integer.toString(p2p));
         assertThat(mounts(node)).containsExactlyInAnyOrder(
                 "bind " + tapp + " -> /tapp ro",
                 "volume shared-volume -> /mnt/shared rw",

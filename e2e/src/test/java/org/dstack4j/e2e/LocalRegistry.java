@@ -1,7 +1,6 @@
 package org.dstack4j.e2e;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,11 +33,18 @@ final class LocalRegistry implements AutoCloseable {
     }
 
     static LocalRegistry start() throws IOException, InterruptedException {
-        Path dir = Files.createTempDirectory("d4j-registry-");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
+        // the free port may be taken between the probe and the registry's bind: then try another
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return start(org.dstack4j.e2e.fixtures.FreePort.loopback());
+            } catch (IOException e) {
+                if (attempt == 3 || !String.valueOf(e.getMessage()).contains("address already in use")) throw e;
+            }
         }
+    }
+
+    private static LocalRegistry start(int port) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("d4j-registry-");
         String address = "127.0.0.1:" + port;
         Path config = Files.writeString(dir.resolve("config.yml"), """
                 version: 0.1
@@ -58,8 +64,9 @@ final class LocalRegistry implements AutoCloseable {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
+                String log = Files.readString(dir.resolve("registry.log")); // before close() deletes the dir
                 registry.close();
-                throw new IOException("docker-registry exited: " + Files.readString(dir.resolve("registry.log")));
+                throw new IOException("docker-registry exited: " + log);
             }
             try {
                 if (registry.get("/v2/", "application/json").statusCode() == 200) {

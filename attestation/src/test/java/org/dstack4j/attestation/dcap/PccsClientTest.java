@@ -24,6 +24,13 @@ import org.junit.jupiter.api.Test;
 
 /** {@link PccsClient} against a local HTTP server that answers like a PCCS, with the real fixture collateral. */
 class PccsClientTest {
+    /**
+     * How long the slow server stalls. The client (300 ms deadline) must give up well before: far above 300 ms, so a
+     * loaded CI machine's pauses cannot make the client look as if it had waited for the server.
+     */
+    private static final Duration SERVER_STALL = Duration.ofSeconds(10);
+    /** Ends a stall once the test is done (the server's stop waits for a stalled exchange). */
+    private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
     private HttpServer server;
     private URI base;
     private final List<String> requests = new CopyOnWriteArrayList<>();
@@ -49,6 +56,7 @@ class PccsClientTest {
 
     @AfterEach
     void stop() {
+        release.countDown();
         server.stop(0);
     }
 
@@ -181,7 +189,7 @@ class PccsClientTest {
     void slowAnswersTimeOut() {
         overrides.put("/sgx/certification/v4/pckcrl", ex -> {
             try {
-                Thread.sleep(2_000);
+                release.await(SERVER_STALL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -190,7 +198,7 @@ class PccsClientTest {
         PccsClient impatient = new PccsClient(base, Duration.ofMillis(300), 1 << 20, Optional.empty());
         long t = System.nanoTime();
         assertThatThrownBy(() -> impatient.fetch(fixture.quote())).isInstanceOf(PccsException.class).hasMessageContaining("Timeout");
-        assertThat(Duration.ofNanos(System.nanoTime() - t)).isLessThan(Duration.ofMillis(1_900));
+        assertThat(Duration.ofNanos(System.nanoTime() - t)).isLessThan(SERVER_STALL.minusSeconds(1));
     }
 
     @Test
@@ -201,7 +209,7 @@ class PccsClientTest {
             ex.getResponseBody().write(expected.pckCrl(), 0, 10);
             ex.getResponseBody().flush();
             try {
-                Thread.sleep(2_000);
+                release.await(SERVER_STALL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -210,7 +218,7 @@ class PccsClientTest {
         PccsClient impatient = new PccsClient(base, Duration.ofMillis(300), 1 << 20, Optional.empty());
         long t = System.nanoTime();
         assertThatThrownBy(() -> impatient.fetch(fixture.quote())).isInstanceOf(PccsException.class).hasMessageContaining("body not received");
-        assertThat(Duration.ofNanos(System.nanoTime() - t)).isLessThan(Duration.ofMillis(1_900));
+        assertThat(Duration.ofNanos(System.nanoTime() - t)).isLessThan(SERVER_STALL.minusSeconds(1));
     }
 
     @Test
