@@ -10,6 +10,8 @@ import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -20,6 +22,11 @@ import java.util.concurrent.TimeoutException;
  * VMM share it; each maps the {@link Outcome} to its own errors.
  */
 public final class BoundedExchange {
+    // Bodies are read on virtual threads, never the common pool: a read blocked on a trickling server would hold a
+    // pool thread (one on 2 cores) until the server closed, stalling every later exchange in the JVM.
+    private static final Executor BODY_READERS = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("bounded-exchange-body-", 0).factory());
+
     private BoundedExchange() {}
 
     /** What came of the exchange. */
@@ -47,21 +54,37 @@ public final class BoundedExchange {
      */
     public static Outcome send(HttpClient http, HttpRequest request, Duration deadline, long maxBytes) {
         CompletableFuture<HttpResponse<InputStream>> f = http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
-        CompletableFuture<Outcome> answer = f.thenApplyAsync(r -> read(r.statusCode(), r.body(), maxBytes));
+        CompletableFuture<Outcome> answer = f.thenApplyAsync(r -> read(r.statusCode(), r.body(), maxBytes), BODY_READERS);
         try {
             return answer.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            f.cancel(true);
-            answer.cancel(true);
+            abandon(f, answer);
             return new Outcome.TimedOut(deadline);
         } catch (InterruptedException e) {
-            f.cancel(true);
+            abandon(f, answer);
             Thread.currentThread().interrupt();
             return new Outcome.Failed("interrupted");
         } catch (ExecutionException e) {
             Throwable c = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
             if (c instanceof HttpTimeoutException) return new Outcome.TimedOut(deadline);
             return new Outcome.Failed(c == null ? "unknown" : c.getClass().getSimpleName());
+        }
+    }
+
+    /**
+     * Gives up on an exchange: cancelling a future does not stop a body read already running, so the body stream is
+     * closed too (that ends the blocked read and releases the connection).
+     */
+    private static void abandon(CompletableFuture<HttpResponse<InputStream>> f, CompletableFuture<Outcome> answer) {
+        f.cancel(true);
+        answer.cancel(true);
+        HttpResponse<InputStream> r = f.isDone() && !f.isCompletedExceptionally() ? f.getNow(null) : null;
+        if (r != null) {
+            try {
+                r.body().close();
+            } catch (IOException ignored) {
+                // closing is best effort: the read ends with the connection at the latest
+            }
         }
     }
 

@@ -85,6 +85,17 @@ class BoundedExchangeTest {
     }
 
     @Test
+    void timedOutTricklingReadsHoldNoThreadAnHonestExchangeNeeds() {
+        // before: each timed-out read kept a common-pool thread (parallelism 1 on 2 cores) for the trickle's 5 s
+        int n = java.util.concurrent.ForkJoinPool.commonPool().getParallelism() + 2;
+        for (int i = 0; i < n; i++) {
+            assertThat(BoundedExchange.send(http, get("/trickle"), Duration.ofMillis(200), 1 << 20))
+                    .isInstanceOf(BoundedExchange.Outcome.TimedOut.class);
+        }
+        assertThat(BoundedExchange.send(http, get("/ok"), Duration.ofSeconds(3), 100)).isInstanceOf(BoundedExchange.Outcome.Answer.class);
+    }
+
+    @Test
     void anUnreachableServerIsAFailureNamingTheExceptionClass() {
         int port = server.getAddress().getPort();
         server.stop(0);
