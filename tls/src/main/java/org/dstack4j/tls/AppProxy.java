@@ -45,12 +45,28 @@ public final class AppProxy implements HttpHandler {
      * Forwards to {@code upstream}.
      *
      * @throws IllegalArgumentException unless it is an {@code http} URL with a host and no query (a path prefix is kept)
+     *                                  whose host is inside the CVM: a loopback address or {@code localhost}, or a
+     *                                  single-label name (a compose service on the CVM's own Docker network). A dotted
+     *                                  name or another IP address could be the host's, which would then receive every
+     *                                  request decrypted under the cluster's certificate.
      */
     public static AppProxy to(URI upstream, Duration timeout, int maxBody) {
         if (!"http".equals(upstream.getScheme()) || upstream.getHost() == null || upstream.getRawQuery() != null || upstream.getRawFragment() != null) {
             throw new IllegalArgumentException("the app upstream " + upstream + " is not an http://HOST:PORT URL (the app's plain-HTTP port inside the CVM)");
         }
+        if (!insideTheCvm(upstream.getHost())) {
+            throw new IllegalArgumentException("the app upstream " + upstream + " could be outside the CVM: give a loopback address,"
+                    + " localhost, or a compose service name without dots (e.g. http://app:8080)");
+        }
         return new AppProxy(upstream, timeout, maxBody);
+    }
+
+    static boolean insideTheCvm(String host) {
+        String h = host.toLowerCase(java.util.Locale.ROOT);
+        if (h.equals("localhost") || h.equals("[::1]") || h.equals("::1")) return true;
+        if (h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}")) return true;
+        // a single DNS label that is not all digits (an IPv4 literal like 2130706433 would parse as one)
+        return h.matches("[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?") && !h.matches("\\d+");
     }
 
     /** No app: every path answers 404 (only the attestation is served). */

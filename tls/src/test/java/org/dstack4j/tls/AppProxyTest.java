@@ -86,4 +86,19 @@ class AppProxyTest {
             s.stop(0);
         }
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"http://10.0.2.2:8080", "http://host.example:80", "http://192.168.1.1",
+            "http://2130706433:80", "http://[2001:db8::1]:80", "http://app.:80"})
+    void anUpstreamThatCouldBeTheHostsIsRefused(String url) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AppProxy.to(URI.create(url), Duration.ofSeconds(1), 16))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("could be outside the CVM");
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"http://127.0.0.1:8080", "http://localhost:80", "http://[::1]:80", "http://app:8080",
+            "http://mpc-node:3000/prefix"})
+    void anUpstreamInsideTheCvmIsAccepted(String url) {
+        assertThat(AppProxy.to(URI.create(url), Duration.ofSeconds(1), 16)).isNotNull();
+    }
 }
