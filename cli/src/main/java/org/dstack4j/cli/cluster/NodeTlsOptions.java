@@ -59,7 +59,7 @@ final class NodeTlsOptions {
     String http01Listen;
 
     @Option(names = "--tls-upstream", paramLabel = "URL",
-            description = "The app's plain-HTTP URL inside the CVM (e.g. http://127.0.0.1:8080): every path but the attestation is forwarded there. "
+            description = "The app's plain-HTTP URL inside the CVM (loopback, localhost or a compose service name, e.g. http://127.0.0.1:8080 or http://app:8080; a dotted name or other IP is refused): every path but the attestation is forwarded there. "
                     + "Without it those paths answer 404.")
     URI upstream;
 
