@@ -37,6 +37,11 @@ import org.eclipse.jetty.util.Fields;
 final class DashboardHandler extends Handler.Abstract {
     /** Most log streams served at once; more answer 503 (each holds one of the Worker listener's 16 threads). */
     static final int MAX_LOG_STREAMS = 4;
+    /**
+     * Most page renders ({@code /}, {@code /status.json}) at once; more answer 503. A render may wait for the
+     * self-verification (a quote and the PCCS), and the listener's threads also serve the Worker API.
+     */
+    static final int MAX_PAGE_RENDERS = 4;
 
     private static final String CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -46,6 +51,7 @@ final class DashboardHandler extends Handler.Abstract {
     private final Duration followIdle;
     private final Clock clock;
     private final Semaphore streams = new Semaphore(MAX_LOG_STREAMS);
+    private final Semaphore renders = new Semaphore(MAX_PAGE_RENDERS);
 
     DashboardHandler(Flags flags, Status status, Optional<DockerApi> docker, Duration followIdle, Clock clock) {
         this.flags = flags;
@@ -74,12 +80,18 @@ final class DashboardHandler extends Handler.Abstract {
             return true;
         }
         try {
-            if (path.equals("/")) {
-                String html = Page.render(status.build(query.containsKey("verify")));
-                send(response, callback, 200, "text/html; charset=utf-8", html);
-            } else if (path.equals("/status.json")) {
-                ObjectNode s = status.build(query.containsKey("verify"));
-                send(response, callback, 200, "application/json", s.toPrettyString() + "\n");
+            if (path.equals("/") || path.equals("/status.json")) {
+                if (!renders.tryAcquire()) {
+                    text(response, callback, 503, "too many page requests at once (at most " + MAX_PAGE_RENDERS + "); try again later\n");
+                    return true;
+                }
+                try {
+                    ObjectNode s = status.build(query.containsKey("verify"));
+                    if (path.equals("/")) send(response, callback, 200, "text/html; charset=utf-8", Page.render(s));
+                    else send(response, callback, 200, "application/json", s.toPrettyString() + "\n");
+                } finally {
+                    renders.release();
+                }
             } else if (path.equals("/metrics") && flags.publicSysinfo()) {
                 send(response, callback, 200, "text/plain; version=0.0.4; charset=utf-8", Metrics.render(SystemInfo.read()));
             } else if (path.startsWith("/logs/") && flags.publicLogs()) {
@@ -115,10 +127,12 @@ final class DashboardHandler extends Handler.Abstract {
         }
         try {
             if (q.follow()) {
-                // a quiet container must not be cut off by the listener's idle timeout
+                // a quiet container must not be cut off by the listener's idle timeout; the connection closes after
+                // the stream (Connection: close below), so the long timeout never outlives it on a kept-alive socket
                 request.getConnectionMetaData().getConnection().getEndPoint().setIdleTimeout(followIdle.toMillis());
             }
             response.setStatus(200);
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
             OutputStream out = Content.Sink.asOutputStream(response);
             try {

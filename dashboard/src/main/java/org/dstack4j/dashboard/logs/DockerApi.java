@@ -164,15 +164,18 @@ public final class DockerApi implements AutoCloseable {
     /** Frames of an 8-byte header (stream type, 3 zero bytes, big-endian size) and the message. */
     private static void multiplexed(InputStream in, Messages messages) throws IOException {
         byte[] head = new byte[8];
-        while (readFully(in, head)) {
+        while (readFully(in, head, "a frame header")) {
             long size = ((head[4] & 0xffL) << 24) | ((head[5] & 0xff) << 16) | ((head[6] & 0xff) << 8) | (head[7] & 0xff);
             if (size > MAX_FRAME_BYTES) throw new StreamFailed("one log message is longer than " + MAX_FRAME_BYTES + " bytes");
             byte[] body = new byte[(int) size];
-            if (!readFully(in, body)) throw new StreamFailed("the engine's log stream ended inside a message");
+            if (!readFully(in, body, "a message")) throw new StreamFailed("the engine's log stream ended inside a message");
             String channel = switch (head[0]) {
                 case 0 -> "stdin";
                 case 1 -> "stdout";
                 case 2 -> "stderr";
+                // moby's stdcopy "systemerr": the daemon's own error (e.g. the log driver failed); its words, capped
+                case 3 -> throw new StreamFailed("the engine reported an error: "
+                        + org.dstack4j.sdk.TerminalText.escape(new String(body, java.nio.charset.StandardCharsets.UTF_8), 300));
                 default -> throw new StreamFailed("the engine's log stream has an unknown stream type " + head[0]);
             };
             messages.accept(channel, body);
@@ -180,13 +183,13 @@ public final class DockerApi implements AutoCloseable {
     }
 
     /** Fills {@code buf}; false at a clean end of stream before the first byte. */
-    private static boolean readFully(InputStream in, byte[] buf) throws IOException {
+    private static boolean readFully(InputStream in, byte[] buf, String what) throws IOException {
         int off = 0;
         while (off < buf.length) {
             int n = readSome(in, buf, off);
             if (n < 0) {
                 if (off == 0) return false;
-                throw new StreamFailed("the engine's log stream ended inside a frame header");
+                throw new StreamFailed("the engine's log stream ended inside " + what);
             }
             off += n;
         }

@@ -124,10 +124,15 @@ class DockerApiTest {
                 .hasMessageContaining("unknown stream type 7");
         LOGS.set(frame(1, ok, 100));
         assertThatThrownBy(() -> read("node", false, Duration.ofSeconds(5))).isInstanceOf(DockerApi.StreamFailed.class)
-                .hasMessageContaining("ended inside");
+                .hasMessage("the engine's log stream ended inside a message");
+        byte[] daemonError = "Error grabbing logs: log driver\u001b[8m failed\n".getBytes(StandardCharsets.UTF_8);
+        LOGS.set(concat(frame(1, ok, ok.length), frame(3, daemonError, daemonError.length)));
+        assertThatThrownBy(() -> read("node", false, Duration.ofSeconds(5))).isInstanceOf(DockerApi.StreamFailed.class)
+                .hasMessageStartingWith("the engine reported an error: Error grabbing logs: log driver")
+                .hasMessageNotContaining("\u001b");
         LOGS.set(new byte[] {1, 0, 0});
         assertThatThrownBy(() -> read("node", false, Duration.ofSeconds(5))).isInstanceOf(DockerApi.StreamFailed.class)
-                .hasMessageContaining("ended inside a frame header");
+                .hasMessage("the engine's log stream ended inside a frame header");
     }
 
     @Test
