@@ -153,12 +153,59 @@ public final class DockerApi implements AutoCloseable {
         }
     }
 
-    /** TTY containers: the stream is the terminal's bytes; each read is passed on as it comes. */
+    /**
+     * TTY containers: the stream is the terminal's bytes, passed on as they come, except that a read ending inside a
+     * UTF-8 character or an ANSI escape sequence keeps that tail for the next one (decoded or stripped apart, it would
+     * become U+FFFD or a half-stripped escape).
+     */
     private static void raw(InputStream in, Messages messages) throws IOException {
         byte[] buf = new byte[16 * 1024];
-        for (int n; (n = readSome(in, buf)) > 0; ) {
-            messages.accept("console", java.util.Arrays.copyOf(buf, n));
+        int held = 0;
+        for (int n; (n = readSome(in, buf, held)) > 0; ) {
+            int end = held + n;
+            int cut = completeLength(buf, end);
+            if (cut > 0) messages.accept("console", java.util.Arrays.copyOf(buf, cut));
+            held = end - cut;
+            System.arraycopy(buf, cut, buf, 0, held);
         }
+        if (held > 0) messages.accept("console", java.util.Arrays.copyOf(buf, held));
+    }
+
+    /** Longest tail kept back for the next read; a longer unfinished escape is passed on as it is. */
+    static final int MAX_HELD = 64;
+
+    /** How many of {@code buf[0..end)} end on a character and escape boundary (at least {@code end - MAX_HELD}). */
+    static int completeLength(byte[] buf, int end) {
+        int cut = end;
+        // a UTF-8 lead byte whose continuation bytes have not all arrived
+        for (int i = end - 1; i >= Math.max(0, end - 3); i--) {
+            int b = buf[i] & 0xff;
+            if ((b & 0xC0) == 0x80) continue;
+            int len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+            if (i + len > end) cut = i;
+            break;
+        }
+        // an escape sequence without its final byte: CSI (ESC [ ... 0x40-0x7E), OSC (ESC ] ... BEL or ESC \), or a lone ESC
+        for (int i = cut - 1; i >= Math.max(0, cut - MAX_HELD); i--) {
+            if (buf[i] != 0x1B) continue;
+            if (!escapeComplete(buf, i, cut)) cut = i;
+            break;
+        }
+        return Math.max(cut, end - MAX_HELD);
+    }
+
+    private static boolean escapeComplete(byte[] buf, int esc, int end) {
+        if (esc + 1 >= end) return false;
+        byte kind = buf[esc + 1];
+        if (kind == '[') {
+            for (int j = esc + 2; j < end; j++) if (buf[j] >= 0x40 && buf[j] <= 0x7E) return true;
+            return false;
+        }
+        if (kind == ']') {
+            for (int j = esc + 2; j < end; j++) if (buf[j] == 0x07 || (buf[j] == '\\' && buf[j - 1] == 0x1B)) return true;
+            return false;
+        }
+        return true; // a two-byte escape
     }
 
     /** Frames of an 8-byte header (stream type, 3 zero bytes, big-endian size) and the message. */
@@ -194,10 +241,6 @@ public final class DockerApi implements AutoCloseable {
             off += n;
         }
         return true;
-    }
-
-    private static int readSome(InputStream in, byte[] buf) throws StreamFailed {
-        return readSome(in, buf, 0);
     }
 
     private static int readSome(InputStream in, byte[] buf, int off) throws StreamFailed {

@@ -146,4 +146,28 @@ class DockerApiTest {
             hang = false;
         }
     }
+
+    @Test
+    void aTtyReadEndingInsideACharacterOrAnEscapeKeepsThatTailForTheNextRead() {
+        byte[] euro = "ab\u20ac".getBytes(StandardCharsets.UTF_8); // a, b, then 3 bytes
+        assertThat(DockerApi.completeLength(euro, euro.length)).isEqualTo(euro.length);
+        assertThat(DockerApi.completeLength(euro, euro.length - 1)).isEqualTo(2);
+        assertThat(DockerApi.completeLength(euro, euro.length - 2)).isEqualTo(2);
+        byte[] csi = "x\u001b[31mred".getBytes(StandardCharsets.UTF_8);
+        assertThat(DockerApi.completeLength(csi, csi.length)).isEqualTo(csi.length);
+        assertThat(DockerApi.completeLength(csi, 4)).isEqualTo(1); // "x ESC [ 3": the escape waits for its final byte
+        assertThat(DockerApi.completeLength(csi, 2)).isEqualTo(1); // a lone ESC
+        byte[] osc = "t\u001b]0;title\u0007after".getBytes(StandardCharsets.UTF_8);
+        assertThat(DockerApi.completeLength(osc, 8)).isEqualTo(1);
+        assertThat(DockerApi.completeLength(osc, osc.length)).isEqualTo(osc.length);
+        // an endless escape is not held past MAX_HELD bytes
+        byte[] endless = new byte[200];
+        java.util.Arrays.fill(endless, (byte) '1');
+        endless[10] = 0x1B;
+        endless[11] = '[';
+        assertThat(DockerApi.completeLength(endless, 200)).isEqualTo(200);
+        endless[150] = 0x1B;
+        endless[151] = '[';
+        assertThat(DockerApi.completeLength(endless, 200)).isEqualTo(150);
+    }
 }
