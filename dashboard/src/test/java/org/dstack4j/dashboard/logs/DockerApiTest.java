@@ -34,6 +34,7 @@ class DockerApiTest {
     static Path socket;
     static final AtomicReference<byte[]> LOGS = new AtomicReference<>(new byte[0]);
     static volatile boolean hang;
+    static volatile boolean quietAfterOneFrame;
 
     @BeforeAll
     static void start() throws Exception {
@@ -53,6 +54,17 @@ class DockerApiTest {
                     body = ("{\"Config\":{\"Tty\":" + path.contains("tty") + "}}").getBytes(StandardCharsets.UTF_8);
                 } else if (path.endsWith("/logs")) {
                     if (hang) Thread.sleep(3000);
+                    if (quietAfterOneFrame) {
+                        // headers and one frame, then silence: the stream's own silence bound must end it
+                        byte[] one = "one\n".getBytes(StandardCharsets.UTF_8);
+                        java.io.OutputStream out = org.eclipse.jetty.io.Content.Sink.asOutputStream(response);
+                        out.write(frame(1, one, one.length));
+                        out.flush();
+                        Thread.sleep(3000);
+                        out.close();
+                        callback.succeeded();
+                        return true;
+                    }
                     body = LOGS.get();
                 } else {
                     response.setStatus(404);
@@ -133,6 +145,19 @@ class DockerApiTest {
         LOGS.set(new byte[] {1, 0, 0});
         assertThatThrownBy(() -> read("node", false, Duration.ofSeconds(5))).isInstanceOf(DockerApi.StreamFailed.class)
                 .hasMessage("the engine's log stream ended inside a frame header");
+    }
+
+    @Test
+    void aStreamThatFallsSilentAfterItsHeadersIsCutOffAtTheSilenceBound() throws Exception {
+        quietAfterOneFrame = true;
+        try {
+            long t0 = System.nanoTime();
+            assertThatThrownBy(() -> read("node", false, Duration.ofMillis(500))).isInstanceOf(DockerApi.StreamFailed.class)
+                    .hasMessageStartingWith("the engine's log stream broke");
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(2900));
+        } finally {
+            quietAfterOneFrame = false;
+        }
     }
 
     @Test
