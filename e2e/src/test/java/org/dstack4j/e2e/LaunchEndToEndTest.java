@@ -186,6 +186,7 @@ class LaunchEndToEndTest {
         Cli.Result first = launch("NONTEE");
         assertThat(first.exit()).as(first.stderr()).isZero();
         String firstId = docker.inspectContainerCmd("mpc-node").exec().getId();
+        String network = nodeNetworkId();
 
         Cli.Result second = launch("NONTEE", "--output", "json");
 
@@ -196,6 +197,19 @@ class LaunchEndToEndTest {
         assertThat(node.getId()).isNotEqualTo(firstId).isEqualTo(report.get("container_id").asText());
         assertThat(node.getState().getRunning()).isTrue();
         assertThat(docker.listContainersCmd().withShowAll(true).withNameFilter(List.of("mpc-node")).exec()).hasSize(1);
+        // near/mpc's compose network, created once and reused: one network of that name, the same ID
+        assertThat(nodeNetworkId()).isEqualTo(network);
+        assertThat(docker.listNetworksCmd().withNameFilter("mpc-node_default").exec())
+                .filteredOn(n -> n.getName().equals("mpc-node_default")).singleElement()
+                .satisfies(n -> assertThat(n.getDriver()).isEqualTo("bridge"));
+    }
+
+    /** The ID of the only network the node is on, which must be {@code mpc-node_default} (not the default bridge). */
+    private static String nodeNetworkId() {
+        InspectContainerResponse node = docker.inspectContainerCmd("mpc-node").exec();
+        assertThat(node.getHostConfig().getNetworkMode()).isEqualTo("mpc-node_default");
+        assertThat(node.getNetworkSettings().getNetworks()).containsOnlyKeys("mpc-node_default");
+        return node.getNetworkSettings().getNetworks().get("mpc-node_default").getNetworkID();
     }
 
     @Test
