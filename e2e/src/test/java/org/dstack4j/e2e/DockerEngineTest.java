@@ -156,6 +156,37 @@ class DockerEngineTest {
     }
 
     @Test
+    void ensureNetworkCreatesABridgeOnceReusesItAndRefusesAnInternalOne() throws Exception {
+        String name = "d4j-net-" + UUID.randomUUID();
+        String internal = "d4j-int-" + UUID.randomUUID();
+        try {
+            engine.ensureNetwork(name);
+            String id = docker.inspectNetworkCmd().withNetworkId(name).exec().getId();
+            engine.ensureNetwork(name);
+            assertThat(docker.listNetworksCmd().withNameFilter(name).exec()).singleElement().satisfies(n -> {
+                assertThat(n.getId()).isEqualTo(id);
+                assertThat(n.getDriver()).isEqualTo("bridge");
+                assertThat(n.getLabels()).containsEntry(DockerEngine.LAUNCHER_LABEL, "1");
+            });
+
+            docker.createNetworkCmd().withName(internal).withDriver("bridge").withInternal(true).exec();
+            assertThatThrownBy(() -> engine.ensureNetwork(internal)).isInstanceOfSatisfying(EngineException.class, e -> {
+                assertThat(e.step()).isEqualTo(LaunchStep.START);
+                assertThat(e.getMessage()).contains(internal).contains("internal");
+                assertThat(e.fix()).contains("docker network rm " + internal);
+            });
+        } finally {
+            for (String n : List.of(name, internal)) {
+                try {
+                    docker.removeNetworkCmd(n).exec();
+                } catch (NotFoundException gone) {
+                    // never created
+                }
+            }
+        }
+    }
+
+    @Test
     void removeContainerRemovesARunningContainerAndKeepsItsNamedVolume() throws Exception {
         String name = uniqueName();
         String volume = "d4j-vol-" + UUID.randomUUID();
