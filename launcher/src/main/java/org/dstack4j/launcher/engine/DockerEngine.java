@@ -271,8 +271,9 @@ public final class DockerEngine implements ContainerEngine {
 
     /**
      * Creates and starts the container: image by ID, environment, published TCP ports on every
-     * host address, IPv4 and IPv6 (empty {@code HostIp}, as compose's {@code H:C}), attached at create
-     * time to {@link ContainerSpec#network()} (made sure of first, see {@link #ensureNetwork}), bind mounts ({@code HostConfig.Binds}, {@code source:target:ro|rw}; like
+     * host address, IPv4 and IPv6 (empty {@code HostIp}, as compose's {@code H:C}), attached at
+     * create time to {@link ContainerSpec#network()} (made sure of first, see {@link #ensureNetwork}),
+     * bind mounts ({@code HostConfig.Binds}, {@code source:target:ro|rw}; like
      * {@code docker run -v}, the engine creates a missing source directory) and named volumes
      * ({@code HostConfig.Mounts} of type volume, created on first use), security options,
      * restart policy, and the labels {@value #LAUNCHER_LABEL}{@code =1} and
