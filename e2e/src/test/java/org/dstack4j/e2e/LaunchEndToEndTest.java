@@ -397,6 +397,7 @@ class LaunchEndToEndTest {
         assertThat(plan.get("container").get("env").toString()).contains("MPC_SECRET_STORE_KEY=***");
         assertThat(plan.get("container").get("ports").get(0).asText()).isEqualTo("18080:8080");
         assertThat(plan.get("container").get("restart_policy").asText()).isEqualTo("on-failure");
+        assertThat(plan.get("container").get("network").asText()).isEqualTo("mpc-node_default");
         assertThat(nodeExists()).isFalse();
         assertThat(agentLog().rtmr3Events()).hasSize(eventsBefore);
     }
