@@ -125,6 +125,7 @@ final class ReportJson {
         ArrayNode sec = c.putArray("security_opt");
         spec.securityOpt().forEach(sec::add);
         c.put("restart_policy", spec.restartPolicy().toString());
+        c.put("network", spec.network());
         ArrayNode cmd = c.putArray("command");
         spec.command().forEach(cmd::add);
         return c;

@@ -66,6 +66,7 @@ final class TextReport {
                 + ", " + String.join(" ", c.securityOpt()));
         c.redactedEnv().forEach(e -> s.add("  env             " + e));
         if (!c.command().isEmpty()) s.add("  command         " + String.join(" ", c.command()));
+        s.add("  network         " + c.network());
         c.ports().forEach(p -> s.add("  port            " + p));
         c.mounts().forEach(m -> s.add("  mount           " + m));
     }

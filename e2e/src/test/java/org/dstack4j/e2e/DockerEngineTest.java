@@ -141,7 +141,7 @@ class DockerEngineTest {
         assertThat(c.getHostConfig().getRestartPolicy().getMaximumRetryCount()).isZero();
         Ports.Binding[] bound = c.getHostConfig().getPortBindings().getBindings().get(ExposedPort.tcp(8080));
         assertThat(bound).hasSize(1);
-        assertThat(bound[0].getHostIp()).isEqualTo("0.0.0.0");
+        assertThat(bound[0].getHostIp()).isNullOrEmpty(); // every address, IPv6 too
         assertThat(bound[0].getHostPortSpec()).isEqualTo(Integer.toString(hostPort));
         assertThat(c.getMounts()).anySatisfy(m -> {
             assertThat(m.getSource()).isEqualTo(tapp.toString());
@@ -153,6 +153,37 @@ class DockerEngineTest {
             assertThat(m.getDestination().getPath()).isEqualTo("/data");
             assertThat(m.getRW()).isTrue();
         });
+    }
+
+    @Test
+    void ensureNetworkCreatesABridgeOnceReusesItAndRefusesAnInternalOne() throws Exception {
+        String name = "d4j-net-" + UUID.randomUUID();
+        String internal = "d4j-int-" + UUID.randomUUID();
+        try {
+            engine.ensureNetwork(name);
+            String id = docker.inspectNetworkCmd().withNetworkId(name).exec().getId();
+            engine.ensureNetwork(name);
+            assertThat(docker.listNetworksCmd().withNameFilter(name).exec()).singleElement().satisfies(n -> {
+                assertThat(n.getId()).isEqualTo(id);
+                assertThat(n.getDriver()).isEqualTo("bridge");
+                assertThat(n.getLabels()).containsEntry(DockerEngine.LAUNCHER_LABEL, "1");
+            });
+
+            docker.createNetworkCmd().withName(internal).withDriver("bridge").withInternal(true).exec();
+            assertThatThrownBy(() -> engine.ensureNetwork(internal)).isInstanceOfSatisfying(EngineException.class, e -> {
+                assertThat(e.step()).isEqualTo(LaunchStep.START);
+                assertThat(e.getMessage()).contains(internal).contains("internal");
+                assertThat(e.fix()).contains("docker network rm " + internal);
+            });
+        } finally {
+            for (String n : List.of(name, internal)) {
+                try {
+                    docker.removeNetworkCmd(n).exec();
+                } catch (NotFoundException gone) {
+                    // never created
+                }
+            }
+        }
     }
 
     @Test

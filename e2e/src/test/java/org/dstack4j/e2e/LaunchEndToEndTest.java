@@ -190,6 +190,7 @@ class LaunchEndToEndTest {
         Cli.Result first = launch("NONTEE");
         assertThat(first.exit()).as(first.stderr()).isZero();
         String firstId = docker.inspectContainerCmd("mpc-node").exec().getId();
+        String network = nodeNetworkId();
 
         Cli.Result second = launch("NONTEE", "--output", "json");
 
@@ -200,6 +201,19 @@ class LaunchEndToEndTest {
         assertThat(node.getId()).isNotEqualTo(firstId).isEqualTo(report.get("container_id").asText());
         assertThat(node.getState().getRunning()).isTrue();
         assertThat(docker.listContainersCmd().withShowAll(true).withNameFilter(List.of("mpc-node")).exec()).hasSize(1);
+        // near/mpc's compose network, created once and reused: one network of that name, the same ID
+        assertThat(nodeNetworkId()).isEqualTo(network);
+        assertThat(docker.listNetworksCmd().withNameFilter("mpc-node_default").exec())
+                .filteredOn(n -> n.getName().equals("mpc-node_default")).singleElement()
+                .satisfies(n -> assertThat(n.getDriver()).isEqualTo("bridge"));
+    }
+
+    /** The ID of the only network the node is on, which must be {@code mpc-node_default} (not the default bridge). */
+    private static String nodeNetworkId() {
+        InspectContainerResponse node = docker.inspectContainerCmd("mpc-node").exec();
+        assertThat(node.getHostConfig().getNetworkMode()).isEqualTo("mpc-node_default");
+        assertThat(node.getNetworkSettings().getNetworks()).containsOnlyKeys("mpc-node_default");
+        return node.getNetworkSettings().getNetworks().get("mpc-node_default").getNetworkID();
     }
 
     @Test
@@ -387,6 +401,7 @@ class LaunchEndToEndTest {
         assertThat(plan.get("container").get("env").toString()).contains("MPC_SECRET_STORE_KEY=***");
         assertThat(plan.get("container").get("ports").get(0).asText()).isEqualTo("18080:8080");
         assertThat(plan.get("container").get("restart_policy").asText()).isEqualTo("on-failure");
+        assertThat(plan.get("container").get("network").asText()).isEqualTo("mpc-node_default");
         assertThat(nodeExists()).isFalse();
         assertThat(agentLog().rtmr3Events()).hasSize(eventsBefore);
     }

@@ -186,7 +186,10 @@ public final class Launcher {
             String fingerprint = spec.fingerprint().toString();
             if (existing.isPresent() && fingerprint.equals(existing.get().labels().get(DockerEngine.SPEC_LABEL))) {
                 id = existing.get().id();
-                if (!existing.get().running()) engine.start(id);
+                if (!existing.get().running()) {
+                    engine.ensureNetwork(spec.network()); // it may have been removed while the node was stopped
+                    engine.start(id);
+                }
                 reused = true;
             } else {
                 if (existing.isPresent()) {

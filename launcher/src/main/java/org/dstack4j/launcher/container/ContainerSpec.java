@@ -18,6 +18,9 @@ import org.dstack4j.launcher.selection.ImageDigest;
  * @param restartPolicy {@link RestartPolicy#ON_FAILURE}
  * @param command       the command to run; empty = the image's own
  * @param labels        extra labels (the engine adds its own)
+ * @param network       the user-defined bridge network the container joins at create time,
+ *                      {@value #NODE_NETWORK} (upstream's compose project network: Docker's embedded
+ *                      DNS at 127.0.0.11); the engine creates it when absent
  */
 public record ContainerSpec(
         String name,
@@ -28,9 +31,14 @@ public record ContainerSpec(
         List<String> securityOpt,
         RestartPolicy restartPolicy,
         List<String> command,
-        Map<String, String> labels) {
+        Map<String, String> labels,
+        String network) {
+
+    /** The network upstream's compose runs the node on: project {@code mpc-node}, its {@code default} network. */
+    public static final String NODE_NETWORK = "mpc-node_default";
 
     public ContainerSpec {
+        java.util.Objects.requireNonNull(network, "network");
         env = List.copyOf(env);
         ports = List.copyOf(ports);
         mounts = List.copyOf(mounts);
@@ -45,11 +53,18 @@ public record ContainerSpec(
         this(name, image, env, ports, mounts, securityOpt, restartPolicy, List.of(), Map.of());
     }
 
+    /** On the {@value #NODE_NETWORK} network. */
+    public ContainerSpec(String name, String image, List<EnvVar> env, List<PortMapping> ports, List<Mount> mounts,
+                         List<String> securityOpt, RestartPolicy restartPolicy, List<String> command,
+                         Map<String, String> labels) {
+        this(name, image, env, ports, mounts, securityOpt, restartPolicy, command, labels, NODE_NETWORK);
+    }
+
     /** The same spec with one more label. */
     public ContainerSpec withLabel(String key, String value) {
         Map<String, String> more = new LinkedHashMap<>(labels);
         more.put(key, value);
-        return new ContainerSpec(name, image, env, ports, mounts, securityOpt, restartPolicy, command, more);
+        return new ContainerSpec(name, image, env, ports, mounts, securityOpt, restartPolicy, command, more, network);
     }
 
     /**
@@ -67,12 +82,14 @@ public record ContainerSpec(
         s.append("\0restart\0").append(restartPolicy);
         command.forEach(c -> s.append("\0cmd\0").append(c));
         new TreeMap<>(labels).forEach((k, v) -> s.append("\0label\0").append(k).append('=').append(v));
+        // a container from before the network (default bridge) differs, so an upgrade replaces it
+        s.append("\0network\0").append(network);
         return ImageDigest.of(s.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** The same spec started from {@code imageId} (the engine's image ID once the pull proved it). */
     public ContainerSpec withImage(String imageId) {
-        return new ContainerSpec(name, imageId, env, ports, mounts, securityOpt, restartPolicy, command, labels);
+        return new ContainerSpec(name, imageId, env, ports, mounts, securityOpt, restartPolicy, command, labels, network);
     }
 
     /** {@code KEY=VALUE} strings with secret values replaced by {@code ***}. */

@@ -63,6 +63,17 @@ public interface ContainerEngine extends AutoCloseable {
     boolean removeContainer(String name) throws EngineException;
 
     /**
+     * Makes sure the container network {@code network} exists: reuses a usable one of that name,
+     * creates it when absent. {@link #createAndStart} does this itself; call it before
+     * {@link #start} of an existing container. The default does nothing (an engine without networks).
+     *
+     * @throws EngineException when the engine is unreachable, refuses, or a network of that name
+     *     exists but does not fit (the message names it and the fix)
+     */
+    default void ensureNetwork(String network) throws EngineException {
+    }
+
+    /**
      * Creates and starts the container; named volumes are created by the engine on first use.
      *
      * @return the new container's ID (64 hex)

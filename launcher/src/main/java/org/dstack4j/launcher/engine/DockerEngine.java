@@ -61,6 +61,9 @@ public final class DockerEngine implements ContainerEngine {
      */
     public static final String SPEC_LABEL = "org.dstack4j.spec";
 
+    /** Driver of the node's network: a user-defined bridge (Docker's embedded DNS at 127.0.0.11). */
+    public static final String NETWORK_DRIVER = "bridge";
+
     private static final String UNREACHABLE_FIX = "start dockerd or pass --docker-host";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -267,8 +270,10 @@ public final class DockerEngine implements ContainerEngine {
     }
 
     /**
-     * Creates and starts the container: image by ID, environment, published TCP ports on
-     * {@code 0.0.0.0}, bind mounts ({@code HostConfig.Binds}, {@code source:target:ro|rw}; like
+     * Creates and starts the container: image by ID, environment, published TCP ports on every
+     * host address, IPv4 and IPv6 (empty {@code HostIp}, as compose's {@code H:C}), attached at
+     * create time to {@link ContainerSpec#network()} (made sure of first, see {@link #ensureNetwork}),
+     * bind mounts ({@code HostConfig.Binds}, {@code source:target:ro|rw}; like
      * {@code docker run -v}, the engine creates a missing source directory) and named volumes
      * ({@code HostConfig.Mounts} of type volume, created on first use), security options,
      * restart policy, and the labels {@value #LAUNCHER_LABEL}{@code =1} and
@@ -288,6 +293,7 @@ public final class DockerEngine implements ContainerEngine {
                 "start the node from the validated image ID, never from a tag"));
         List<String> scrub = scrubList(spec.env());
         byte[] body = createBody(spec, imageId);
+        ensureNetwork(spec.network());
 
         EngineHttp.Response r;
         try {
@@ -322,8 +328,63 @@ public final class DockerEngine implements ContainerEngine {
         return containerId;
     }
 
-    /** The {@code POST /containers/create} body (Engine API ContainerConfig with HostConfig). */
-    private static byte[] createBody(ContainerSpec spec, ImageDigest imageId) throws EngineException {
+    /**
+     * Reuses the network {@code network} when the engine has one of that exact name on the local
+     * {@value #NETWORK_DRIVER} driver and not internal, else creates it ({@code CheckDuplicate}, label
+     * {@value #LAUNCHER_LABEL}{@code =1}); a create that loses a race (HTTP 409) re-inspects. Each
+     * call has the usual call deadline.
+     *
+     * @throws EngineException (step {@link LaunchStep#START}) when the engine is unreachable or
+     *     refuses, or a network of that name has another driver, scope or is internal (it names the
+     *     network and the fix: remove it)
+     */
+    @Override
+    public void ensureNetwork(String network) throws EngineException {
+        Optional<JsonNode> existing = inspectNetwork(network);
+        if (existing.isEmpty()) {
+            EngineHttp.Response r = call(LaunchStep.START, network, "create network", "POST", "/networks/create",
+                    networkBody(network), List.of());
+            if (r.ok()) return;
+            if (r.status() == 409) existing = inspectNetwork(network); // created meanwhile (another launcher, compose)
+            if (existing.isEmpty()) {
+                throw new EngineException(LaunchStep.START, network, "create network failed: the engine answered HTTP "
+                        + r.status() + ": " + engineMessage(r.text(), List.of()),
+                        "check the engine's log and its address pools, or create the network by hand: docker network create "
+                                + network);
+            }
+        }
+        JsonNode n = existing.get();
+        String name = n.path("Name").asText("");
+        String driver = n.path("Driver").asText("");
+        String scope = n.path("Scope").asText("local");
+        boolean internal = n.path("Internal").asBoolean(false);
+        if (!name.equals(network) || !driver.equals(NETWORK_DRIVER) || !scope.equals("local") || internal) {
+            throw new EngineException(LaunchStep.START, network, "the engine's network " + PullProgress.clean(name)
+                    + " does not fit the node: driver " + PullProgress.clean(driver) + ", scope " + PullProgress.clean(scope)
+                    + (internal ? ", internal" : "") + " (the node needs a local, non-internal " + NETWORK_DRIVER + " network "
+                    + network + ")",
+                    "remove it (docker network rm " + network + ") so the launcher creates it, then launch again");
+        }
+    }
+
+    private Optional<JsonNode> inspectNetwork(String network) throws EngineException {
+        EngineHttp.Response r = call(LaunchStep.START, network, "inspect network", "GET",
+                "/networks/" + path(network), null, List.of());
+        if (r.status() == 404) return Optional.empty();
+        if (!r.ok()) throw httpError(LaunchStep.START, network, "inspect network", r, List.of());
+        return Optional.of(json(LaunchStep.START, network, "inspect network", r));
+    }
+
+    /** The {@code POST /networks/create} body: a user-defined bridge, as compose's project network. */
+    static byte[] networkBody(String network) {
+        ObjectNode root = JSON.createObjectNode().put("Name", network).put("Driver", NETWORK_DRIVER)
+                .put("CheckDuplicate", true); // engines before API 1.44 otherwise allow a second one of that name
+        root.putObject("Labels").put(LAUNCHER_LABEL, "1");
+        return root.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The {@code POST /containers/create} body (Engine API ContainerConfig with HostConfig and NetworkingConfig). */
+    static byte[] createBody(ContainerSpec spec, ImageDigest imageId) throws EngineException {
         ObjectNode root = JSON.createObjectNode();
         root.put("Image", imageId.toString());
         if (!spec.command().isEmpty()) strings(root.putArray("Cmd"), spec.command());
@@ -341,7 +402,8 @@ public final class DockerEngine implements ContainerEngine {
         for (PortMapping p : spec.ports()) {
             ArrayNode list = bindings.has(p.container() + "/tcp")
                     ? (ArrayNode) bindings.get(p.container() + "/tcp") : bindings.putArray(p.container() + "/tcp");
-            list.addObject().put("HostIp", "0.0.0.0").put("HostPort", Integer.toString(p.host()));
+            // empty HostIp: every address, IPv6 too, as compose's "H:C"
+            list.addObject().put("HostIp", "").put("HostPort", Integer.toString(p.host()));
         }
         strings(hostConfig.putArray("Binds"), spec.mounts().stream().filter(m -> m.kind() == Mount.Kind.BIND)
                 .map(m -> m.source() + ":" + m.target() + (m.readOnly() ? ":ro" : ":rw")).toList());
@@ -353,6 +415,8 @@ public final class DockerEngine implements ContainerEngine {
         if (spec.restartPolicy().name().equals("on-failure")) {
             restart.put("MaximumRetryCount", spec.restartPolicy().maximumRetryCount());
         }
+        hostConfig.put("NetworkMode", spec.network());
+        root.putObject("NetworkingConfig").putObject("EndpointsConfig").putObject(spec.network());
         try {
             return JSON.writeValueAsBytes(root);
         } catch (IOException e) {

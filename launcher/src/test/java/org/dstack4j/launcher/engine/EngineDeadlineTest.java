@@ -47,6 +47,10 @@ class EngineDeadlineTest {
     private final List<SocketChannel> held = new CopyOnWriteArrayList<>();
     private final List<String> requestLines = new CopyOnWriteArrayList<>();
     private DockerEngine engine;
+    /** Answer the network inspect (the network exists), so the create itself is what gets no answer. */
+    private volatile boolean answerNetworkInspect;
+    private static final byte[] NETWORK_OK = ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 61\r\n\r\n"
+            + "{\"Name\":\"mpc-node_default\",\"Driver\":\"bridge\",\"Scope\":\"local\"}").getBytes(StandardCharsets.US_ASCII);
 
     @BeforeEach
     void mute() throws Exception {
@@ -61,7 +65,9 @@ class EngineDeadlineTest {
                     held.add(ch);
                     ByteBuffer buf = ByteBuffer.allocate(16 * 1024);
                     ch.read(buf);
-                    requestLines.add(new String(buf.array(), 0, buf.position(), StandardCharsets.ISO_8859_1).split("\r\n")[0]);
+                    String line = new String(buf.array(), 0, buf.position(), StandardCharsets.ISO_8859_1).split("\r\n")[0];
+                    requestLines.add(line);
+                    if (answerNetworkInspect && line.startsWith("GET /networks/")) ch.write(ByteBuffer.wrap(NETWORK_OK));
                 } catch (IOException closed) {
                     return;
                 }
@@ -105,6 +111,7 @@ class EngineDeadlineTest {
         assertTimesOut("inspect container", LaunchStep.START, () -> engine.container("mpc-node"));
         assertTimesOut("remove container", LaunchStep.START, () -> engine.removeContainer("mpc-node"));
         assertTimesOut("start container", LaunchStep.START, () -> engine.start("mpc-node"));
+        assertTimesOut("inspect network", LaunchStep.START, () -> engine.ensureNetwork("mpc-node_default"));
         assertThat(requestLines).contains("GET /_ping HTTP/1.1", "GET /containers/mpc-node/json HTTP/1.1",
                 "DELETE /containers/mpc-node?force=true&v=false HTTP/1.1");
     }
@@ -126,6 +133,7 @@ class EngineDeadlineTest {
         ContainerSpec spec = new ContainerSpec("mpc-node", "sha256:" + "b".repeat(64),
                 List.of(new EnvVar("MPC_SECRET_STORE_KEY", secret, true)), List.of(), List.of(),
                 List.of("no-new-privileges:true"), RestartPolicy.ON_FAILURE);
+        answerNetworkInspect = true;
 
         long t0 = System.nanoTime();
         assertThatThrownBy(() -> engine.createAndStart(spec)).isInstanceOfSatisfying(EngineException.class, e -> {
