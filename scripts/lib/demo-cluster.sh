@@ -17,7 +17,7 @@
 # {"killed_responder","restarted","rejoined","genesis_redeployed","removed_member_refused"}.
 # With --apps: the joiners' (and mallory's) agents run in cluster mode (`agent --cluster-keys --node-socket`, the
 # node serving `--app-socket`); after the joins two members answer GetKey (the raw dstack API over their app
-# sockets) with the same key, a ClusterAttest of node1 verifies on chain, and mallory's agent refuses GetKey.
+# sockets) with the same key, a ClusterAttest of one of them verifies on chain, and mallory's agent refuses GetKey.
 # The summary adds {"app_keys_client":"@phala/dstack-sdk"|"curl", "app_keys_equal":…, "attestation_verified":…,
 # "non_member_refused":"<the agent's error>", "non_member_sdk_error":"<the JS SDK's>"} (the official JS SDK from
 # e2e/js when installed, else curl on the raw API).
@@ -245,22 +245,25 @@ AUDIT_JSON=$(jq -nc --argjson gb "$AUDIT_GENESIS_BEFORE" --argjson g "$AUDIT_GEN
   '{genesis_before_bootstrap: $gb, genesis: $g, onboarded: $o, refused: $r, refused_check: $rc, onboarded_after_policy_change: $a}')
 if [ "$APPS" = 1 ]; then
   say "apps: GetKey on two members' agents, ClusterAttest verified on chain, GetKey on mallory's"
+  # two members whose nodes still run (with --faults one joiner's node was removed by the governor)
+  LIVE=(); for n in $(seq 1 "$JOINS"); do [ "node$n" != "${RESTARTED:-}" ] && LIVE+=("node$n"); done
+  A1=${LIVE[0]} A2=${LIVE[1]:?--apps needs two live joiners (use --joins 2, or 3 with --faults)}
   getkey() { curl -s --max-time 10 --unix-socket "$W/$1.agent.sock" -X POST -H 'content-type: application/json' \
     -d '{"path":"demo/app","purpose":"signing"}' http://localhost/GetKey; }
   if [ -d "$ROOT/e2e/js/node_modules/@phala/dstack-sdk" ]; then
     # the official JS SDK, as an app would call it; the chain's last signature must recover to the cluster signer
     # `command`: node() above is this script's cluster-node starter, not Node.js
-    J=$(cd "$ROOT/e2e/js" && command node cluster-keys.mjs "$W/node1.agent.sock" "$W/node2.agent.sock" "$W/mallory.agent.sock")
+    J=$(cd "$ROOT/e2e/js" && command node cluster-keys.mjs "$W/$A1.agent.sock" "$W/$A2.agent.sock" "$W/mallory.agent.sock")
     [ "$(jq -r .keys_equal <<<"$J")" = true ] && [ "$(jq -r .issuer <<<"$J")" = "$SIGNER" ] && APP_KEYS_EQUAL=true
     APP_CLIENT=@phala/dstack-sdk SDK_ERR=$(jq -r .nonmember_error <<<"$J")
   else
-    K1=$(getkey node1 | jq -r .key) K2=$(getkey node2 | jq -r .key)
+    K1=$(getkey "$A1" | jq -r .key) K2=$(getkey "$A2" | jq -r .key)
     [ -n "$K1" ] && [ "$K1" != null ] && [ "$K1" = "$K2" ] && APP_KEYS_EQUAL=true
     APP_CLIENT=curl
   fi
   # the agent's own words (the JS SDK reports a refused call without the body)
   MALLORY_ERR=$(getkey mallory | jq -r '.error // empty')
-  A=$(curl -s --max-time 10 --unix-socket "$W/node1.agent.sock" -X POST -H 'content-type: application/json' \
+  A=$(curl -s --max-time 10 --unix-socket "$W/$A1.agent.sock" -X POST -H 'content-type: application/json' \
     -d '{"data":"'"$(printf 'demo data' | xxd -p)"'"}' http://localhost/ClusterAttest)
   V=$("$CAST" call --rpc-url "$RPC" "$C" 'verifyAttestation(bytes32,bytes,bytes)(bool)' "$(jq -r .app_id <<<"$A")" \
     "0x$(printf 'demo data' | xxd -p)" "$(jq -r .signature <<<"$A")")
