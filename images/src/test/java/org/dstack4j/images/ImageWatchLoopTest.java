@@ -1,6 +1,7 @@
 package org.dstack4j.images;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.ServerSocket;
 import java.net.URI;
@@ -182,6 +183,46 @@ class ImageWatchLoopTest {
         assertThat(log).filteredOn(l -> l.contains(" reboot=asked")).hasSize(2);
         assertThat(log.getLast()).isEqualTo("event=stop");
         assertThat(ImageDigestFile.read(f).orElseThrow().stream().map(ImageDigest::bareHex)).containsExactly(hex(n), hex(b));
+    }
+
+    @Test
+    void anAcceptedRebootThatNeverHappensIsAskedAgainAfterTheReaskInterval() throws Exception {
+        ClusterContract c = ClusterContract.deploy(governor, governor.from(), 0, 16, 40);
+        OneContainer engine = new OneContainer();
+        List<String> reboots = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(RND.nextLong()); // any origin, as nanoTime
+        ImageFollower follower = new ImageFollower(new ImageWatcher(anvil.rpc(), c, 2, dir.resolve("f")), engine, reboots::add,
+                Duration.ofMinutes(15), clock::get);
+        byte[] a = digest();
+        byte[] b = digest();
+        byte[] n = digest();
+        approve(c, a);
+        approve(c, b);
+        anvil.mine(2);
+        engine.image = Optional.of(hex(a)); // the host accepts every request but never restarts: a stays running
+        assertThat(follower.round().rebootAsked()).isTrue();
+        clock.addAndGet(Duration.ofMinutes(15).minusNanos(1).toNanos());
+        assertThat(follower.round().rebootAsked()).as("once per change within the interval").isFalse();
+        assertThat(reboots).containsExactly(hex(b));
+        clock.addAndGet(1);
+        assertThat(follower.round().rebootAsked()).as("the interval passed with a still running").isTrue();
+        assertThat(follower.round().rebootAsked()).isFalse();
+        assertThat(reboots).containsExactly(hex(b), hex(b));
+
+        clock.addAndGet(Duration.ofMinutes(5).toNanos());
+        approve(c, n); // a still newer image: asked at once, and the interval counts from then
+        anvil.mine(2);
+        assertThat(follower.round().rebootAsked()).isTrue();
+        clock.addAndGet(Duration.ofMinutes(14).toNanos());
+        assertThat(follower.round().rebootAsked()).isFalse();
+        assertThat(reboots).containsExactly(hex(b), hex(b), hex(n));
+
+        engine.image = Optional.of(hex(n)); // the reboot happened (as seen by a follower that kept its state)
+        clock.addAndGet(Duration.ofHours(1).toNanos());
+        assertThat(follower.round().rebootAsked()).as("the newest runs: nothing to ask").isFalse();
+        assertThat(reboots).hasSize(3);
+        assertThatThrownBy(() -> new ImageFollower(null, engine, x -> {}, Duration.ZERO, clock::get))
+                .hasMessage("the reboot re-ask interval must be positive");
     }
 
     @Test

@@ -154,32 +154,97 @@ public final class VmmClient implements AutoCloseable {
         WAS_NOT_RUNNING
     }
 
+    /** Tries at bringing a shut-down VM back ({@link #restart}) before giving up. */
+    public static final int START_ATTEMPTS = 4;
+
     /**
      * Restarts a VM (the VMM has no restart call): {@code ShutdownVm}, then {@code GetInfo} every {@code poll} until the
      * VM is stopped or {@code grace} passed, then {@code StopVm} if it still runs, then {@code StartVm}. A VM that is
      * not running is only started.
      *
+     * <p>Once {@code ShutdownVm} was sent (or timed out or was interrupted: it may have reached the VMM) the VM is always
+     * brought back: a failed {@code GetInfo} during the grace period is ignored (the next poll asks again), an
+     * interrupt ends the grace period early, and the stop and start are tried up to {@link #START_ATTEMPTS} times, {@code poll} apart, each
+     * call under this client's timeout. An interrupt never skips the start: it is remembered and the thread's interrupt
+     * flag is set again when this method returns or throws. A VM left powered off would stay off for good.
+     *
      * @param grace how long the guest may take to power off
-     * @param poll  how often to ask for its status meanwhile
-     * @throws VmmException {@link VmmError.UnknownVm}, or the VMM refusing or failing a call
+     * @param poll  how often to ask for its status meanwhile, and the pause between start attempts
+     * @throws VmmException {@link VmmError.UnknownVm}, the VMM refusing or failing the first {@code GetInfo} or
+     *                      {@code ShutdownVm} (nothing done), or the start given up after {@link #START_ATTEMPTS} tries
+     *                      (the last failure, naming the attempts)
+     * @throws InterruptedException not thrown today (an interrupt shows as the flag, or as a failed call before
+     *                              {@code ShutdownVm}); kept for callers that stop on it
      */
     public Stopped restart(String vmId, Duration grace, Duration poll) throws VmmException, InterruptedException {
-        Stopped how = Stopped.WAS_NOT_RUNNING;
-        if (!STOPPED.contains(require(vmId).path("status").asText())) {
-            call("ShutdownVm", id(vmId));
-            long end = System.nanoTime() + grace.toNanos();
-            how = Stopped.FORCED;
-            while (System.nanoTime() < end) {
-                if (STOPPED.contains(require(vmId).path("status").asText())) {
-                    how = Stopped.GRACEFULLY;
-                    break;
-                }
-                Thread.sleep(poll.toMillis());
-            }
-            if (how == Stopped.FORCED) call("StopVm", id(vmId));
+        if (STOPPED.contains(require(vmId).path("status").asText())) {
+            call("StartVm", id(vmId));
+            return Stopped.WAS_NOT_RUNNING;
         }
-        call("StartVm", id(vmId));
-        return how;
+        try {
+            call("ShutdownVm", id(vmId));
+        } catch (VmmException e) {
+            // not sent, or refused: the VM runs on; but a call that timed out or was interrupted may have reached it
+            if (!(e.error() instanceof VmmError.Timeout) && !Thread.currentThread().isInterrupted()) throw e;
+        }
+        boolean interrupted = false;
+        boolean off = false;
+        try {
+            long end = System.nanoTime() + grace.toNanos();
+            while (!off && System.nanoTime() < end) {
+                try {
+                    off = STOPPED.contains(require(vmId).path("status").asText());
+                } catch (VmmException e) {
+                    // transient (the VMM busy with the shutdown): ask again at the next poll
+                }
+                if (!off) Thread.sleep(poll.toMillis());
+            }
+        } catch (InterruptedException e) {
+            interrupted = true; // the caller is stopping: skip the rest of the grace period, not the start
+        }
+        try {
+            return bringBack(vmId, poll);
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The end of {@link #restart}: {@code StopVm} while the VM runs, then {@code StartVm}, with retries. */
+    private Stopped bringBack(String vmId, Duration poll) throws VmmException {
+        boolean interrupted = false;
+        boolean forced = false;
+        boolean startSent = false;
+        VmmException last = null;
+        try {
+            for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+                if (attempt > 1) {
+                    try {
+                        Thread.sleep(poll.toMillis());
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                // an interrupted thread's HTTP calls fail at once: clear the flag for them, set it again at the end
+                interrupted |= Thread.interrupted();
+                try {
+                    if (!STOPPED.contains(require(vmId).path("status").asText())) {
+                        // running: started by an earlier StartVm whose answer was lost, or not yet stopped
+                        if (startSent) return forced ? Stopped.FORCED : Stopped.GRACEFULLY;
+                        call("StopVm", id(vmId));
+                        forced = true;
+                    }
+                    startSent = true; // before the call: its answer may be lost while the VMM acts on it
+                    call("StartVm", id(vmId));
+                    return forced ? Stopped.FORCED : Stopped.GRACEFULLY;
+                } catch (VmmException e) {
+                    last = e;
+                }
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+        throw new VmmException(new VmmError.WrongState(vmId, "restart", "shut down",
+                "gave up starting it again after " + START_ATTEMPTS + " attempts (" + last.getMessage() + "); start it: dstack4j cvm start " + vmId));
     }
 
     /**

@@ -111,6 +111,67 @@ class VmmClientTest {
     }
 
     @Test
+    void restartToleratesAFailedStatusPollAfterTheShutdown() throws Exception {
+        String id = vmm.addVm("node", "running");
+        vmm.fail("GetInfo", 1, 1); // the first GetInfo (before ShutdownVm) passes, the first poll fails
+        assertThat(client.restart(id, Duration.ofSeconds(5), Duration.ofMillis(10))).isEqualTo(VmmClient.Stopped.GRACEFULLY);
+        assertThat(methods(vmm)).containsExactly("ShutdownVm", "StartVm");
+        assertThat(vmm.vm(id).get("status").asText()).isEqualTo("running");
+    }
+
+    @Test
+    void restartRetriesAFailedStopAndStillStarts() throws Exception {
+        String id = vmm.addVm("node", "running");
+        vmm.guestIgnoresShutdown = true;
+        vmm.fail("StopVm", 0, 1);
+        assertThat(client.restart(id, Duration.ofMillis(100), Duration.ofMillis(10))).isEqualTo(VmmClient.Stopped.FORCED);
+        assertThat(methods(vmm)).containsExactly("ShutdownVm", "StopVm", "StopVm", "StartVm");
+        assertThat(vmm.vm(id).get("status").asText()).isEqualTo("running");
+    }
+
+    @Test
+    void anInterruptDuringTheGracePeriodStillStartsTheVmAndKeepsTheFlag() throws Exception {
+        String id = vmm.addVm("node", "running");
+        vmm.guestIgnoresShutdown = true;
+        java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean flagAfter = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread t = new Thread(() -> {
+            try {
+                outcome.set(client.restart(id, Duration.ofMinutes(5), Duration.ofMillis(10)));
+            } catch (Exception e) {
+                outcome.set(e);
+            }
+            flagAfter.set(Thread.currentThread().isInterrupted());
+        });
+        t.start();
+        long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        // in the grace period: a status poll after the ShutdownVm (an interrupt during the ShutdownVm call counts too)
+        while (System.nanoTime() < end && vmm.requests().stream().map(VmmDouble.Request::method).dropWhile(m -> !m.equals("ShutdownVm"))
+                .noneMatch("GetInfo"::equals)) {
+            Thread.sleep(5);
+        }
+        t.interrupt(); // as RebootForwarder.close() does when the relay is stopped
+        t.join(20_000);
+        assertThat(t.isAlive()).isFalse();
+        assertThat(outcome.get()).isEqualTo(VmmClient.Stopped.FORCED);
+        assertThat(flagAfter).isTrue();
+        assertThat(methods(vmm)).containsExactly("ShutdownVm", "StopVm", "StartVm");
+        assertThat(vmm.vm(id).get("status").asText()).isEqualTo("running");
+    }
+
+    @Test
+    void restartGivesUpAfterBoundedStartAttemptsAndSaysSo() throws Exception {
+        String id = vmm.addVm("node", "running");
+        vmm.fail("StartVm", 0, 100);
+        assertThatThrownBy(() -> client.restart(id, Duration.ofSeconds(5), Duration.ofMillis(10)))
+                .isInstanceOfSatisfying(VmmException.class, e -> assertThat(e.error()).isInstanceOf(VmmError.WrongState.class))
+                .hasMessageContaining("VM " + id + " is shut down: restart gave up starting it again after " + VmmClient.START_ATTEMPTS + " attempts")
+                .hasMessageContaining("StartVm unexpectedly: HTTP 500")
+                .hasMessageEndingWith("start it: dstack4j cvm start " + id);
+        assertThat(methods(vmm)).filteredOn("StartVm"::equals).hasSize(VmmClient.START_ATTEMPTS);
+    }
+
+    @Test
     void restartOfAStoppedVmStartsIt() throws Exception {
         String id = vmm.addVm("node", "stopped");
         assertThat(client.restart(id, Duration.ofSeconds(5), Duration.ofMillis(10))).isEqualTo(VmmClient.Stopped.WAS_NOT_RUNNING);

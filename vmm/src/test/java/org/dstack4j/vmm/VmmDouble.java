@@ -42,6 +42,8 @@ public final class VmmDouble implements AutoCloseable {
     /** When true, a guest ignores ShutdownVm (it never powers off by itself): only StopVm stops it. */
     public volatile boolean guestIgnoresShutdown;
     private final java.util.Set<String> shuttingDown = new java.util.HashSet<>();
+    /** Injected failures: method → calls to let through first, and how many calls to fail after them. */
+    private final Map<String, int[]> failures = new java.util.concurrent.ConcurrentHashMap<>();
     public volatile List<String> logLines = List.of("[    0.000000] Linux version 6.9.0-dstack", "boot: done");
     private int next;
 
@@ -73,6 +75,28 @@ public final class VmmDouble implements AutoCloseable {
         return id;
     }
 
+    /**
+     * Makes calls of {@code method} fail with HTTP 500 (as a VMM that crashed mid-call): the next {@code skip} calls pass,
+     * the {@code count} after them fail, later ones pass again.
+     */
+    public void fail(String method, int skip, int count) {
+        failures.put(method, new int[] {skip, count});
+    }
+
+    private boolean injectedFailure(String method) {
+        int[] f = failures.get(method);
+        if (f == null) return false;
+        synchronized (f) {
+            if (f[0] > 0) {
+                f[0]--;
+                return false;
+            }
+            if (f[1] <= 0) return false;
+            f[1]--;
+            return true;
+        }
+    }
+
     public synchronized ObjectNode vm(String id) {
         return vms.get(id).deepCopy();
     }
@@ -97,6 +121,10 @@ public final class VmmDouble implements AutoCloseable {
                 return;
             }
             if (!authorized(ex)) return;
+            if (injectedFailure(method)) {
+                send(ex, 500, "Internal Server Error (injected)");
+                return;
+            }
             try {
                 send(ex, 200, handle(method, body).toString());
             } catch (IllegalStateException e) {

@@ -41,8 +41,9 @@ public final class ImagesCommand implements Runnable {
                 "  - rewrites --digest-file (the launcher's approved hashes, newest first; atomic, never",
                 "    empty) when they changed;",
                 "  - removes the launcher's container (mpc-node) at once when its image is revoked;",
-                "  - asks the host relay for a reboot (once per newest image) when a newer image is",
-                "    approved: the launcher picks an image only at boot. The host may ignore it; it cannot",
+                "  - asks the host relay for a reboot when a newer image is approved (once per newest",
+                "    image; again every --reboot-reask while it still does not run): the launcher picks",
+                "    an image only at boot. The host may ignore or fail the reboot; it cannot",
                 "    make the launcher run an image the contract does not approve.",
                 "Failed rounds (RPC, engine, relay) are retried with a doubling delay up to --max-backoff.",
                 "Logs one key=value line per event on stderr (event=start|round|error|recovered|stop).",
@@ -83,6 +84,11 @@ public final class ImagesCommand implements Runnable {
                 description = "Deadline of one Docker Engine call. Default: ${DEFAULT-VALUE}")
         int engineTimeout;
 
+        @Option(names = "--reboot-reask", paramLabel = "SECONDS", defaultValue = "900",
+                description = "Ask for the reboot again when the newest image still does not run this long after the last "
+                        + "request (the host may have failed it). Default: ${DEFAULT-VALUE}")
+        long rebootReask;
+
         @Option(names = "--once", description = "Run one round, print it, and exit.")
         boolean once;
 
@@ -96,6 +102,7 @@ public final class ImagesCommand implements Runnable {
             Duration maxBackoff = seconds(cl, "--max-backoff", maxBackoffSeconds);
             if (maxBackoff.compareTo(poll) < 0) throw new CommandLine.ParameterException(cl, "--max-backoff must be at least --poll");
             if (engineTimeout <= 0 || engineTimeout > 600) throw new CommandLine.ParameterException(cl, "--engine-timeout must be 1..600 seconds");
+            if (rebootReask < 1 || rebootReask > 7 * 86400) throw new CommandLine.ParameterException(cl, "--reboot-reask must be 1..604800 seconds");
             Path dir = digestFile.toAbsolutePath().getParent();
             if (dir == null || !java.nio.file.Files.isDirectory(dir)) {
                 throw new CommandLine.ParameterException(cl, "--digest-file " + digestFile + ": its directory does not exist (mount /mnt/shared or give another file)");
@@ -120,7 +127,7 @@ public final class ImagesCommand implements Runnable {
                 } catch (RelayException e) {
                     throw new java.io.IOException("reboot request: " + e.getMessage(), e);
                 }
-            });
+            }, Duration.ofSeconds(rebootReask), System::nanoTime);
             try {
                 if (once) return once(follower, err);
                 ImageWatchLoop loop = new ImageWatchLoop(follower, poll, maxBackoff, line -> {

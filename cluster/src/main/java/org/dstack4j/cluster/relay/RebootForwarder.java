@@ -99,9 +99,22 @@ public final class RebootForwarder implements AutoCloseable {
                 .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
     }
 
-    /** Stops the background worker (a restart in progress is interrupted). */
+    /**
+     * Longest {@link #close()} waits for a restart in progress: an interrupted restart still starts the CVM it shut down
+     * ({@code VmmClient.restart}), and the worker is a daemon thread the JVM would kill on exit.
+     */
+    public static final Duration CLOSE_WAIT = Duration.ofSeconds(60);
+
+    /** Stops the background worker: a restart in progress is interrupted and waited for, at most {@link #CLOSE_WAIT}. */
     @Override
     public void close() {
         worker.shutdownNow();
+        try {
+            if (!worker.awaitTermination(CLOSE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                log.accept("reboot worker still busy after " + CLOSE_WAIT.toSeconds() + " s: " + name + " may be left stopped");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
