@@ -3,7 +3,7 @@ package org.dstack4j.images;
 import java.io.IOException;
 import java.util.HexFormat;
 import java.util.Optional;
-import org.dstack4j.chain.rpc.ChainView;
+import org.dstack4j.chain.rpc.ChainReader;
 import org.dstack4j.chain.rpc.RpcException;
 import org.dstack4j.cluster.contract.ClusterContractException;
 import org.dstack4j.launcher.EngineException;
@@ -62,7 +62,7 @@ public final class ImageFollower {
         Optional<String> running = c.filter(ExistingContainer::running)
                 .flatMap(x -> Optional.ofNullable(x.labels().get(DockerEngine.IMAGE_ID_LABEL)))
                 .flatMap(ImageDigest::parse).map(ImageDigest::bareHex);
-        ChainView view = watcher.pin();
+        ChainReader view = watcher.pin();
         ImageWatcher.Step step = watcher.step(view, running.map(HexFormat.of()::parseHex));
         ImageWatcher.Action action = switch (step) {
             case ImageWatcher.Updated u -> u.action();
