@@ -54,7 +54,7 @@ public final class ImagesCommand implements Runnable {
                 "    approved: the launcher picks an image only at boot. The host may ignore it; it cannot",
                 "    make the launcher run an image the contract does not approve.",
                 "Failed rounds (RPC, engine, relay) are retried with a doubling delay up to --max-backoff.",
-                "Logs one key=value line per event on stderr (event=start|round|error|recovered|stop).",
+                "Logs one key=value line per event on stderr (event=chain|start|round|error|recovered|stop).",
                 "Exit: 0 after SIGTERM (or --once succeeded), 1 when --once or the start failed, 2 for bad",
                 "options (or options that conflict with the pin)."})
     public static final class Watch implements Callable<Integer> {
@@ -134,6 +134,9 @@ public final class ImagesCommand implements Runnable {
                                 + "\" pin: this CVM is not a cluster member"));
             } catch (DstackException e) {
                 err.println("dstack4j cluster images watch: cannot read the app-compose from --agent-socket " + agentSocket + ": " + e.getMessage());
+                return 1;
+            } catch (IllegalArgumentException e) {
+                err.println("dstack4j cluster images watch: the agent's app-compose has a malformed \"" + ClusterPin.FIELD + "\" pin: " + e.getMessage());
                 return 1;
             }
             ClusterContract c = new ClusterContract(pin.cluster().contract());
