@@ -14,7 +14,7 @@ class ImagesWatchOptionsTest {
     @Test
     void aRebootReaskOutsideItsRangeIsOneClearError() {
         for (String bad : new String[] {"0", "604801"}) {
-            CliRun r = CliRun.of("cluster", "images", "watch", "--rpc", "http://127.0.0.1:9", "--contract", "0x" + "11".repeat(20),
+            CliRun r = CliRun.of("cluster", "images", "watch", "--agent-socket", tmp.resolve("a.sock").toString(),
                     "--relay-socket", tmp.resolve("r.sock").toString(), "--digest-file", tmp.resolve("d.bin").toString(),
                     "--reboot-reask", bad);
             assertThat(r.status()).isEqualTo(2);

@@ -10,9 +10,11 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.dstack4j.chain.devnet.Anvil;
 import org.dstack4j.chain.devnet.DevTools;
 import org.dstack4j.chain.tx.TransactionSender;
+import org.dstack4j.cluster.binding.ClusterRef;
 import org.dstack4j.cluster.contract.ClusterContract;
 import org.dstack4j.cluster.contract.PolicyKind;
 import org.dstack4j.attestation.dcap.Collateral;
@@ -44,7 +46,9 @@ import org.junit.jupiter.api.io.TempDir;
  * docker-registry, our agent process) starts the newest, a newer approval asks the host for a reboot and the next
  * launch runs it, and revoking the running image stops its container at once. The first approval is followed in
  * process; from the first launch on, the long-running {@code dstack4j cluster images watch} process drives it (one
- * reboot request per newer image, a revoked container removed, a clean stop on SIGTERM).
+ * reboot request per newer image, a revoked container removed, a clean stop on SIGTERM). The watcher, like a
+ * cluster node, takes its cluster and RPC endpoints from the agent's measured app-compose: it gets no --rpc and reads
+ * anvil only through the relay's tunnel, and a --contract other than the pinned one is refused.
  */
 @ExtendWith(PrivateDockerdExtension.class)
 class KubernEthesLaunchTest {
@@ -61,7 +65,6 @@ class KubernEthesLaunchTest {
     void theContractDrivesWhatTheLauncherRuns(PrivateDockerd dockerd, @TempDir Path storage) throws Exception {
         DockerClient docker = dockerd.client();
         try (RegistryFleet fleet = RegistryFleet.start(storage, TokenServer.Options.anonymousOrCredentials("u", "p"), "u", "p");
-                AgentProcess agent = AgentProcess.start();
                 Anvil anvil = Anvil.start(DevTools.locate().anvil(), List.of(), Duration.ofSeconds(20));
                 DockerEngine engine = DockerEngine.connect(dockerd.dockerHost(), Duration.ofSeconds(5), Duration.ofSeconds(30))) {
             OciImageBuilder builder = OciImageBuilder.fromHostBusybox();
@@ -69,6 +72,10 @@ class KubernEthesLaunchTest {
             PublishedImage v2 = fleet.publisher().publish(NAME, builder.image(OciImage.Format.OCI, OciImageSpec.busybox("k2")), List.of("2"));
             TransactionSender gov = new TransactionSender(anvil.rpc(), anvil.account(0), anvil.chainId(), Duration.ofSeconds(20), Duration.ofMillis(10));
             ClusterContract c = ClusterContract.deploy(gov, gov.from(), 0, 16, 40);
+            // the member CVM's agent: its measured app-compose pins this cluster and anvil as its only RPC endpoint
+            ClusterRef ref = new ClusterRef(anvil.chainId().longValueExact(), c.address());
+            ClusterTestbed.Cvm agent = ClusterTestbed.Cvm.start(tmp, "member", ClusterTestbed.compose("member", ref, Optional.empty(), true,
+                    List.of(anvil.url())), ClusterTestbed.profile());
             Path approved = tmp.resolve("image-digest.bin");
             // the member asks its host for a reboot through the relay socket; this host records what it is asked
             List<String> reboots = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -88,7 +95,9 @@ class KubernEthesLaunchTest {
                     reboots.add(reason);
                 }
             };
-            RelayServer relayServer = RelayServer.start(tmp.resolve("relay.sock"), host, Duration.ofSeconds(10));
+            // the relay tunnels to anvil only: the watcher gets no --rpc, so every chain read it makes goes through here
+            RelayServer relayServer = RelayServer.start(tmp.resolve("relay.sock"), host, Duration.ofSeconds(10),
+                    java.util.Set.of(RelayServer.tunnelTarget(anvil.url())));
             RelayClient relay = new RelayClient(relayServer.socket(), Duration.ofSeconds(10));
             ImageFollower follower = new ImageFollower(new ImageWatcher(anvil.rpc(), c, 2, approved), engine, newest -> {
                 try {
@@ -101,7 +110,7 @@ class KubernEthesLaunchTest {
             Path userConfig = Files.writeString(tapp.resolve("user_config"), String.join("\n", "MPC_IMAGE_NAME=" + NAME,
                     "MPC_REGISTRY=" + fleet.anonymous().hostPort(), "MPC_IMAGE_TAGS=1,2", "MPC_ACCOUNT_ID=node1.testnet") + "\n");
             List<String> launch = List.of("launch", "--user-config", userConfig.toString(), "--approved-hashes", approved.toString(),
-                    "--docker-host", dockerd.dockerHost(), "--tapp-dir", tapp.toString(), "--dstack-socket", agent.socket.toString());
+                    "--docker-host", dockerd.dockerHost(), "--tapp-dir", tapp.toString(), "--dstack-socket", agent.socket().toString());
             Map<String, String> env = Map.of("DOCKER_CONTENT_TRUST", "1", "PLATFORM", "TEE");
             try {
                 // v1 approved: visible to the follower only after two confirmations
@@ -117,12 +126,24 @@ class KubernEthesLaunchTest {
                 assertThat(docker.inspectContainerCmd("mpc-node").exec().getImageId()).isEqualTo(v1.imageId());
 
                 // from here the long-running command drives it, as it runs in a member CVM beside the launcher
+                List<String> watchArgs = List.of("cluster", "images", "watch", "--agent-socket", agent.socket().toString(),
+                        "--relay-socket", relayServer.socket().toString(), "--digest-file", approved.toString(),
+                        "--docker-host", dockerd.dockerHost(), "--poll", "0.2", "--max-backoff", "2");
+                // a --contract other than the pinned one is refused before anything is read or written
+                List<String> otherContract = new java.util.ArrayList<>(watchArgs);
+                otherContract.addAll(List.of("--contract", "0x" + "11".repeat(20), "--once"));
+                Cli.Result refused = Cli.run(Map.of(), Duration.ofMinutes(1), otherContract.toArray(String[]::new));
+                assertThat(refused.exit()).as(refused.stderr()).isEqualTo(2);
+                assertThat(refused.stderr()).contains("--contract 0x" + "11".repeat(20) + " differs from the contract the app-compose pins ("
+                        + c.address().toLowerHex() + ")");
                 Path log = tmp.resolve("watch.log");
-                Process watch = Cli.start(log, "cluster", "images", "watch", "--rpc", anvil.url().toString(),
-                        "--contract", c.address().toLowerHex(), "--relay-socket", relayServer.socket().toString(),
-                        "--digest-file", approved.toString(), "--docker-host", dockerd.dockerHost(), "--poll", "0.2", "--max-backoff", "2");
+                List<String> pinned = new java.util.ArrayList<>(watchArgs);
+                pinned.addAll(List.of("--contract", c.address().toLowerHex()));
+                Process watch = Cli.start(log, pinned.toArray(String[]::new));
                 try {
                     awaitLine(log, watch, "event=round", "the first round");
+                    assertThat(Files.readString(log)).contains("reading the pinned RPC endpoints through the relay")
+                            .contains("through_relay=true quorum=1");
                     // v2 approved: the file lists it first, the member asks its host for a reboot (once), the next launch runs it
                     c.writes(gov).proposePolicy(PolicyKind.IMAGE, digest(v2));
                     c.writes(gov).applyPolicy(PolicyKind.IMAGE, digest(v2));
@@ -155,6 +176,7 @@ class KubernEthesLaunchTest {
                 LaunchFixtures.removeNode(docker);
                 relay.close();
                 relayServer.close();
+                agent.close();
             }
         }
     }

@@ -6,7 +6,7 @@ import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.LongSupplier;
-import org.dstack4j.chain.rpc.ChainView;
+import org.dstack4j.chain.rpc.ChainReader;
 import org.dstack4j.chain.rpc.RpcException;
 import org.dstack4j.cluster.contract.ClusterContractException;
 import org.dstack4j.launcher.EngineException;
@@ -87,7 +87,7 @@ public final class ImageFollower {
         Optional<String> running = c.filter(ExistingContainer::running)
                 .flatMap(x -> Optional.ofNullable(x.labels().get(DockerEngine.IMAGE_ID_LABEL)))
                 .flatMap(ImageDigest::parse).map(ImageDigest::bareHex);
-        ChainView view = watcher.pin();
+        ChainReader view = watcher.pin();
         ImageWatcher.Step step = watcher.step(view, running.map(HexFormat.of()::parseHex));
         ImageWatcher.Action action = switch (step) {
             case ImageWatcher.Updated u -> u.action();

@@ -5,11 +5,12 @@ import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import org.dstack4j.chain.rpc.ChainView;
+import org.dstack4j.chain.rpc.ChainReader;
 import org.dstack4j.chain.rpc.JsonRpcClient;
 import org.dstack4j.chain.rpc.RpcException;
 import org.dstack4j.cluster.contract.ClusterContract;
 import org.dstack4j.cluster.contract.ClusterContractException;
+import org.dstack4j.cluster.daemon.ChainSource;
 
 /**
  * One KubernEthes step inside a member CVM: reads the contract's approved images at {@code head − confirmations},
@@ -21,17 +22,24 @@ import org.dstack4j.cluster.contract.ClusterContractException;
  * caller acts (see docs/cluster-apps.md, "KubernEthes").
  */
 public final class ImageWatcher {
-    private final JsonRpcClient rpc;
+    private final ChainSource chain;
     private final ClusterContract contract;
     private final int confirmations;
     private final Path file;
 
+    /** One endpoint read directly (tests, devnets): {@link #ImageWatcher(ChainSource, ClusterContract, int, Path)}. */
+    public ImageWatcher(JsonRpcClient rpc, ClusterContract contract, int confirmations, Path file) {
+        this(ChainSource.single(rpc), contract, confirmations, file);
+    }
+
     /**
+     * @param chain         where reads go: in a member CVM the node's pinned endpoints through the relay tunnel, with
+     *                      the pinned quorum ({@code NodeChain}); every read is pinned at one block they agree on
      * @param confirmations read at head minus this many blocks
      * @param file          the launcher's approved hashes file, usually {@link ImageDigestFile#DEFAULT}
      */
-    public ImageWatcher(JsonRpcClient rpc, ClusterContract contract, int confirmations, Path file) {
-        this.rpc = rpc;
+    public ImageWatcher(ChainSource chain, ClusterContract contract, int confirmations, Path file) {
+        this.chain = chain;
         this.contract = contract;
         this.confirmations = confirmations;
         this.file = file;
@@ -69,13 +77,13 @@ public final class ImageWatcher {
         return step(pin(), running);
     }
 
-    /** A view of the chain at {@code head − confirmations}, for {@link #step(ChainView, Optional)}. */
-    public ChainView pin() throws RpcException {
-        return ChainView.pin(rpc, confirmations);
+    /** A view of the chain at {@code head − confirmations} (a quorum view with several endpoints), for {@link #step(ChainReader, Optional)}. */
+    public ChainReader pin() throws RpcException {
+        return chain.pin(confirmations);
     }
 
     /** {@link #step(Optional)} at a view the caller pinned (so it knows the block it acted on). */
-    public Step step(ChainView view, Optional<byte[]> running) throws RpcException, ClusterContractException, IOException {
+    public Step step(ChainReader view, Optional<byte[]> running) throws RpcException, ClusterContractException, IOException {
         List<byte[]> images = contract.reads(view).approvedImages();
         Optional<String> run = running.map(HexFormat.of()::formatHex);
         if (images.isEmpty()) {

@@ -12,9 +12,13 @@ import java.util.List;
 import java.util.Optional;
 import org.dstack4j.chain.devnet.Anvil;
 import org.dstack4j.chain.devnet.DevTools;
+import org.dstack4j.chain.rpc.JsonRpcClient;
+import org.dstack4j.chain.rpc.RpcError;
+import org.dstack4j.chain.rpc.RpcException;
 import org.dstack4j.chain.tx.TransactionSender;
 import org.dstack4j.cluster.contract.ClusterContract;
 import org.dstack4j.cluster.contract.PolicyKind;
+import org.dstack4j.cluster.daemon.ChainSource;
 import org.dstack4j.launcher.selection.ImageDigest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -97,6 +101,37 @@ class ImageWatcherTest {
         assertThat(file(f)).as("never written empty").containsExactly(hex(b));
         try (var s = Files.list(dir)) {
             assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactly("image-digest.bin"); // no temp left
+        }
+    }
+
+    /**
+     * In a member CVM the watcher reads through a quorum (cluster node's ChainSource): a minority endpoint on another
+     * chain is outvoted; when no quorum agrees, the step fails and the file is left as it was.
+     */
+    @Test
+    void aQuorumOutvotesAnEndpointOnAnotherChainAndNoQuorumWritesNothing() throws Exception {
+        ClusterContract c = ClusterContract.deploy(governor, governor.from(), 0, 16, 40);
+        byte[] a = digest();
+        approve(c, a);
+        anvil.mine(2);
+        Path f = dir.resolve("image-digest.bin");
+        try (Anvil other = Anvil.start(DevTools.locate().anvil(), List.of(), Duration.ofSeconds(20))) {
+            other.mine(200); // higher than this chain: the pinned block exists there too, empty, so its hash differs
+            JsonRpcClient liar = other.rpc();
+            JsonRpcClient honest = new JsonRpcClient(anvil.url(), Duration.ofSeconds(5), JsonRpcClient.DEFAULT_MAX_RESPONSE);
+            try (honest) {
+                ImageWatcher majority = new ImageWatcher(new ChainSource(List.of(anvil.rpc(), liar, honest), 2), c, 2, f);
+                assertThat(majority.step(Optional.of(a))).isEqualTo(new ImageWatcher.Updated(true, hex(a), ImageWatcher.Action.NONE));
+                assertThat(file(f)).containsExactly(hex(a));
+
+                byte[] b = digest();
+                approve(c, b);
+                anvil.mine(2);
+                ImageWatcher split = new ImageWatcher(new ChainSource(List.of(anvil.rpc(), liar), 2), c, 2, f);
+                assertThatThrownBy(() -> split.step(Optional.of(a))).isInstanceOfSatisfying(RpcException.class,
+                        e -> assertThat(e.error()).isInstanceOf(RpcError.Disagreement.class));
+                assertThat(file(f)).as("untouched without a quorum").containsExactly(hex(a));
+            }
         }
     }
 

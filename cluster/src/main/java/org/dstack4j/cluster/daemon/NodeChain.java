@@ -77,6 +77,23 @@ public final class NodeChain implements AutoCloseable {
         return source;
     }
 
+    /**
+     * Asks every endpoint its chain id and refuses one that serves another chain than the pin (a node reading the
+     * wrong chain would follow a look-alike contract there).
+     *
+     * @throws IllegalStateException naming the endpoint and both chain ids
+     * @throws org.dstack4j.chain.rpc.RpcException when an endpoint cannot be asked
+     */
+    public void requireChain(long pinnedChainId) throws org.dstack4j.chain.rpc.RpcException {
+        for (JsonRpcClient r : clients) {
+            java.math.BigInteger served = r.chainId();
+            if (!served.equals(java.math.BigInteger.valueOf(pinnedChainId))) {
+                throw new IllegalStateException("RPC endpoint " + r.endpoint() + " serves chain " + served
+                        + " but the app-compose pins chain " + pinnedChainId);
+            }
+        }
+    }
+
     /** Whether reads go through the relay's tunnel to pinned endpoints (false: direct to the host-given --rpc). */
     public boolean throughRelay() {
         return tunnel.isPresent();

@@ -53,6 +53,16 @@ class NodeChainTest {
     }
 
     @Test
+    void anEndpointServingAnotherChainThanThePinIsRefused() throws Exception {
+        try (org.dstack4j.chain.devnet.Anvil anvil = org.dstack4j.chain.devnet.Anvil.start(org.dstack4j.chain.devnet.DevTools.locate().anvil(),
+                List.of(), Duration.ofSeconds(20)); NodeChain c = NodeChain.open(pin(""), List.of(anvil.url()), Optional.empty(), dir.resolve("r.sock"), T)) {
+            c.requireChain(anvil.chainId().longValueExact());
+            assertThatThrownBy(() -> c.requireChain(1)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("serves chain " + anvil.chainId()).hasMessageContaining("pins chain 1");
+        }
+    }
+
+    @Test
     void withoutAPinTheDevnetRpcIsReadDirectlyAndSaysSo() throws Exception {
         assertThatThrownBy(() -> NodeChain.open(pin(""), List.of(), Optional.empty(), dir.resolve("r.sock"), T))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pins no RPC endpoints");
