@@ -56,7 +56,8 @@ public final class ImagesCommand implements Runnable {
                 "    make the launcher run an image the contract does not approve.",
                 "Failed rounds (RPC, engine, relay) are retried with a doubling delay up to --max-backoff.",
                 "Logs one key=value line per event on stderr (event=chain|start|round|error|recovered|stop).",
-                "Exit: 0 after SIGTERM (or --once succeeded), 1 when --once or the start failed, 2 for bad",
+                "Exit: 143 after SIGTERM (the JVM's status for the signal), 0 when --once succeeded,",
+                "1 when --once or the start failed, 2 for bad",
                 "options (or options that conflict with the pin)."})
     public static final class Watch implements Callable<Integer> {
         @CommandLine.Spec
