@@ -20,15 +20,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
-import org.dstack4j.attestation.dcap.Collateral;
 import org.dstack4j.chain.devnet.Anvil;
 import org.dstack4j.chain.devnet.DevTools;
 import org.dstack4j.chain.rpc.RpcError;
 import org.dstack4j.chain.rpc.RpcException;
 import org.dstack4j.cluster.binding.ClusterPin;
-import org.dstack4j.cluster.relay.ContractCall;
 import org.dstack4j.cluster.relay.Relay;
-import org.dstack4j.cluster.relay.RelayException;
 import org.dstack4j.cluster.relay.RelayServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,17 +42,7 @@ class NodeChainIdTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration T = Duration.ofSeconds(5);
     private static final String C = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
-    private static final Relay NO_RELAY = new Relay() {
-        @Override
-        public Submitted submit(ContractCall call) throws RelayException {
-            throw new RelayException("not in this test", null);
-        }
-
-        @Override
-        public Collateral collateral(byte[] quote) throws RelayException {
-            throw new RelayException("not in this test", null);
-        }
-    };
+    private static final Relay NO_RELAY = new org.dstack4j.cluster.testing.NoRelay();
 
     private static Anvil anvil;
     private static long chainId;
