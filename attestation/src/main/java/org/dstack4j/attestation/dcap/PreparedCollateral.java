@@ -49,6 +49,18 @@ public final class PreparedCollateral {
         return new PreparedCollateral(Objects.requireNonNull(collateral, "collateral"));
     }
 
+    /**
+     * The issue of the TCB info and QE identity, or empty when either does not parse. Unverified: trust it only after a
+     * verification with this collateral passed {@code tcb-info-signature}, {@code tcb-info-validity},
+     * {@code qe-identity-signature} and {@code qe-identity-validity}.
+     */
+    public Optional<CollateralIssue> issue() {
+        if (!(tcbInfo instanceof Part.Ok<TcbInfo> t) || !(qeIdentity instanceof Part.Ok<QeIdentity> q)) return Optional.empty();
+        return Optional.of(new CollateralIssue(java.util.HexFormat.of().withUpperCase().formatHex(t.value().fmspc()),
+                new CollateralIssue.Issue(t.value().tcbEvaluationDataNumber(), t.value().issueDate()),
+                new CollateralIssue.Issue(q.value().tcbEvaluationDataNumber(), q.value().issueDate())));
+    }
+
     /** The collateral as given. */
     public Collateral collateral() {
         return collateral;

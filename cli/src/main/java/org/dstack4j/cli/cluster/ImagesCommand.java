@@ -162,8 +162,11 @@ public final class ImagesCommand implements Runnable {
                 err.println("dstack4j images: event=chain source=" + ImageWatchLoop.quote(chain.describe()));
                 err.flush();
                 try {
-                    chain.requireChain(pin.cluster().chainId());
-                } catch (RpcException | IllegalStateException e) {
+                    chain.requireChain(pin.cluster().chainId(), w -> {
+                        err.println("dstack4j images: event=warning message=" + ImageWatchLoop.quote(w));
+                        err.flush();
+                    });
+                } catch (RpcException | IllegalArgumentException e) {
                     err.println("dstack4j cluster images watch: " + e.getMessage());
                     return 1;
                 }

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.dstack4j.chain.Hex;
-import org.dstack4j.chain.rpc.JsonRpcClient;
 import org.dstack4j.cluster.apps.AppKeyServer;
 import org.dstack4j.cluster.binding.ClusterPin;
 import org.dstack4j.cluster.contract.ClusterContract;
@@ -109,18 +108,21 @@ public final class NodeCommand implements Callable<Integer> {
             }
             try (chain) {
                 spec.commandLine().getErr().println("dstack4j cluster node: " + chain.describe());
-                return run(out, cfg, agent, relay, compose, pin, chain.source());
+                return run(out, cfg, agent, relay, compose, pin, chain);
             }
         }
     }
 
     private Integer run(PrintWriter out, DaemonConfig cfg, DstackClient agent, RelayClient relay, String compose, ClusterPin pin,
-            ChainSource source) throws Exception {
-        for (JsonRpcClient r : source.endpoints()) {
-            if (pin.cluster().chainId() != r.chainId().longValueExact()) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "RPC endpoint " + r.endpoint() + " serves chain " + r.chainId()
-                        + " but the app-compose pins chain " + pin.cluster().chainId());
-            }
+            NodeChain chain) throws Exception {
+        ChainSource source = chain.source();
+        // through the quorum: a minority of pinned endpoints down or lying is a warning, not a stop
+        try {
+            chain.requireChain(pin.cluster().chainId(), w -> spec.commandLine().getErr().println("dstack4j cluster node: warning: " + w));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        } catch (org.dstack4j.chain.rpc.RpcException e) {
+            throw new IllegalStateException("cannot read the chain id from a quorum of the RPC endpoints: " + e.getMessage(), e);
         }
         ClusterContract c = new ClusterContract(ChainOptions.address(spec.commandLine(), "--contract", contract));
         CountDownLatch done = new CountDownLatch(1);

@@ -44,6 +44,54 @@ public record ChainSource(List<JsonRpcClient> endpoints, int quorum) {
         return endpoints.size() == 1 ? ChainView.pin(endpoints.get(0), confirmations) : QuorumView.pin(endpoints, confirmations, quorum);
     }
 
+    /**
+     * The chain id ({@code eth_chainId}) a quorum of the endpoints serves: every endpoint is asked once, and an id that
+     * {@code quorum} of them answer wins (a strict majority, so at most one can). Endpoints that failed or answered
+     * another id are the minority: reported, not fatal.
+     *
+     * @return the agreed id and one line per endpoint outside the quorum (its redacted name and what it did)
+     * @throws RpcException with one endpoint, its own error; with several, {@link RpcError.Disagreement} when no id
+     *     reaches the quorum (its detail names each endpoint's answer or failure)
+     */
+    public ChainId chainId() throws RpcException {
+        if (endpoints.size() == 1) return new ChainId(endpoints.get(0).chainId(), List.of());
+        java.util.Map<java.math.BigInteger, List<String>> byId = new java.util.LinkedHashMap<>();
+        List<String> failed = new java.util.ArrayList<>();
+        for (JsonRpcClient e : endpoints) {
+            try {
+                byId.computeIfAbsent(e.chainId(), k -> new java.util.ArrayList<>()).add(e.endpoint());
+            } catch (RpcException x) {
+                failed.add(e.endpoint() + " failed: " + x.getMessage());
+            }
+        }
+        for (var id : byId.entrySet()) {
+            if (id.getValue().size() >= quorum) {
+                List<String> minority = new java.util.ArrayList<>(failed);
+                byId.forEach((other, names) -> {
+                    if (!other.equals(id.getKey())) names.forEach(n -> minority.add(n + " serves chain " + other + ", not " + id.getKey()));
+                });
+                return new ChainId(id.getKey(), minority);
+            }
+        }
+        List<String> answers = new java.util.ArrayList<>(failed);
+        byId.forEach((id, names) -> names.forEach(n -> answers.add(n + " serves chain " + id)));
+        throw new RpcException(new RpcError.Disagreement(endpoints.stream().map(JsonRpcClient::endpoint).toList().toString(), "eth_chainId",
+                "no chain id is served by " + quorum + " of the " + endpoints.size() + " endpoints (" + String.join("; ", answers) + ")"));
+    }
+
+    /**
+     * A chain id read through the quorum.
+     *
+     * @param id       the id {@code quorum} endpoints agree on
+     * @param minority one line per endpoint that failed or served another id (redacted names)
+     */
+    public record ChainId(java.math.BigInteger id, List<String> minority) {
+        public ChainId {
+            java.util.Objects.requireNonNull(id, "id");
+            minority = List.copyOf(minority);
+        }
+    }
+
     /** The disagreement among endpoints that caused {@code t}, if that is what it was. */
     public static Optional<RpcError.Disagreement> disagreement(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {

@@ -72,26 +72,27 @@ public final class NodeChain implements AutoCloseable {
         return quorum == null ? ChainSource.majority(clients) : new ChainSource(clients, quorum);
     }
 
+    /**
+     * Checks, at startup, that the endpoints serve the pinned chain: {@code eth_chainId} read through the quorum
+     * ({@link ChainSource#chainId()}), so one failing or lying endpoint among the pinned ones does not stop the node.
+     *
+     * @param pinnedChainId the chain id the app-compose pins
+     * @param warn          receives one line per endpoint outside the quorum (down, or serving another chain)
+     * @throws RpcException when no chain id reaches the quorum (the message names each endpoint's answer)
+     * @throws IllegalArgumentException when the quorum serves another chain than the pinned one
+     */
+    public void requireChain(long pinnedChainId, java.util.function.Consumer<String> warn) throws org.dstack4j.chain.rpc.RpcException {
+        ChainSource.ChainId served = source.chainId();
+        served.minority().forEach(m -> warn.accept("RPC endpoint outside the quorum: " + m));
+        if (!served.id().equals(java.math.BigInteger.valueOf(pinnedChainId))) {
+            throw new IllegalArgumentException("the RPC endpoints (quorum " + source.quorum() + " of " + source.endpoints().size() + ") serve chain "
+                    + served.id() + " but the app-compose pins chain " + pinnedChainId);
+        }
+    }
+
     /** Where reads go. */
     public ChainSource source() {
         return source;
-    }
-
-    /**
-     * Asks every endpoint its chain id and refuses one that serves another chain than the pin (a node reading the
-     * wrong chain would follow a look-alike contract there).
-     *
-     * @throws IllegalStateException naming the endpoint and both chain ids
-     * @throws org.dstack4j.chain.rpc.RpcException when an endpoint cannot be asked
-     */
-    public void requireChain(long pinnedChainId) throws org.dstack4j.chain.rpc.RpcException {
-        for (JsonRpcClient r : clients) {
-            java.math.BigInteger served = r.chainId();
-            if (!served.equals(java.math.BigInteger.valueOf(pinnedChainId))) {
-                throw new IllegalStateException("RPC endpoint " + r.endpoint() + " serves chain " + served
-                        + " but the app-compose pins chain " + pinnedChainId);
-            }
-        }
     }
 
     /** Whether reads go through the relay's tunnel to pinned endpoints (false: direct to the host-given --rpc). */

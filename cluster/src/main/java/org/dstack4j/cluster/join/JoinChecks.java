@@ -47,7 +47,9 @@ import org.dstack4j.sdk.EventLogEntry;
  * signature, TCB info of another platform) decides nothing ({@link JoinOutcome.Undecided}): the member fetches the
  * collateral again at its next poll, and another member may answer meanwhile. Only a failure of the quote itself is
  * a refusal, including a quote whose own certificate chain (PCK, platform CA, root) has expired at the request's
- * time, which no collateral can cure.
+ * time, which no collateral can cure. Collateral older than the newest this instance verified ({@link CollateralFloor},
+ * in memory) is stale and decides nothing either, so a host cannot pick an older still-valid TCB info or QE identity
+ * to turn {@code tdx-module}, {@code tcb-level}, {@code qe-identity-match} or the status.
  */
 public final class JoinChecks {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -63,6 +65,8 @@ public final class JoinChecks {
     // collateral (a relay's file, a PCCS cache) they are checked once, not on every request (validity, revocation and
     // the request's time still are, per call)
     private volatile Prepared prepared;
+    // the newest collateral issue verified: older collateral from the host is stale (in memory; a restart resets it)
+    private final CollateralFloor floor = new CollateralFloor();
 
     private record Prepared(Collateral collateral, PreparedCollateral prepared) {}
 
@@ -225,13 +229,14 @@ public final class JoinChecks {
             // by content: a relay hands out a new copy of the same collateral on every fetch
             if (p == null || !p.collateral().equals(col)) prepared = p = new Prepared(col, PreparedCollateral.of(col));
             DcapVerification v = verifier.verify(ev.quote(), p.prepared(), at, true);
+            Optional<org.dstack4j.attestation.Check> hosts = v.checks().stream()
+                    .filter(c -> !c.ok() && COLLATERAL_CHECKS.contains(c.name())).findFirst();
+            if (hosts.isPresent()) {
+                throw new Stop(new JoinOutcome.Undecided(JoinCheck.DCAP, "the host's collateral does not verify at the request's time "
+                        + at + " (" + hosts.get().name() + ": " + hosts.get().detail() + "); fetching it again"));
+            }
+            notBelowFloor(p.prepared(), v, root, intel);
             if (!v.valid()) {
-                Optional<org.dstack4j.attestation.Check> hosts = v.checks().stream()
-                        .filter(c -> !c.ok() && COLLATERAL_CHECKS.contains(c.name())).findFirst();
-                if (hosts.isPresent()) {
-                    throw new Stop(new JoinOutcome.Undecided(JoinCheck.DCAP, "the host's collateral does not verify at the request's time "
-                            + at + " (" + hosts.get().name() + ": " + hosts.get().detail() + "); fetching it again"));
-                }
                 throw fail(JoinCheck.DCAP, v.firstFailure().map(c -> c.name() + ": " + c.detail()).orElse("invalid") + " (at " + at + ")");
             }
             pass(JoinCheck.DCAP, "valid at " + at + ", status " + v.status());
@@ -317,6 +322,23 @@ public final class JoinChecks {
                 pass(JoinCheck.CLUSTER_PIN, "pins this cluster");
             }
             return new JoinOutcome.Passed(steps.stream().map(st -> st.check().checkName() + ": " + st.detail()).toList());
+        }
+
+        /**
+         * Collateral that verified but is older than the newest this member verified ({@link CollateralFloor}) decides
+         * nothing; otherwise it may raise the floor, when its root is Intel's or the member's settings allow test roots
+         * (a newcomer's own test root must not lift the floor of a member that refuses it anyway).
+         */
+        private void notBelowFloor(PreparedCollateral col, DcapVerification v, X509Certificate root, boolean intel) throws Stop {
+            boolean verified = java.util.stream.Stream.of("tcb-info-validity", "qe-identity-validity")
+                    .allMatch(n -> v.check(n).map(org.dstack4j.attestation.Check::ok).orElse(false));
+            Optional<org.dstack4j.attestation.dcap.CollateralIssue> issue = col.issue();
+            if (!verified || issue.isEmpty()) return;
+            Optional<String> stale = floor.admit(HexFormat.of().formatHex(PolicyValues.dcapRoot(root)), issue.get(),
+                    intel || settings.allowTestRoot());
+            if (stale.isPresent()) {
+                throw new Stop(new JoinOutcome.Undecided(JoinCheck.DCAP, "the host's collateral is stale: " + stale.get() + "; fetching it again"));
+            }
         }
 
         /** The root of the quote's own PCK chain; a chain with a certificate expired at {@code at} is the quote's failure. */

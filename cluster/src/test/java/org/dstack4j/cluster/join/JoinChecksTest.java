@@ -228,6 +228,82 @@ class JoinChecksTest {
         assertThat(fetches.get()).isEqualTo(2);
     }
 
+    /**
+     * The test collateral re-issued: TCB info and QE identity with {@code issueDate} and {@code tcbEvaluationDataNumber}
+     * replaced (both before CHAIN_TIME, so valid at the request's time), optionally without the TDX module's identity
+     * (a TCB info issued before that module existed), re-signed with the test PKI's TCB signing key.
+     */
+    private org.dstack4j.attestation.dcap.Collateral reissued(String tcbIssue, int tcbNumber, String qeIssue, int qeNumber, boolean withModule) {
+        var pki = org.dstack4j.agent.pki.TestPki.create(new org.dstack4j.agent.pki.SeedKdf(SimulatedCvm.PKI_SEED), good.profile().pckTcb());
+        String issue = "\"issueDate\":\"" + org.dstack4j.agent.simulator.TestCollateral.ISSUE_DATE + "\"";
+        String number = "\"tcbEvaluationDataNumber\":1,";
+        assertThat(collateral.tcbInfo()).contains(issue, number, "\"TDX_");
+        assertThat(collateral.qeIdentity()).contains(issue, number);
+        String tcb = collateral.tcbInfo().replace(issue, "\"issueDate\":\"" + tcbIssue + "\"")
+                .replace(number, "\"tcbEvaluationDataNumber\":" + tcbNumber + ",");
+        if (!withModule) tcb = tcb.replace("\"TDX_", "\"TDX_9"); // the quote's module id is no longer listed
+        String qe = collateral.qeIdentity().replace(issue, "\"issueDate\":\"" + qeIssue + "\"")
+                .replace(number, "\"tcbEvaluationDataNumber\":" + qeNumber + ",");
+        return collateral.withTcbInfo(tcb, pki.tcbSigningKey().signP1363(tcb.getBytes(StandardCharsets.UTF_8)))
+                .withQeIdentity(qe, pki.tcbSigningKey().signP1363(qe.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** A member whose host serves the collateral {@code served} holds at each fetch. */
+    private JoinChecks servedBy(java.util.concurrent.atomic.AtomicReference<org.dstack4j.attestation.dcap.Collateral> served) {
+        return new JoinChecks(new MemberSettings(REF, keys, true), policy, quote -> served.get());
+    }
+
+    private static void assertStale(JoinOutcome o, String part) {
+        assertThat(o).isInstanceOfSatisfying(JoinOutcome.Undecided.class, u -> {
+            assertThat(u.check()).isEqualTo(JoinCheck.DCAP);
+            assertThat(u.reason()).contains("stale").contains(part).contains("fetching it again");
+        });
+    }
+
+    @Test
+    void collateralOlderThanTheNewestVerifiedIsStaleAndDecidesNothing() throws Exception {
+        Join j = join(good);
+        var newer = reissued("2026-03-01T00:00:00Z", 2, "2026-03-01T00:00:00Z", 2, true);
+        var served = new java.util.concurrent.atomic.AtomicReference<>(newer);
+        JoinChecks checks = servedBy(served);
+        assertThat(checks.check(j.request(), j.evidence())).isInstanceOf(JoinOutcome.Passed.class);
+        // the same issue again, and a later one, still decide
+        served.set(reissued("2026-03-01T00:00:00Z", 2, "2026-03-01T00:00:00Z", 2, true));
+        assertThat(checks.check(j.request(), j.evidence())).isInstanceOf(JoinOutcome.Passed.class);
+        // an older TCB info (lower evaluation number, or the same number issued earlier) is stale: nothing is decided,
+        // though it would pass on its own
+        served.set(collateral);
+        assertStale(checks.check(j.request(), j.evidence()), "TCB info for FMSPC");
+        served.set(reissued("2026-02-01T00:00:00Z", 2, "2026-03-01T00:00:00Z", 2, true));
+        assertStale(checks.check(j.request(), j.evidence()), "issued 2026-02-01T00:00:00Z");
+        // an older QE identity with a current TCB info is stale as well
+        served.set(reissued("2026-03-01T00:00:00Z", 2, "2026-03-01T00:00:00Z", 1, true));
+        assertStale(checks.check(j.request(), j.evidence()), "QE identity");
+        // the floor rose: a newer issue decides, and the one before it is stale now
+        served.set(reissued("2026-04-01T00:00:00Z", 3, "2026-04-01T00:00:00Z", 3, true));
+        assertThat(checks.check(j.request(), j.evidence())).isInstanceOf(JoinOutcome.Passed.class);
+        served.set(newer);
+        assertStale(checks.check(j.request(), j.evidence()), "tcbEvaluationDataNumber 2");
+        // a fresh member (a restart) has no floor: the old copy decides again
+        assertThat(servedBy(served).check(j.request(), j.evidence())).isInstanceOf(JoinOutcome.Passed.class);
+    }
+
+    @Test
+    void anOlderTcbInfoWithoutTheNewcomersTdxModuleIsStaleButTheNewestWithoutItIsARefusal() throws Exception {
+        Join j = join(good);
+        var served = new java.util.concurrent.atomic.AtomicReference<>(reissued("2026-03-01T00:00:00Z", 2, "2026-03-01T00:00:00Z", 2, true));
+        JoinChecks checks = servedBy(served);
+        assertThat(checks.check(j.request(), j.evidence())).isInstanceOf(JoinOutcome.Passed.class);
+        // the host serves a still-valid TCB info issued before the newcomer's TDX module was listed: not a refusal
+        served.set(reissued("2026-02-01T00:00:00Z", 2, "2026-03-01T00:00:00Z", 2, false));
+        assertStale(checks.check(j.request(), j.evidence()), "TCB info");
+        // the same failure on collateral not older than the floor is the newcomer's: refused
+        served.set(reissued("2026-03-01T00:00:00Z", 2, "2026-03-01T00:00:00Z", 2, false));
+        assertFailed(checks.check(j.request(), j.evidence()), JoinCheck.DCAP, "tdx-module");
+        served.set(reissued("2026-05-01T00:00:00Z", 4, "2026-03-01T00:00:00Z", 2, false));
+        assertFailed(checks.check(j.request(), j.evidence()), JoinCheck.DCAP, "tdx-module");
+    }
+
     @Test
     void collateralTheHostTamperedWithDecidesNothingButABadQuoteIsRefused() throws Exception {
         Join j = join(good);

@@ -12,7 +12,6 @@ import java.util.Optional;
 import java.util.Set;
 import org.dstack4j.agent.pki.AppCa;
 import org.dstack4j.agent.pki.SeedKdf;
-import org.dstack4j.attestation.dcap.Collateral;
 import org.dstack4j.chain.devnet.Anvil;
 import org.dstack4j.chain.devnet.DevTools;
 import org.dstack4j.chain.rpc.JsonRpcClient;
@@ -32,17 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RelayTunnelTest {
     private static final Duration T = Duration.ofSeconds(5);
-    private static final Relay NO_RELAY = new Relay() {
-        @Override
-        public Submitted submit(ContractCall call) throws RelayException {
-            throw new RelayException("not in this test", null);
-        }
-
-        @Override
-        public Collateral collateral(byte[] quote) throws RelayException {
-            throw new RelayException("not in this test", null);
-        }
-    };
+    private static final Relay NO_RELAY = new org.dstack4j.cluster.testing.NoRelay();
 
     private static Anvil anvil;
     private static AppCa ca;
