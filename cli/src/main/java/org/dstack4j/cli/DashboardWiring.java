@@ -17,6 +17,7 @@ import org.dstack4j.attestation.dcap.CollateralFormatException;
 import org.dstack4j.attestation.dcap.CollateralJson;
 import org.dstack4j.attestation.dcap.DcapVerifier;
 import org.dstack4j.attestation.dcap.PccsClient;
+import org.dstack4j.attestation.dcap.PccsException;
 import org.dstack4j.dashboard.Dashboard;
 import org.dstack4j.dashboard.status.SelfAttestation;
 
@@ -50,12 +51,25 @@ final class DashboardWiring {
             trust = "TEST-ONLY root of the simulator's PKI: a production verifier rejects these quotes";
         } else {
             verifier = DcapVerifier.intel();
-            collateral = pccsUrl == null ? Optional.empty()
-                    : Optional.of(PccsClient.of(pccsUrl)::fetch);
-            trust = "Intel SGX Root CA" + (pccsUrl == null ? "" : "; collateral from " + pccsUrl);
+            collateral = pccsUrl == null ? Optional.empty() : Optional.of(pccs(PccsClient.of(pccsUrl)));
+            trust = "Intel SGX Root CA" + (pccsUrl == null ? "" : "; collateral from " + PccsException.origin(pccsUrl.toString()));
         }
         return Dashboard.create(api, tee.platform().appCompose(), new Dashboard.Options(Optional.ofNullable(dockerSocket),
                 Optional.ofNullable(launchReport), verifier, collateral, trust, REVERIFY_EVERY, FOLLOW_IDLE));
+    }
+
+    /**
+     * {@code client} as the page's collateral source: a failure names only the PCCS's {@code scheme://host:port}, as
+     * the page is public and the operator's URL may carry user info or a token.
+     */
+    static SelfAttestation.CollateralSource pccs(PccsClient client) {
+        return quote -> {
+            try {
+                return client.fetch(quote);
+            } catch (PccsException e) {
+                throw new PccsException(e.atOrigin());
+            }
+        };
     }
 
     private static X509Certificate pem(String pem) throws java.io.IOException {

@@ -2,7 +2,6 @@ package org.dstack4j.tls;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -15,12 +14,14 @@ import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import org.dstack4j.sdk.file.SharedFile;
 
 /**
  * Where members share the domain's certificate chain: {@code DIR/DOMAIN.chain.pem}, a folder on host-controlled
  * storage (every member's host, or a shared one). A certificate is public, so the host may read it; it may also
  * replace it, which is why no member serves what it reads here before {@link CertificateCheck} accepts it.
- * Reads are capped at {@value #MAX_BYTES} bytes; writes are atomic (a temporary file, then a rename).
+ * Reads are capped at {@value #MAX_BYTES} bytes and take only a regular file (no symlink followed, no FIFO opened,
+ * whose open would block the member); writes are atomic (a temporary file, then a rename).
  */
 public final class CertificateStore {
     /** Largest chain file read. */
@@ -36,12 +37,17 @@ public final class CertificateStore {
         return dir.resolve(domain.name() + ".chain.pem");
     }
 
-    /** The chain stored for {@code domain}, leaf first; empty when there is no file. */
+    /**
+     * The chain stored for {@code domain}, leaf first; empty when there is no file.
+     *
+     * @throws IOException when the path is not a regular file ({@link SharedFile.NotRegularFileException}), is over
+     *                     the cap or holds no PEM certificates
+     */
     public Optional<List<X509Certificate>> read(Domain domain) throws IOException {
         Path f = file(domain);
         byte[] bytes;
-        try (InputStream in = Files.newInputStream(f)) {
-            bytes = in.readNBytes(MAX_BYTES + 1);
+        try {
+            bytes = SharedFile.read(f, MAX_BYTES); // the host writes here: a FIFO or symlink is refused, not opened
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }

@@ -69,24 +69,30 @@ public final class TlsMember implements AutoCloseable {
 
     /** Runs until {@link #close()}; returns then (or when interrupted). */
     public void run() {
+        UnstoppableTls tls = null;
         try {
-            UnstoppableTls tls = null;
             while (!stopped) {
-                if (tls == null) {
-                    if (members.get().contains(me)) {
-                        tls = derivations.with(k -> new UnstoppableTls(settings, k, me, members, attestor, responder, Clock.systemUTC())).orElse(null);
-                    }
-                    if (tls == null) {
-                        pause(settings.pollInterval());
-                        continue;
-                    }
+                try {
+                    if (tls == null) tls = start();
+                    if (tls != null) round(tls);
+                } catch (RuntimeException e) {
+                    // a bug or an odd input must not end the job for good: report it and retry next round; only the type
+                    // and place are shown, as a message might quote key material
+                    StackTraceElement[] at = e.getStackTrace();
+                    String where = at.length == 0 ? "" : " at " + at[0].getClassName() + "." + at[0].getMethodName() + ":" + at[0].getLineNumber();
+                    emit("tls-error", o -> o.put("domain", settings.domain().name()).put("error", "unexpected " + e.getClass().getName() + where));
                 }
-                round(tls);
-                pause(serving.recheck());
+                pause(tls == null ? settings.pollInterval() : serving.recheck());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The job's TLS once this node holds the secret and is a member; null before. */
+    private UnstoppableTls start() {
+        if (!members.get().contains(me)) return null;
+        return derivations.with(k -> new UnstoppableTls(settings, k, me, members, attestor, responder, Clock.systemUTC())).orElse(null);
     }
 
     private void round(UnstoppableTls tls) throws InterruptedException {

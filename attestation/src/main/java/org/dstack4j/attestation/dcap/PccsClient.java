@@ -174,12 +174,12 @@ public final class PccsClient {
     private record Answer(String url, byte[] body, HttpResponse<?> response) {
         String header(String name) throws PccsException {
             String v = response.headers().firstValue(name)
-                    .orElseThrow(() -> new PccsException(url + ": answer lacks the " + name + " header"));
-            if (v.length() > MAX_HEADER_CHARS) throw new PccsException(url + ": " + name + " header exceeds " + MAX_HEADER_CHARS + " characters");
+                    .orElseThrow(() -> PccsException.at(url, "answer lacks the " + name + " header"));
+            if (v.length() > MAX_HEADER_CHARS) throw PccsException.at(url, name + " header exceeds " + MAX_HEADER_CHARS + " characters");
             try {
                 return URLDecoder.decode(v, StandardCharsets.UTF_8);
             } catch (IllegalArgumentException e) {
-                throw new PccsException(url + ": " + name + " header is not URL-encoded PEM");
+                throw PccsException.at(url, name + " header is not URL-encoded PEM");
             }
         }
 
@@ -195,23 +195,25 @@ public final class PccsClient {
         try {
             req = HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET().build();
         } catch (IllegalArgumentException e) {
-            throw new PccsException("bad PCCS URL " + url + ": " + e.getMessage());
+            // not e's message: it quotes the whole URL, which atOrigin() must not show
+            throw PccsException.at(url, "bad PCCS URL: " + (e.getCause() instanceof java.net.URISyntaxException x
+                    ? x.getReason() + " at index " + x.getIndex() : "not a usable http(s) URI"));
         }
         PccsException last = null;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             try {
                 HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
                 byte[] body = readBody(url, r.body());
-                if (body.length > maxBodyBytes) throw new PccsException(url + ": answer exceeds " + maxBodyBytes + " bytes");
+                if (body.length > maxBodyBytes) throw PccsException.at(url, "answer exceeds " + maxBodyBytes + " bytes");
                 int status = r.statusCode();
                 if (status == 200) return new Answer(url, body, r);
-                last = new PccsException(url + ": HTTP " + status);
+                last = PccsException.at(url, "HTTP " + status);
                 if (status != 429 && status < 500) throw last;
             } catch (IOException e) {
-                last = new PccsException(url + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
+                last = PccsException.at(url, e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new PccsException(url + ": interrupted", e);
+                throw PccsException.at(url, "interrupted", e);
             }
         }
         throw last;
@@ -231,7 +233,7 @@ public final class PccsClient {
             try {
                 return body.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
-                throw new PccsException(url + ": answer body not received within " + timeout.toMillis() + " ms");
+                throw PccsException.at(url, "answer body not received within " + timeout.toMillis() + " ms");
             } catch (ExecutionException e) {
                 throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
             }
@@ -248,9 +250,9 @@ public final class PccsClient {
             String hex = new String(b, StandardCharsets.US_ASCII).strip();
             if (hex.matches("[0-9a-fA-F]+") && hex.length() % 2 == 0) return HexFormat.of().parseHex(hex);
         } catch (CollateralFormatException e) {
-            throw new PccsException(a.url() + ": " + e.getMessage());
+            throw PccsException.at(a.url(), e.getMessage());
         }
-        throw new PccsException(a.url() + ": " + field + " is neither DER, PEM nor hex");
+        throw PccsException.at(a.url(), field + " is neither DER, PEM nor hex");
     }
 
     /** The exact bytes of the top-level object {@code field} and the hex {@code signature} beside it. */
@@ -259,7 +261,7 @@ public final class PccsClient {
         String json = null;
         String sig = null;
         try (JsonParser p = new JsonFactory().createParser(body)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) throw new PccsException(a.url() + ": answer is not a JSON object");
+            if (p.nextToken() != JsonToken.START_OBJECT) throw PccsException.at(a.url(), "answer is not a JSON object");
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken t = p.nextToken();
@@ -275,12 +277,12 @@ public final class PccsClient {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            throw new PccsException(a.url() + ": answer is not valid JSON: " + e.getMessage());
+            throw PccsException.at(a.url(), "answer is not valid JSON: " + e.getMessage());
         }
-        if (json == null) throw new PccsException(a.url() + ": answer lacks the " + field + " object");
-        if (!json.startsWith("{") || !json.endsWith("}")) throw new PccsException(a.url() + ": could not isolate the " + field + " bytes");
+        if (json == null) throw PccsException.at(a.url(), "answer lacks the " + field + " object");
+        if (!json.startsWith("{") || !json.endsWith("}")) throw PccsException.at(a.url(), "could not isolate the " + field + " bytes");
         if (sig == null || !sig.matches("[0-9a-fA-F]{128}")) {
-            throw new PccsException(a.url() + ": signature must be 128 hex digits (ECDSA P-256 r‖s)");
+            throw PccsException.at(a.url(), "signature must be 128 hex digits (ECDSA P-256 r‖s)");
         }
         return new Signed(json, HexFormat.of().parseHex(sig));
     }

@@ -151,6 +151,22 @@ class PccsClientTest {
     }
 
     @Test
+    void atOriginNamesOnlySchemeHostAndPort() {
+        // an operator URL with user info and a token in its path: the full message keeps the path (CLI diagnostics),
+        // atOrigin (what the public dashboard shows) only scheme://host:port
+        URI secretBase = URI.create("http://op:hunter2@127.0.0.1:" + server.getAddress().getPort() + "/tok-hunter3");
+        PccsClient c = new PccsClient(secretBase, Duration.ofSeconds(5), 1 << 20, Optional.empty());
+        assertThatThrownBy(() -> c.fetch(fixture.quote())).isInstanceOfSatisfying(PccsException.class, e -> {
+            assertThat(e.getMessage()).contains("/tok-hunter3/sgx/certification/v4/pckcrl");
+            assertThat(e.atOrigin()).isEqualTo("http://127.0.0.1:" + server.getAddress().getPort() + ": HTTP 404")
+                    .doesNotContain("hunter2", "hunter3");
+        });
+        assertThat(PccsException.origin("https://u:p@PCCS.example/x?key=1")).isEqualTo("https://PCCS.example:443");
+        assertThat(PccsException.origin("not a url")).isEqualTo("(unparsable URL)");
+        assertThat(PccsException.at("http://u:p@h:1/%zz", "bad").atOrigin()).isEqualTo("(unparsable URL): bad");
+    }
+
+    @Test
     void httpErrorsNameTheUrl() {
         overrides.put("/tdx/certification/v4/tcb", ex -> send(ex, 404, new byte[0]));
         assertThatThrownBy(() -> client().fetch(fixture.quote())).isInstanceOf(PccsException.class)

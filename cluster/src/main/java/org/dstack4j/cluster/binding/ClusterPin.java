@@ -128,7 +128,10 @@ public record ClusterPin(ClusterRef cluster, Optional<ClusterPublicKeys> keys, b
                         + "use https (plain http is accepted only in a devnet pin with allow_test_root)");
             }
             int port = u.getPort() >= 0 ? u.getPort() : scheme.equals("https") ? 443 : 80;
-            if (!targets.add(u.getHost() + ":" + port)) {
+            // DNS names are case-insensitive and "a.example." is "a.example": compare the canonical form
+            String host = u.getHost().toLowerCase(java.util.Locale.ROOT);
+            if (host.endsWith(".")) host = host.substring(0, host.length() - 1);
+            if (!targets.add(host + ":" + port)) {
                 throw new PinFormatException(FIELD + ".rpc names " + u.getHost() + ":" + port + " twice: a quorum needs independent endpoints");
             }
             endpoints.add(u);

@@ -72,6 +72,11 @@ class ClusterPinTest {
         assertThatThrownBy(() -> ClusterPin.fromCompose(compose("{" + base + ",\"rpc\":[\"https://u:p@a.example\"]}"))).hasMessageContaining("user info");
         assertThatThrownBy(() -> ClusterPin.fromCompose(compose("{" + base + ",\"rpc\":[\"https://a.example\",\"https://a.example:443/x\"]}")))
                 .hasMessageContaining("twice");
+        // the same host in another case or with the root's trailing dot is not an independent endpoint
+        assertThatThrownBy(() -> ClusterPin.fromCompose(compose("{" + base + ",\"rpc\":[\"https://a.example\",\"https://b.example\",\"https://A.Example.\"]}")))
+                .hasMessageContaining("twice");
+        assertThatThrownBy(() -> ClusterPin.fromCompose(compose("{" + base + ",\"rpc\":[\"https://RPC.example:8443\",\"https://rpc.EXAMPLE:8443\"]}")))
+                .hasMessageContaining("twice");
         assertThatThrownBy(() -> ClusterPin.fromCompose(compose("{" + base + ",\"rpc\":[\"https://a.example\",\"https://b.example\"],\"rpc_quorum\":1}")))
                 .hasMessageContaining("strict majority");
         assertThatThrownBy(() -> ClusterPin.fromCompose(compose("{" + base + ",\"rpc_quorum\":1}"))).hasMessageContaining("need dstack4j_cluster.rpc");

@@ -5,11 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import org.dstack4j.sdk.file.SharedFile;
 
 /**
  * The launcher's latest report ({@code dstack4j launch} writes it to the shared volume), reduced to the fields
@@ -37,18 +36,21 @@ public final class LaunchReportView {
     /**
      * The view of the report at {@code file}: the copied fields, {@code image} ({@code registry/name}),
      * {@code approved_hashes} (array) and {@code total_ms}; or {@code {"unreadable": "..."}} when the file is missing,
-     * too big or not a JSON object.
+     * not a regular file (a symlink or FIFO is not followed or opened), too big or not a JSON object.
      */
     public static ObjectNode read(Path file) {
         ObjectNode out = JSON.createObjectNode();
         out.put("file", file.toString());
         JsonNode report;
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] bytes = in.readNBytes(MAX_BYTES + 1);
+        try {
+            // the node container can write this volume: a FIFO or symlink here is refused, not opened
+            byte[] bytes = SharedFile.read(file, MAX_BYTES);
             if (bytes.length > MAX_BYTES) return out.put("unreadable", "the report is over " + MAX_BYTES + " bytes");
             report = JSON.readTree(bytes);
         } catch (NoSuchFileException e) {
             return out.put("unreadable", "no launch report yet (the launcher writes it after its first launch)");
+        } catch (SharedFile.NotRegularFileException e) {
+            return out.put("unreadable", "no launch report: " + e.getMessage());
         } catch (IOException e) {
             return out.put("unreadable", "the report cannot be read as JSON");
         }

@@ -127,7 +127,13 @@ public final class SelfAttestation {
         synchronized (lock) {
             if (running == null || running.isDone()) {
                 running = CompletableFuture.supplyAsync(() -> {
-                    Verdict r = run();
+                    Verdict r;
+                    try {
+                        r = run();
+                    } catch (RuntimeException e) {
+                        // kept like any verdict, so a run that throws is rate-limited too (the page's link can ask for runs)
+                        r = failed(clock.instant(), e);
+                    }
                     last = r;
                     return r;
                 }, worker);
@@ -147,9 +153,14 @@ public final class SelfAttestation {
             Thread.currentThread().interrupt();
             return new Verdict(clock.instant(), false, DcapVerification.UNKNOWN, List.of(Check.fail("pending", "interrupted")));
         } catch (ExecutionException | java.util.concurrent.CancellationException e) {
-            return new Verdict(clock.instant(), false, DcapVerification.UNKNOWN,
-                    List.of(Check.fail("verification", "the verification failed: " + e.getClass().getSimpleName())));
+            return failed(clock.instant(), e);
         }
+    }
+
+    /** A verdict naming only the type of what went wrong (a message might quote anything). */
+    private static Verdict failed(Instant at, Exception e) {
+        return new Verdict(at, false, DcapVerification.UNKNOWN,
+                List.of(Check.fail("verification", "the verification failed: " + e.getClass().getSimpleName())));
     }
 
     private Verdict run() {

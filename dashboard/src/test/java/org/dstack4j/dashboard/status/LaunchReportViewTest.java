@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class LaunchReportViewTest {
@@ -47,5 +48,21 @@ class LaunchReportViewTest {
         var view = LaunchReportView.read(f);
         assertThat(view.path("selection_reason").asText()).hasSize(LaunchReportView.MAX_VALUE_CHARS + 1).endsWith("…");
         assertThat(view.path("approved_hashes")).hasSize(LaunchReportView.MAX_APPROVED);
+    }
+
+    @Test
+    @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aFifoOrSymlinkAtTheReportPathIsNamedNotOpened(@TempDir Path dir) throws Exception {
+        Path fifo = dir.resolve("fifo.json");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor()).isZero();
+        Path secret = Files.writeString(dir.resolve("secret.json"), "{\"error\":\"hunter2-secret\"}");
+        Path link = Files.createSymbolicLink(dir.resolve("link.json"), secret);
+        for (Path f : new Path[] {fifo, link}) {
+            var view = LaunchReportView.read(f);
+            assertThat(view.path("unreadable").asText()).startsWith("no launch report: " + f).contains("not a regular file");
+            var status = JSON.createObjectNode();
+            status.set("launch", view);
+            assertThat(Page.render(status)).contains("no launch report: ").doesNotContain("hunter2-secret");
+        }
     }
 }

@@ -3,6 +3,7 @@ package org.dstack4j.dashboard.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -83,6 +84,43 @@ class SelfAttestationTest {
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(500));
             for (var f : refreshes) assertThat(f.get().at()).isAfter(first.at());
             assertThat(runs).hasValue(2);
+        } finally {
+            s.close();
+        }
+    }
+
+    @Test
+    void aRunThatThrowsIsKeptAsAFailedVerdictAndRateLimited() {
+        // the run's first reading of the clock throws (a stand-in for any bug in a run); later readings work
+        AtomicInteger runs = new AtomicInteger();
+        Clock clock = new Clock() {
+            @Override
+            public Instant instant() {
+                if (Thread.currentThread().getName().equals("dstack4j-dashboard-verify") && runs.incrementAndGet() == 1) {
+                    throw new IllegalStateException("boom");
+                }
+                return Instant.now();
+            }
+
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+        };
+        SelfAttestation s = new SelfAttestation(api, DcapVerifier.intel(), Optional.empty(), "Intel", Duration.ofMinutes(10), clock);
+        try {
+            SelfAttestation.Verdict first = s.refresh();
+            assertThat(first.valid()).isFalse();
+            assertThat(first.checks()).singleElement().satisfies(c -> assertThat(c.detail()).contains("IllegalStateException"));
+            int after = runs.get();
+            assertThat(s.refresh()).isSameAs(first);
+            assertThat(s.latest()).isSameAs(first);
+            assertThat(runs.get()).as("no new run within the interval").isEqualTo(after);
         } finally {
             s.close();
         }
