@@ -42,35 +42,10 @@ import org.junit.jupiter.api.io.TempDir;
  * TEST DOUBLE here (this module's tests have no dockerd); KubernEthesLaunchTest (e2e) runs the command against a real
  * dockerd.
  */
-class ImageWatchLoopTest {
-    static Anvil anvil;
-    static TransactionSender governor;
-    static final SecureRandom RND = new SecureRandom();
+class ImageWatchLoopTest extends AnvilChainTest {
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void chain() throws Exception {
-        anvil = Anvil.start(DevTools.locate().anvil(), List.of(), Duration.ofSeconds(20));
-        governor = new TransactionSender(anvil.rpc(), anvil.account(0), anvil.chainId(), Duration.ofSeconds(20), Duration.ofMillis(10));
-    }
-
-    @AfterAll
-    static void stop() {
-        anvil.close();
-    }
-
-    static byte[] digest() {
-        byte[] d = new byte[32];
-        RND.nextBytes(d);
-        return d;
-    }
-
-    static void approve(ClusterContract c, byte[] d) throws Exception {
-        c.writes(governor).proposePolicy(PolicyKind.IMAGE, d);
-        c.writes(governor).applyPolicy(PolicyKind.IMAGE, d);
-    }
 
     static String hex(byte[] d) {
         return HexFormat.of().formatHex(d);

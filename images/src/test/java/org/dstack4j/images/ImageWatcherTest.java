@@ -30,35 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
  * parser reading the result): approvals appear newest first once two blocks confirm them, a revoked running image is
  * flagged for an immediate stop, a newer one for a reboot, and an empty list never empties the file.
  */
-class ImageWatcherTest {
-    static Anvil anvil;
-    static TransactionSender governor;
-    static final SecureRandom RND = new SecureRandom();
+class ImageWatcherTest extends AnvilChainTest {
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void chain() throws Exception {
-        anvil = Anvil.start(DevTools.locate().anvil(), List.of(), Duration.ofSeconds(20));
-        governor = new TransactionSender(anvil.rpc(), anvil.account(0), anvil.chainId(), Duration.ofSeconds(20), Duration.ofMillis(10));
-    }
-
-    @AfterAll
-    static void stop() {
-        anvil.close();
-    }
-
-    static byte[] digest() {
-        byte[] d = new byte[32];
-        RND.nextBytes(d);
-        return d;
-    }
-
-    static void approve(ClusterContract c, byte[] d) throws Exception {
-        c.writes(governor).proposePolicy(PolicyKind.IMAGE, d);
-        c.writes(governor).applyPolicy(PolicyKind.IMAGE, d);
-    }
 
     static List<String> file(Path f) throws Exception {
         return ImageDigestFile.read(f).orElseThrow().stream().map(ImageDigest::bareHex).toList();
