@@ -18,7 +18,6 @@ import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.io.Transport;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The node's side of the relay socket. Everything it returns is untrusted: a transaction hash is only a hint (the node
@@ -42,21 +41,7 @@ public final class RelayClient implements Relay, CollateralSource, AutoCloseable
     public RelayClient(Path socket, Duration timeout) {
         this.socket = socket;
         this.timeout = timeout;
-        QueuedThreadPool pool = new QueuedThreadPool(4, 1);
-        pool.setName("dstack4j-relay-client");
-        pool.setDaemon(true);
-        HttpClient c = new HttpClient();
-        c.setExecutor(pool);
-        c.setConnectTimeout(timeout.toMillis());
-        c.setIdleTimeout(timeout.toMillis());
-        c.setFollowRedirects(false);
-        c.setMaxResponseHeadersSize(16 * 1024);
-        try {
-            c.start();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot start the relay client: " + e.getMessage(), e);
-        }
-        this.http = c;
+        this.http = org.dstack4j.sdk.http.JettyClients.start("dstack4j-relay-client", 4, timeout, timeout, 16 * 1024);
     }
 
     @Override

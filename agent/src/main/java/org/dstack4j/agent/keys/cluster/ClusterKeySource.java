@@ -27,7 +27,6 @@ import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.io.Transport;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The agent's keys in cluster mode: asked from the cluster node of the same CVM over its app-key socket
@@ -87,21 +86,7 @@ public final class ClusterKeySource implements KeySource, AutoCloseable {
         this.timeout = timeout;
         this.firstBackoff = firstBackoff;
         this.backoff = firstBackoff;
-        QueuedThreadPool pool = new QueuedThreadPool(4, 1);
-        pool.setName("dstack4j-cluster-keys");
-        pool.setDaemon(true);
-        HttpClient c = new HttpClient();
-        c.setExecutor(pool);
-        c.setConnectTimeout(timeout.toMillis());
-        c.setIdleTimeout(timeout.toMillis());
-        c.setFollowRedirects(false);
-        c.setMaxResponseHeadersSize(8 * 1024);
-        try {
-            c.start();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot start the cluster key client: " + e.getMessage(), e);
-        }
-        this.http = c;
+        this.http = org.dstack4j.sdk.http.JettyClients.start("dstack4j-cluster-keys", 4, timeout, timeout, 8 * 1024);
     }
 
     @Override
