@@ -3,7 +3,9 @@ package org.dstack4j.tls;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -21,7 +23,8 @@ import org.dstack4j.sdk.file.SharedFile;
  * storage (every member's host, or a shared one). A certificate is public, so the host may read it; it may also
  * replace it, which is why no member serves what it reads here before {@link CertificateCheck} accepts it.
  * Reads are capped at {@value #MAX_BYTES} bytes and take only a regular file (no symlink followed, no FIFO opened,
- * whose open would block the member); writes are atomic (a temporary file, then a rename).
+ * whose open would block the member); writes are atomic (a temporary file, then a rename), and the first chain of a
+ * domain is stored only if no file is there yet ({@link #writeIfAbsent}), so members ordering at once keep one.
  */
 public final class CertificateStore {
     /** Largest chain file read. */
@@ -61,6 +64,37 @@ public final class CertificateStore {
         Path tmp = Files.createTempFile(dir, domain.name(), ".tmp");
         Files.writeString(tmp, pem(chain), StandardCharsets.US_ASCII);
         Files.move(tmp, file(domain), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Stores the chain of {@code domain} only if no file is there: a hard link of a complete temporary file, which the
+     * kernel refuses when the name exists (on a file system without hard links, a non-atomic check then a rename).
+     *
+     * @return false when a file was already there (left as it is)
+     * @throws IOException when the folder cannot be written
+     */
+    public boolean writeIfAbsent(Domain domain, List<X509Certificate> chain) throws IOException {
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, domain.name(), ".tmp");
+        try {
+            Files.writeString(tmp, pem(chain), StandardCharsets.US_ASCII);
+            try {
+                Files.createLink(file(domain), tmp);
+                return true;
+            } catch (FileAlreadyExistsException e) {
+                return false;
+            } catch (UnsupportedOperationException | IOException e) {
+                if (Files.exists(file(domain), LinkOption.NOFOLLOW_LINKS)) return false;
+                try {
+                    Files.move(tmp, file(domain)); // without REPLACE_EXISTING: refuses a name that appeared meanwhile
+                    return true;
+                } catch (FileAlreadyExistsException raced) {
+                    return false;
+                }
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     /** Certificates in PEM (or DER) form; {@code what} names the source in the error. */

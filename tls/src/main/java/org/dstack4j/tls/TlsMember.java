@@ -97,14 +97,13 @@ public final class TlsMember implements AutoCloseable {
 
     private void round(UnstoppableTls tls) throws InterruptedException {
         CertificateCheck.Accepted a;
-        var before = tls.checkStored();
         try {
             a = tls.certificate();
         } catch (UnstoppableTls.TlsException e) {
             emit("tls-error", o -> o.put("domain", settings.domain().name()).put("error", e.getMessage()));
             return;
         }
-        boolean ordered = before.isEmpty() || !(before.get() instanceof CertificateCheck.Accepted b) || !b.chain().equals(a.chain());
+        boolean ordered = tls.orderedHere(a);
         synchronized (lock) {
             if (stopped) return;
             TlsServer s = server;

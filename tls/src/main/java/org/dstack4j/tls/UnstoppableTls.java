@@ -56,6 +56,8 @@ public final class UnstoppableTls {
     private final CertificateCheck check;
     /** When this object first found no valid stored certificate (its fallback turn counts from there); null once one is seen. */
     private volatile Instant missingSince;
+    /** The chain this member last ordered and stored; null before. */
+    private volatile List<X509Certificate> ordered;
 
     /** A member of a fixed set of members. */
     public UnstoppableTls(Settings settings, KeyDerivation keys, Address me, List<Address> members, Attestor attestor,
@@ -130,14 +132,14 @@ public final class UnstoppableTls {
                 Instant due = a.chain().getFirst().getNotAfter().toInstant().minus(settings.renewBefore());
                 if (now.isBefore(due.plus(delay))) return a;
                 try {
-                    return order();
+                    return order(stored);
                 } catch (TlsException e) {
                     return a;
                 }
             }
             if (stored.isPresent() && stored.get() instanceof CertificateCheck.Refused r) last = "stored certificate refused (" + r.step() + "): " + r.reason();
             if (missingSince == null) missingSince = now;
-            if (!now.isBefore(missingSince.plus(delay))) return order();
+            if (!now.isBefore(missingSince.plus(delay))) return order(stored);
             if (!now.isBefore(end)) {
                 throw new TlsException("no certificate for " + settings.domain() + " within " + settings.deadline() + ": " + last, null);
             }
@@ -145,7 +147,12 @@ public final class UnstoppableTls {
         }
     }
 
-    private CertificateCheck.Accepted order() throws TlsException, InterruptedException {
+    /**
+     * Orders over ACME, checks what comes back, and publishes it, unless another member stored a valid chain while this
+     * one ordered: then that one is returned, so members that ordered at once (a joiner elected first while the
+     * previous first was still ordering) serve one certificate. {@code seen} is what the store held before the order.
+     */
+    private CertificateCheck.Accepted order(Optional<CertificateCheck.Outcome> seen) throws TlsException, InterruptedException {
         List<X509Certificate> chain;
         try {
             chain = new AcmeIssuer(settings.acme()).obtain(accountKey, domainKey, settings.domain(), responder);
@@ -154,16 +161,36 @@ public final class UnstoppableTls {
         }
         return switch (check.check(chain, clock.instant())) {
             case CertificateCheck.Accepted a -> {
-                try {
-                    settings.store().write(settings.domain(), a.chain());
-                } catch (IOException e) {
-                    // serving does not need the store; the other members will order their own after their delay
-                }
+                Optional<CertificateCheck.Accepted> other = publish(a, seen);
+                if (other.isPresent()) yield other.get();
+                ordered = a.chain();
                 yield a;
             }
             case CertificateCheck.Refused r ->
                 throw new TlsException("the ACME server's certificate for " + settings.domain() + " is refused (" + r.step() + "): " + r.reason(), null);
         };
+    }
+
+    /** Stores {@code mine} for the others; returns instead a valid chain another member stored since {@code seen}. */
+    private Optional<CertificateCheck.Accepted> publish(CertificateCheck.Accepted mine, Optional<CertificateCheck.Outcome> seen) {
+        try {
+            if (seen.isEmpty() && settings.store().writeIfAbsent(settings.domain(), mine.chain())) return Optional.empty();
+            Optional<CertificateCheck.Outcome> now = checkStored();
+            if (now.isPresent() && now.get() instanceof CertificateCheck.Accepted stored && !now.equals(seen)) return Optional.of(stored);
+            settings.store().write(settings.domain(), mine.chain());
+        } catch (IOException e) {
+            // serving does not need the store; the other members will order their own after their delay
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Whether {@code accepted} is the chain this member itself ordered and stored last (false for one another member
+     * stored, also when this member ordered too but kept the other's).
+     */
+    public boolean orderedHere(CertificateCheck.Accepted accepted) {
+        List<X509Certificate> mine = ordered;
+        return mine != null && mine.equals(accepted.chain());
     }
 
     /**

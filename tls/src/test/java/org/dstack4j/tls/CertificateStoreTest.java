@@ -29,4 +29,20 @@ class CertificateStoreTest {
         assertThatThrownBy(() -> store.read(DOMAIN)).hasMessageContaining("symbolic link");
         assertThat(store.read(new Domain("absent.example.org"))).isEmpty();
     }
+
+    @Test
+    void theFirstChainIsStoredOnlyWhereNoneIsAndNoTemporaryFileIsLeft(@TempDir Path dir) throws Exception {
+        CertificateStore store = new CertificateStore(dir.resolve("certs"));
+        var ca = org.dstack4j.tls.testing.TestCa.create("store test");
+        var first = java.util.List.of(ca.certificate());
+        var second = java.util.List.of(org.dstack4j.tls.testing.TestCa.create("store test").certificate());
+        assertThat(store.writeIfAbsent(DOMAIN, first)).isTrue();
+        assertThat(store.writeIfAbsent(DOMAIN, second)).isFalse();
+        assertThat(store.read(DOMAIN).orElseThrow()).isEqualTo(first);
+        store.write(DOMAIN, second); // a renewal replaces
+        assertThat(store.read(DOMAIN).orElseThrow()).isEqualTo(second);
+        try (var files = Files.list(dir.resolve("certs"))) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly(DOMAIN.name() + ".chain.pem");
+        }
+    }
 }

@@ -305,4 +305,30 @@ class UnstoppableTlsTest {
             assertThat(r.checks().stream().filter(c -> c.name().equals("chain")).findFirst().orElseThrow().ok()).isTrue();
         }
     }
+
+    @Test
+    @Order(5)
+    void membersOrderingAtOnceServeOneCertificateAndOnlyTheOneWhoseChainWasStoredSaysItOrdered() throws Exception {
+        // a joiner ranked first starts while the previous first is still ordering: both find the store empty and order
+        java.nio.file.Files.deleteIfExists(store.file(DOMAIN));
+        List<Address> members = List.of(attestor(cvmA).nodeAddress(), attestor(cvmB).nodeAddress());
+        UnstoppableTls a = member(cvmA, genesis.secret(), members.get(0), members, Duration.ZERO);
+        UnstoppableTls b = member(cvmB, secretB, members.get(1), members, Duration.ZERO);
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+            var fa = pool.submit(() -> {
+                together.await();
+                return a.certificate();
+            });
+            var fb = pool.submit(() -> {
+                together.await();
+                return b.certificate();
+            });
+            CertificateCheck.Accepted ca = fa.get(90, java.util.concurrent.TimeUnit.SECONDS);
+            CertificateCheck.Accepted cb = fb.get(90, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(cb.chain()).isEqualTo(ca.chain());
+            assertThat(store.read(DOMAIN).orElseThrow()).isEqualTo(ca.chain());
+            assertThat(a.orderedHere(ca)).isNotEqualTo(b.orderedHere(cb));
+        }
+    }
 }
