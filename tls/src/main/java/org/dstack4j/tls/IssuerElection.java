@@ -12,8 +12,8 @@ import org.dstack4j.cluster.node.ResponderRank;
  * cluster's members by {@code keccak256(uint16_be(len(domain)) ‖ domain ‖ address)} ascending (unsigned), as the
  * join responders are ranked (docs/cluster-protocol.md "Responders"). The k-th member orders a certificate when
  * no valid one is in the {@link CertificateStore} after {@code k × fallbackDelay}: the first one at once, the next
- * one only if the first is down, and so on. Two members ordering at once is harmless (both certificates are for
- * the same derived key; the last stored one is served).
+ * one only if the first is down, and so on. Two members ordering at once (a joiner ranked first while the
+ * previous first is still ordering) end up serving one chain: the first stored (see {@link UnstoppableTls}).
  */
 public final class IssuerElection {
     private IssuerElection() {}
