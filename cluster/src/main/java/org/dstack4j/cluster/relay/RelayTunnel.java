@@ -8,6 +8,7 @@ import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.nio.channels.WritePendingException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -43,6 +44,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * and reused for later calls to the same endpoint until idle.
  */
 public final class RelayTunnel implements AutoCloseable {
+    /** Tries of one call whose request could not be written into a fresh tunnel (see {@code Tunnelled#post}). */
+    private static final int MAX_ATTEMPTS = 5;
     private final Duration timeout;
     private final long maxResponse;
     private final HttpClient http;
@@ -156,11 +159,27 @@ public final class RelayTunnel implements AutoCloseable {
 
         @Override
         public byte[] post(String method, byte[] body) throws RpcException {
-            var req = http.newRequest(endpoint).method("POST").timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+            long end = System.nanoTime() + timeout.toNanos();
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return once(method, body, Duration.ofNanos(Math.max(1_000_000, end - System.nanoTime())));
+                } catch (UnsentInFreshTunnel e) {
+                    // Jetty 12.1's HttpProxy hands a fresh tunnel to the request as soon as the relay's 200 arrives, which
+                    // can be before its own CONNECT write has left the WRITING state: the request's first write then
+                    // fails with WritePendingException, having sent nothing. Sending it again is safe; a few tries cover it.
+                    if (attempt >= MAX_ATTEMPTS || System.nanoTime() >= end) {
+                        throw new RpcException(new RpcError.Transport(redacted, method, "WritePendingException"), e.getCause());
+                    }
+                }
+            }
+        }
+
+        private byte[] once(String method, byte[] body, Duration left) throws RpcException, UnsentInFreshTunnel {
+            var req = http.newRequest(endpoint).method("POST").timeout(left.toMillis(), TimeUnit.MILLISECONDS)
                     .body(new BytesRequestContent("application/json", body));
             ContentResponse resp;
             try {
-                resp = new CompletableResponseListener(req, (int) maxResponse).send().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+                resp = new CompletableResponseListener(req, (int) maxResponse).send().get(left.toMillis() + 1000, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 req.abort(e);
                 throw new RpcException(new RpcError.Timeout(redacted, method, timeout));
@@ -170,6 +189,7 @@ public final class RelayTunnel implements AutoCloseable {
                 throw new RpcException(new RpcError.Transport(redacted, method, "interrupted"), e);
             } catch (ExecutionException e) {
                 Throwable c = e.getCause() == null ? e : e.getCause();
+                if (c instanceof WritePendingException) throw new UnsentInFreshTunnel(c);
                 if (c instanceof TimeoutException) throw new RpcException(new RpcError.Timeout(redacted, method, timeout));
                 if (c instanceof IllegalArgumentException && String.valueOf(c.getMessage()).contains("capacity")) {
                     throw new RpcException(new RpcError.TooLarge(redacted, method, maxResponse));
@@ -189,6 +209,13 @@ public final class RelayTunnel implements AutoCloseable {
         @Override
         public void close() {
             // the tunnel's HTTP client is shared by every endpoint; RelayTunnel.close() releases it
+        }
+    }
+
+    /** A request whose first write failed in a tunnel just opened: nothing of it was sent. */
+    private static final class UnsentInFreshTunnel extends Exception {
+        UnsentInFreshTunnel(Throwable cause) {
+            super(cause);
         }
     }
 

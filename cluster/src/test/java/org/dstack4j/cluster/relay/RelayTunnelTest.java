@@ -80,6 +80,24 @@ class RelayTunnelTest {
     }
 
     @Test
+    void manyCallsOpeningTunnelsAtOnceAllSucceed() throws Exception {
+        // each new tunnel races Jetty's CONNECT write against the relay's fast 200 (WritePendingException, Jetty 12.1):
+        // the first write in a fresh tunnel is retried, so none of these fails
+        Path sock = dir.resolve("relay.sock");
+        try (RelayServer relay = RelayServer.start(sock, NO_RELAY, T, Set.of(RelayServer.tunnelTarget(anvil.url())))) {
+            java.math.BigInteger want = anvil.chainId();
+            for (int round = 0; round < 10; round++) {
+                try (RelayTunnel tunnel = new RelayTunnel(sock, new RelayTunnel.JdkTrust(), Duration.ofSeconds(20), JsonRpcClient.DEFAULT_MAX_RESPONSE);
+                        var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                    List<java.util.concurrent.Future<java.math.BigInteger>> calls = new java.util.ArrayList<>();
+                    for (int i = 0; i < 32; i++) calls.add(pool.submit(() -> tunnel.rpc(anvil.url()).chainId()));
+                    for (var c : calls) assertThat(c.get()).isEqualTo(want);
+                }
+            }
+        }
+    }
+
+    @Test
     void httpsIsVerifiedInTheNodeAgainstThePinnedCa() throws Exception {
         Path sock = dir.resolve("relay.sock");
         try (RelayServer relay = RelayServer.start(sock, NO_RELAY, T, Set.of(RelayServer.tunnelTarget(https(provider)),
