@@ -571,7 +571,8 @@ class ClusterHostileTest {
         for (int i = 3; i <= 4; i++) c2.writes(gov).setOperator(anvil.account(i).address(), true);
         Cvm g2 = cvm("intel-only-genesis", ClusterTestbed.compose("cluster-node", ref2, Optional.empty(), false), ClusterTestbed.profile());
         relay("intel-only-genesis", c2, sender(4), new Object());
-        g2n = node("intel-only-genesis", g2, c2, List.of(anvil.url().toString()), 300, "--genesis");
+        // its wait for bootstrap counts from here, and the cases before @Order(12) take over 3 minutes on a loaded machine
+        g2n = node("intel-only-genesis", g2, c2, List.of(anvil.url().toString()), 1200, "--genesis");
     }
 
     @Test
