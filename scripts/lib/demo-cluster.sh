@@ -113,6 +113,9 @@ declare -A NODE_PID NODE_ADDR AGENT_PID
 node() { # name [--genesis]
   local sock="$W/$1.agent.sock" extra=()
   if [ "$APPS" = 1 ] && [ "$1" != genesis ]; then sock="$W/$1.node.sock" extra=(--app-socket "$W/$1.keys.sock"); fi
+  # emptied here, not only by the background job's own redirection (which may run after the caller's first await):
+  # a restarted node's file still holds its previous run's "joined", which await would otherwise take for the new one
+  : >"$W/$1.node.out"; : >"$W/$1.node.err"
   d4j_bg cluster node --agent-socket "$sock" "${extra[@]}" --relay-socket "$W/$1.relay.sock" --contract "$C" \
     --confirmations 0 --poll-ms 200 --fallback-delay 5 --join-timeout 120 "${@:2}" >"$W/$1.node.out" 2>"$W/$1.node.err" & PIDS+=($!)
   NODE_PID[$1]=$!

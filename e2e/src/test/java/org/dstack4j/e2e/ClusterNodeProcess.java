@@ -40,16 +40,29 @@ final class ClusterNodeProcess {
         return new ClusterNodeProcess(name, p, out, err);
     }
 
+    /**
+     * The JSON lines printed so far. Only complete lines count: the node may be writing the last one right now, and a
+     * half-written line read as the whole output would hide every event before it.
+     */
     List<JsonNode> events() {
+        byte[] bytes;
         try {
-            List<JsonNode> r = new ArrayList<>();
-            for (String l : Files.readAllLines(out, StandardCharsets.UTF_8)) {
-                if (l.startsWith("{")) r.add(JSON.readTree(l));
-            }
-            return r;
+            bytes = Files.readAllBytes(out);
         } catch (IOException e) {
             return List.of();
         }
+        int end = bytes.length;
+        while (end > 0 && bytes[end - 1] != '\n') end--;
+        List<JsonNode> r = new ArrayList<>();
+        for (String l : new String(bytes, 0, end, StandardCharsets.UTF_8).split("\n")) {
+            if (!l.startsWith("{")) continue;
+            try {
+                r.add(JSON.readTree(l));
+            } catch (IOException e) {
+                throw new AssertionError(name + " printed a line that is not JSON: " + l, e);
+            }
+        }
+        return r;
     }
 
     Optional<JsonNode> event(String event) {

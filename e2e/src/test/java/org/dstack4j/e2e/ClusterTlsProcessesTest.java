@@ -30,6 +30,7 @@ import org.dstack4j.cluster.relay.HostRelay;
 import org.dstack4j.cluster.relay.RelayServer;
 import org.dstack4j.cluster.secret.ClusterPublicKeys;
 import org.dstack4j.e2e.ClusterTestbed.Cvm;
+import org.dstack4j.e2e.fixtures.FreePort;
 import org.dstack4j.tls.CertificateStore;
 import org.dstack4j.tls.testing.Pebble;
 import org.junit.jupiter.api.Test;
@@ -82,10 +83,14 @@ class ClusterTlsProcessesTest {
             relay(closers, "genesis", contract, sender(anvil, 1), collateral);
             relay(closers, "member2", contract, sender(anvil, 2), collateral);
 
-            int[] http01 = {Pebble.freePort(), Pebble.freePort()};
-            int[] https = {Pebble.freePort(), Pebble.freePort()};
-            Forwarder port80 = new Forwarder(pebble.httpPort(), http01);
+            // pebble's HTTP-01 port is bound first, then the members' four ports are drawn together: none of the five is
+            // drawn twice (a port released and handed out again) before its owner binds it
+            Forwarder port80 = new Forwarder(pebble.httpPort());
             closers.add(port80);
+            int[] ports = FreePort.loopback(4);
+            int[] http01 = {ports[0], ports[1]};
+            int[] https = {ports[2], ports[3]};
+            port80.forwardTo(http01);
 
             ClusterNodeProcess gn = node(nodes, "genesis", g, anvil, contract, tls(pebble, pebbleRoot, serverCa, store, http01[0], https[0]), "--genesis");
             gn.await("genesis-submitted", T);
@@ -181,19 +186,26 @@ class ClusterTlsProcessesTest {
     /** The host's port 80: each connection goes to the first of {@code targets} that accepts it (a dead member's port refuses). */
     private static final class Forwarder implements AutoCloseable {
         private final ServerSocket server;
+        private volatile int[] targets = new int[0];
 
-        Forwarder(int port, int[] targets) throws IOException {
+        Forwarder(int port) throws IOException {
             server = new ServerSocket(port, 16, InetAddress.getLoopbackAddress());
             Thread.ofVirtual().start(() -> {
                 while (!server.isClosed()) {
                     try {
                         Socket in = server.accept();
-                        Thread.ofVirtual().start(() -> forward(in, targets));
+                        int[] t = targets;
+                        Thread.ofVirtual().start(() -> forward(in, t));
                     } catch (IOException e) {
                         return;
                     }
                 }
             });
+        }
+
+        /** Where the next connections go, in order (set before any member orders). */
+        void forwardTo(int[] ports) {
+            targets = ports.clone();
         }
 
         private static void forward(Socket in, int[] targets) {

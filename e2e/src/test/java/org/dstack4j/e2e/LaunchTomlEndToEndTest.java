@@ -232,7 +232,8 @@ class LaunchTomlEndToEndTest {
         Path fixtures = System.getenv("DSTACK4J_FIXTURES") != null ? Path.of(System.getenv("DSTACK4J_FIXTURES"))
                 : Path.of("..", "fixtures").toAbsolutePath().normalize();
         String text = Files.readString(fixtures.resolve("launcher-2026/user-config.toml"));
-        String ports = "port_mappings = [\n    { host = " + freePort() + ", container = 80 },\n    { host = " + freePort()
+        int[] host = org.dstack4j.e2e.fixtures.FreePort.loopback(2); // two distinct ports (two separate draws can repeat one)
+        String ports = "port_mappings = [\n    { host = " + host[0] + ", container = 80 },\n    { host = " + host[1]
                 + ", container = 8080 },\n]\npull_max_retries = 1\npull_retry_interval_secs = 0\n";
         int start = text.indexOf("port_mappings = [");
         int end = text.indexOf("]\n", text.indexOf("{ host = 24567")) + 2;
@@ -240,12 +241,6 @@ class LaunchTomlEndToEndTest {
         return text.replace("image_reference = \"nearone/mpc-node\"",
                         "image_reference = \"" + fleet.anonymous().hostPort() + "/" + NAME + "\"")
                 .replace("REPLACE_ME_WITH_16_BYTE_HEX_KEY_", SECRET);
-    }
-
-    private static int freePort() throws IOException {
-        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     private Cli.Result launch(String platform, String... extra) throws Exception {
