@@ -111,6 +111,8 @@ class ApprovedWatcherTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (log.stream().filter(l -> l.contains("retrying")).count() < 3 && System.nanoTime() < deadline) Thread.sleep(20);
         near.down = false;
+        // its own bound: the back-off the watcher is in by now (doubling while this thread was slow to look) comes first
+        deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (!Files.exists(file) && System.nanoTime() < deadline) Thread.sleep(20);
         t.interrupt();
         t.join(2000);
