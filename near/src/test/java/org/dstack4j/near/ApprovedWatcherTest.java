@@ -32,7 +32,7 @@ class ApprovedWatcherTest {
     @BeforeEach
     void start() throws Exception {
         near = new NearRpcDouble();
-        rpc = new NearRpc(near.url(), Duration.ofSeconds(2), 1 << 20);
+        rpc = new NearRpc(near.url(), Duration.ofSeconds(10), 1 << 20); // no case waits it out: room for a loaded machine
         file = dir.resolve("image-digest.bin");
         watcher = new ApprovedWatcher(new MpcContract(rpc, "v1.signer"), file, log::add);
     }
