@@ -32,7 +32,7 @@ class ApprovedWatcherTest {
     @BeforeEach
     void start() throws Exception {
         near = new NearRpcDouble();
-        rpc = new NearRpc(near.url(), Duration.ofSeconds(2), 1 << 20);
+        rpc = new NearRpc(near.url(), Duration.ofSeconds(10), 1 << 20); // no case waits it out: room for a loaded machine
         file = dir.resolve("image-digest.bin");
         watcher = new ApprovedWatcher(new MpcContract(rpc, "v1.signer"), file, log::add);
     }
@@ -111,6 +111,8 @@ class ApprovedWatcherTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (log.stream().filter(l -> l.contains("retrying")).count() < 3 && System.nanoTime() < deadline) Thread.sleep(20);
         near.down = false;
+        // its own bound: the back-off the watcher is in by now (doubling while this thread was slow to look) comes first
+        deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (!Files.exists(file) && System.nanoTime() < deadline) Thread.sleep(20);
         t.interrupt();
         t.join(2000);

@@ -54,6 +54,7 @@ public final class NearRpcDouble implements AutoCloseable {
     public volatile PanicStyle panicStyle = PanicStyle.IN_RESULT;
     public volatile boolean down;
     public volatile long delayMillis;
+    private final java.util.concurrent.CountDownLatch closing = new java.util.concurrent.CountDownLatch(1);
     public volatile int padAnswerBytes;
     public volatile String failTransactionWith;
 
@@ -108,7 +109,7 @@ public final class NearRpcDouble implements AutoCloseable {
             }
             if (delayMillis > 0) {
                 try {
-                    Thread.sleep(delayMillis);
+                    closing.await(delayMillis, java.util.concurrent.TimeUnit.MILLISECONDS); // a long delay ends at close
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -266,6 +267,7 @@ public final class NearRpcDouble implements AutoCloseable {
 
     @Override
     public void close() {
+        closing.countDown();
         server.stop(0);
     }
 

@@ -208,7 +208,8 @@ class DstackClientTest {
 
     @Test
     void slowAgentTimesOut() {
-        agent.script = s -> new FakeAgent.Reply(200, List.of("{\"version\":\"x\"}"), 3_000);
+        // the reply comes after 30 s (or when the agent closes): a client that did not time out would wait for it
+        agent.script = s -> new FakeAgent.Reply(200, List.of("{\"version\":\"x\"}"), 30_000);
         try (DstackClient c = DstackClient.builder().endpoint(new DstackEndpoint.UnixSocket(agent.socket))
                 .timeout(Duration.ofMillis(400)).build()) {
             long t0 = System.nanoTime();
@@ -216,7 +217,7 @@ class DstackClientTest {
                 assertThat(e.timeout()).isEqualTo(Duration.ofMillis(400));
                 assertThat(e.getMessage()).contains("Version", "400 ms");
             });
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(2_500));
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(15));
         }
     }
 

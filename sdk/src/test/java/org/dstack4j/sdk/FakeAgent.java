@@ -29,6 +29,7 @@ final class FakeAgent implements AutoCloseable {
     final List<Seen> seen = new CopyOnWriteArrayList<>();
     volatile Function<Seen, Reply> script = s -> Reply.ok("{}");
     private final Server server = new Server();
+    private final java.util.concurrent.CountDownLatch closing = new java.util.concurrent.CountDownLatch(1);
     final Path socket;
 
     FakeAgent(Path socket) throws Exception {
@@ -44,7 +45,8 @@ final class FakeAgent implements AutoCloseable {
                         request.getHeaders().get(HttpHeader.HOST), request.getHeaders().get(HttpHeader.CONTENT_TYPE), body);
                 seen.add(s);
                 Reply r = script.apply(s);
-                if (r.delayMillis() > 0) Thread.sleep(r.delayMillis());
+                // a delayed reply ends early when the agent closes, so a long delay costs the test nothing
+                if (r.delayMillis() > 0) closing.await(r.delayMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
                 response.setStatus(r.status());
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
                 List<String> chunks = r.chunks();
@@ -66,6 +68,7 @@ final class FakeAgent implements AutoCloseable {
 
     @Override
     public void close() {
+        closing.countDown();
         try {
             server.stop();
         } catch (Exception e) {

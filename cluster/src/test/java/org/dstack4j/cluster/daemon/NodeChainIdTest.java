@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NodeChainIdTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration T = Duration.ofSeconds(5);
+    private static final Duration T = Duration.ofSeconds(10); // no case waits it out: a bound for a loaded machine
     private static final String C = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
     private static final Relay NO_RELAY = new org.dstack4j.cluster.testing.NoRelay();
 
@@ -92,10 +92,15 @@ class NodeChainIdTest {
         return URI.create("http://127.0.0.1:" + s.getAddress().getPort() + "/");
     }
 
-    /** A local URL nothing listens on (an endpoint that is down). */
+    /** Ports handed out by {@link #down()}: two endpoints that are down must be two endpoints, not one port drawn twice. */
+    private static final Set<Integer> DOWN_PORTS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** A local URL nothing listens on (an endpoint that is down), on a port no earlier call returned. */
     private static URI down() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return URI.create("http://127.0.0.1:" + s.getLocalPort() + "/");
+        while (true) {
+            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                if (DOWN_PORTS.add(s.getLocalPort())) return URI.create("http://127.0.0.1:" + s.getLocalPort() + "/");
+            }
         }
     }
 
@@ -108,7 +113,7 @@ class NodeChainIdTest {
         Set<String> targets = new java.util.HashSet<>();
         endpoints.forEach(u -> targets.add(RelayServer.tunnelTarget(u)));
         try (RelayServer relay = RelayServer.start(sock, NO_RELAY, T, targets);
-                NodeChain chain = NodeChain.open(pin, List.of(), Optional.empty(), sock, Duration.ofSeconds(3))) {
+                NodeChain chain = NodeChain.open(pin, List.of(), Optional.empty(), sock, T)) {
             assertThat(chain.throughRelay()).isTrue();
             assertThat(chain.source().quorum()).isEqualTo(2);
             chain.requireChain(pinnedChainId, warnings::add);

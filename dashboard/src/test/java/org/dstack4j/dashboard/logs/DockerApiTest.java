@@ -35,6 +35,10 @@ class DockerApiTest {
     static final AtomicReference<byte[]> LOGS = new AtomicReference<>(new byte[0]);
     static volatile boolean hang;
     static volatile boolean quietAfterOneFrame;
+    /** What a hanging or quiet engine waits for: released when the test has seen the client give up. */
+    static volatile java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(0);
+    /** Longer than any bound a slow machine needs, far longer than the silence bound under test. */
+    static final Duration PATIENT = Duration.ofSeconds(30);
 
     @BeforeAll
     static void start() throws Exception {
@@ -53,14 +57,14 @@ class DockerApiTest {
                 } else if (path.equals("/containers/node/json") || path.equals("/containers/tty/json")) {
                     body = ("{\"Config\":{\"Tty\":" + path.contains("tty") + "}}").getBytes(StandardCharsets.UTF_8);
                 } else if (path.endsWith("/logs")) {
-                    if (hang) Thread.sleep(3000);
+                    if (hang) held.await(PATIENT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
                     if (quietAfterOneFrame) {
                         // headers and one frame, then silence: the stream's own silence bound must end it
                         byte[] one = "one\n".getBytes(StandardCharsets.UTF_8);
                         java.io.OutputStream out = org.eclipse.jetty.io.Content.Sink.asOutputStream(response);
                         out.write(frame(1, one, one.length));
                         out.flush();
-                        Thread.sleep(3000);
+                        held.await(PATIENT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
                         out.close();
                         callback.succeeded();
                         return true;
@@ -97,8 +101,12 @@ class DockerApiTest {
     }
 
     static List<String> read(String name, boolean tty, Duration silence) throws Exception {
+        return read(name, tty, Duration.ofSeconds(5), silence);
+    }
+
+    static List<String> read(String name, boolean tty, Duration callTimeout, Duration silence) throws Exception {
         List<String> got = new ArrayList<>();
-        try (DockerApi api = new DockerApi(socket, Duration.ofSeconds(5), silence)) {
+        try (DockerApi api = new DockerApi(socket, callTimeout, silence)) {
             api.logs(LogQuery.parse(name, Map.of(), Instant.EPOCH), tty,
                     (channel, message) -> got.add(channel + ":" + new String(message, StandardCharsets.UTF_8)));
         }
@@ -149,26 +157,32 @@ class DockerApiTest {
 
     @Test
     void aStreamThatFallsSilentAfterItsHeadersIsCutOffAtTheSilenceBound() throws Exception {
+        held = new java.util.concurrent.CountDownLatch(1);
         quietAfterOneFrame = true;
         try {
             long t0 = System.nanoTime();
-            assertThatThrownBy(() -> read("node", false, Duration.ofMillis(500))).isInstanceOf(DockerApi.StreamFailed.class)
+            // the engine stays quiet for PATIENT and the call timeout is as long: only the 500 ms silence bound ends it
+            // in well under half of that, whatever the machine's load
+            assertThatThrownBy(() -> read("node", false, PATIENT, Duration.ofMillis(500))).isInstanceOf(DockerApi.StreamFailed.class)
                     .hasMessageStartingWith("the engine's log stream broke");
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(2900));
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(PATIENT.dividedBy(2));
         } finally {
             quietAfterOneFrame = false;
+            held.countDown();
         }
     }
 
     @Test
     void aSilentEngineIsCutOffAtTheSilenceBound() throws Exception {
+        held = new java.util.concurrent.CountDownLatch(1);
         hang = true;
         try {
             long t0 = System.nanoTime();
-            assertThatThrownBy(() -> read("node", false, Duration.ofMillis(500))).isInstanceOf(DockerApi.StreamFailed.class);
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(2900));
+            assertThatThrownBy(() -> read("node", false, PATIENT, Duration.ofMillis(500))).isInstanceOf(DockerApi.StreamFailed.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(PATIENT.dividedBy(2));
         } finally {
             hang = false;
+            held.countDown();
         }
     }
 

@@ -65,26 +65,42 @@ class SelfAttestationTest {
     @Test
     void concurrentRefreshesShareOneRunAndReadersAreNotHeldUp() throws Exception {
         AtomicInteger runs = new AtomicInteger();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         SelfAttestation s = new SelfAttestation(api, DcapVerifier.intel(), Optional.of(q -> {
-            runs.incrementAndGet();
-            Thread.sleep(1500);
+            // the second run is held until every refresher is waiting on it, so none can come after it ended
+            if (runs.incrementAndGet() > 1) release.await(60, java.util.concurrent.TimeUnit.SECONDS);
             throw new java.io.IOException("slow PCCS");
         }), "Intel", Duration.ZERO, Clock.systemUTC());
+        List<Thread> refreshers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // one thread each (the common pool may have a single thread on a 2-core machine)
+        var threads = java.util.concurrent.Executors.newFixedThreadPool(3, r -> {
+            Thread t = new Thread(r, "refresher");
+            refreshers.add(t);
+            return t;
+        });
         try {
             SelfAttestation.Verdict first = s.latest();
             assertThat(runs).hasValue(1);
-            // one thread each (the common pool may have a single thread on a 2-core machine)
-            var threads = java.util.concurrent.Executors.newFixedThreadPool(3);
             List<CompletableFuture<SelfAttestation.Verdict>> refreshes = List.of(CompletableFuture.supplyAsync(s::refresh, threads),
                     CompletableFuture.supplyAsync(s::refresh, threads), CompletableFuture.supplyAsync(s::refresh, threads));
             threads.shutdown();
-            Thread.sleep(200);
+            // converged: the second run has begun and all three refreshers wait (bounded) for a run's result
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!(runs.get() == 2 && refreshers.size() == 3
+                    && refreshers.stream().allMatch(t -> t.getState() == Thread.State.TIMED_WAITING))) {
+                assertThat(System.nanoTime()).as("the refreshers did not all wait on the second run").isLessThan(deadline);
+                Thread.sleep(10);
+            }
             long t0 = System.nanoTime();
-            assertThat(s.latest()).isSameAs(first); // served at once while the new run sleeps
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(500));
-            for (var f : refreshes) assertThat(f.get().at()).isAfter(first.at());
+            assertThat(s.latest()).isSameAs(first); // served at once while the new run is held
+            // a reader held up by the run would wait SelfAttestation.WAIT (20 s) for it
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(SelfAttestation.WAIT.dividedBy(2));
+            release.countDown();
+            for (var f : refreshes) assertThat(f.get(30, java.util.concurrent.TimeUnit.SECONDS).at()).isAfter(first.at());
             assertThat(runs).hasValue(2);
         } finally {
+            release.countDown();
+            threads.shutdownNow();
             s.close();
         }
     }

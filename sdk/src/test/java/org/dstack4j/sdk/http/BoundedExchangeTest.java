@@ -39,7 +39,7 @@ class BoundedExchangeTest {
         server.createContext("/trickle", ex -> {
             ex.sendResponseHeaders(200, 0);
             try (OutputStream out = ex.getResponseBody()) {
-                for (int i = 0; i < 50; i++) {
+                for (int i = 0; i < 300; i++) { // 30 s, unless the client goes away first
                     out.write('x');
                     out.flush();
                     Thread.sleep(100);
@@ -86,13 +86,14 @@ class BoundedExchangeTest {
 
     @Test
     void timedOutTricklingReadsHoldNoThreadAnHonestExchangeNeeds() {
-        // before: each timed-out read kept a common-pool thread (parallelism 1 on 2 cores) for the trickle's 5 s
+        // before: each timed-out read kept a common-pool thread (parallelism 1 on 2 cores) for the trickle's 30 s, so the
+        // honest exchange's 10 s (room for a loaded machine) would run out
         int n = java.util.concurrent.ForkJoinPool.commonPool().getParallelism() + 2;
         for (int i = 0; i < n; i++) {
             assertThat(BoundedExchange.send(http, get("/trickle"), Duration.ofMillis(200), 1 << 20))
                     .isInstanceOf(BoundedExchange.Outcome.TimedOut.class);
         }
-        assertThat(BoundedExchange.send(http, get("/ok"), Duration.ofSeconds(3), 100)).isInstanceOf(BoundedExchange.Outcome.Answer.class);
+        assertThat(BoundedExchange.send(http, get("/ok"), Duration.ofSeconds(10), 100)).isInstanceOf(BoundedExchange.Outcome.Answer.class);
     }
 
     @Test

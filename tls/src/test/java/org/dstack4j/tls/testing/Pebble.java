@@ -53,7 +53,8 @@ public final class Pebble implements AutoCloseable {
         for (String bin : new String[] {"pebble", "pebble-challtestsrv"}) {
             if (!Files.isExecutable(Path.of("/usr/bin", bin))) throw new IOException("/usr/bin/" + bin + " is missing: apt-get install pebble (scripts/test does)");
         }
-        int acme = freePort(), mgmt = freePort(), dns = freePort(), ctsMgmt = freePort(), http = freePort();
+        int[] ports = freePorts(6);
+        int acme = ports[0], mgmt = ports[1], dns = ports[2], ctsMgmt = ports[3], http = ports[4], tls = ports[5];
         TestCa ca = TestCa.create("dstack4j test pebble server CA");
         KeyPair k = TestCa.p256();
         Path cert = dir.resolve("pebble-cert.pem"), key = dir.resolve("pebble-key.pem"), config = dir.resolve("pebble.json");
@@ -63,7 +64,7 @@ public final class Pebble implements AutoCloseable {
                 {"pebble": {"listenAddress": "127.0.0.1:%d", "managementListenAddress": "127.0.0.1:%d",
                  "certificate": "%s", "privateKey": "%s", "httpPort": %d, "tlsPort": %d,
                  "ocspResponderURL": "", "externalAccountBindingRequired": false}}
-                """.formatted(acme, mgmt, cert, key, http, freePort()));
+                """.formatted(acme, mgmt, cert, key, http, tls));
         ProcessBuilder cts = new ProcessBuilder("pebble-challtestsrv", "-dns01", "127.0.0.1:" + dns, "-http01", "", "-https01", "",
                 "-tlsalpn01", "", "-management", "127.0.0.1:" + ctsMgmt, "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("challtestsrv.log").toFile());
@@ -75,6 +76,8 @@ public final class Pebble implements AutoCloseable {
         Process p = pb.start();
         try {
             waitFor(acme, p, dir.resolve("pebble.log"));
+            // pebble opens its management listener in a goroutine of its own: the ACME one listening does not mean it is
+            waitFor(mgmt, p, dir.resolve("pebble.log"));
             waitFor(dns, c, dir.resolve("challtestsrv.log"));
             HttpClient client = HttpClient.newBuilder().sslContext(trusting(ca.certificate())).connectTimeout(Duration.ofSeconds(5)).build();
             HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + mgmt + "/roots/0"))
@@ -111,8 +114,26 @@ public final class Pebble implements AutoCloseable {
     }
 
     public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+        return freePorts(1)[0];
+    }
+
+    /**
+     * {@code n} distinct free loopback ports: all are held open until all are chosen, so two of them cannot be the
+     * same port released and handed out again (pebble needs them in its config file, before it binds them).
+     */
+    public static int[] freePorts(int n) throws IOException {
+        ServerSocket[] held = new ServerSocket[n];
+        try {
+            int[] ports = new int[n];
+            for (int i = 0; i < n; i++) {
+                held[i] = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                ports[i] = held[i].getLocalPort();
+            }
+            return ports;
+        } finally {
+            for (ServerSocket s : held) {
+                if (s != null) s.close();
+            }
         }
     }
 
