@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Unstoppable TLS in {@code dstack4j cluster node} processes: anvil with the contract, a genesis node and a joined
- * member (separate JVMs with {@code --tls-domain}), Debian's pebble and challtestsrv on loopback. The host's port 80
+ * member (separate JVMs; the site is pinned in their app-compose, {@code dstack4j_cluster.tls}), Debian's pebble and challtestsrv on loopback. The host's port 80
  * is a TCP forwarder to the first member whose HTTP-01 port accepts (a host forwarding port 80 to a CVM). One member
  * orders the certificate and both serve it (the other reads it from the shared store and checks it); the ordering
  * member is killed; the other still serves the same certificate and {@code cluster check-tls} passes against it.
@@ -75,7 +75,8 @@ class ClusterTlsProcessesTest {
             Files.writeString(serverCa, CertificateStore.pem(pebble.directory().serverTrust()));
             Path store = Files.createDirectories(dir.resolve("certs"));
 
-            Cvm g = cvm(closers, "genesis", ClusterTestbed.compose("cluster-node", ref, Optional.empty(), true));
+            // the site is pinned in the measured compose (domain, ACME directory, the CA's root), as in production
+            Cvm g = cvm(closers, "genesis", withSite(ClusterTestbed.compose("cluster-node", ref, Optional.empty(), true), pebble));
             Path collateral = dir.resolve("collateral.json");
             Files.writeString(collateral, g.tdx().collateral().toJson());
             Path testRoot = dir.resolve("root.pem");
@@ -92,19 +93,20 @@ class ClusterTlsProcessesTest {
             int[] https = {ports[2], ports[3]};
             port80.forwardTo(http01);
 
-            ClusterNodeProcess gn = node(nodes, "genesis", g, anvil, contract, tls(pebble, pebbleRoot, serverCa, store, http01[0], https[0]), "--genesis");
+            ClusterNodeProcess gn = node(nodes, "genesis", g, anvil, contract, tls(serverCa, store, http01[0], https[0]), "--genesis");
             gn.await("genesis-submitted", T);
             GenesisRecord rec = contract.reads(ChainView.pin(anvil.rpc(), 0)).genesis(BigInteger.ONE);
             contract.writes(gov).bootstrap(rec.id(), rec.node());
             gn.await("bootstrapped", T);
             var reads = contract.reads(ChainView.pin(anvil.rpc(), 0));
-            String joiner = ClusterTestbed.compose("cluster-node", ref, Optional.of(new ClusterPublicKeys(reads.clusterSigner(), reads.clusterEncKey())), true);
+            String joiner = withSite(ClusterTestbed.compose("cluster-node", ref,
+                    Optional.of(new ClusterPublicKeys(reads.clusterSigner(), reads.clusterEncKey())), true), pebble);
             Cvm m = cvm(closers, "member2", joiner);
             Cli.Result allow = Cli.run(Map.of(), T, "cluster", "gov", "allow", "--rpc", anvil.url().toString(), "--key-file", govKey.toString(),
                     "--contract", contract.address().toLowerHex(), "--apply", "--from-agent", m.socket().toString(),
                     "--dcap-root-cert", testRoot.toString(), "--tcb-status", "UpToDate");
             assertThat(allow.exit()).as(allow.stderr()).isZero();
-            ClusterNodeProcess mn = node(nodes, "member2", m, anvil, contract, tls(pebble, pebbleRoot, serverCa, store, http01[1], https[1]));
+            ClusterNodeProcess mn = node(nodes, "member2", m, anvil, contract, tls(serverCa, store, http01[1], https[1]));
             mn.await("joined", T);
 
             // both serve one certificate; exactly one of them ordered it
@@ -142,9 +144,18 @@ class ClusterTlsProcessesTest {
         }
     }
 
-    private List<String> tls(Pebble pebble, Path root, Path serverCa, Path store, int http01, int https) {
-        return List.of("--tls-domain", DOMAIN, "--acme-directory", pebble.directory().directory().toString(), "--acme-root", root.toString(),
-                "--acme-server-ca", serverCa.toString(), "--tls-store", store.toString(), "--http01-listen", "127.0.0.1:" + http01,
+    /** {@code compose} with {@code dstack4j_cluster.tls} naming the site, pebble's directory and its root. */
+    private static String withSite(String compose, Pebble pebble) throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode c = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(compose);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) c.get("dstack4j_cluster")).putObject("tls").put("domain", DOMAIN)
+                .put("acme_directory", pebble.directory().directory().toString()).put("acme_root", CertificateStore.pem(List.of(pebble.root())));
+        return c.toPrettyString();
+    }
+
+    /** The host's side of TLS: where the members listen, the shared store, the ACME server's own HTTPS CA (the site is pinned). */
+    private List<String> tls(Path serverCa, Path store, int http01, int https) {
+        return List.of("--acme-server-ca", serverCa.toString(), "--tls-store", store.toString(), "--http01-listen", "127.0.0.1:" + http01,
                 "--tls-listen", "127.0.0.1:" + https, "--tls-fallback-delay", "30");
     }
 

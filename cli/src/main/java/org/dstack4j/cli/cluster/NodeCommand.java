@@ -37,8 +37,10 @@ import picocli.CommandLine.Option;
             "decides nothing: one 'rpc-disagreement' line). Devnet only: without that pin, give --rpc",
             "(several times for a quorum); the node then reads the host-chosen endpoints directly.",
             "See docs/cluster.md, trust model.",
-            "With --tls-domain it also serves that HTTPS site with the cluster's derived key once it holds the secret",
-            "(unstoppable TLS: one member orders over ACME, every member checks and serves; docs/tls.md, 'In the node')."})
+            "When dstack4j_cluster pins \"tls\" (domain, acme_directory, acme_root, upstream) it also serves that",
+            "HTTPS site with the cluster's derived key once it holds the secret (unstoppable TLS: one member orders",
+            "over ACME, every member checks and serves; docs/tls.md, 'In the node'); give --tls-store. Devnet only:",
+            "without that pin, --tls-domain with --acme-directory and --acme-root name the site."})
 public final class NodeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -132,7 +134,7 @@ public final class NodeCommand implements Callable<Integer> {
                 out.println(line);
                 out.flush();
             }
-        }); AutoCloseable site = tls.start(spec.commandLine(), d, attestor, out); AppKeyServer apps = appSocket == null ? null : AppKeyServer.start(appSocket, d::withDerivation, pin.cluster(),
+        }); AutoCloseable site = tls.start(spec.commandLine(), pin, d, attestor, out); AppKeyServer apps = appSocket == null ? null : AppKeyServer.start(appSocket, d::withDerivation, pin.cluster(),
                 Hex.decode(agent.info().appId(), 20, "the agent's app id"), Duration.ofSeconds(60))) {
             Thread hook = new Thread(() -> {
                 d.close();

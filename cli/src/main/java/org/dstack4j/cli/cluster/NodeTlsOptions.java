@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.dstack4j.chain.Address;
+import org.dstack4j.cluster.binding.ClusterPin;
 import org.dstack4j.cluster.daemon.NodeDaemon;
 import org.dstack4j.cluster.node.Attestor;
 import org.dstack4j.tls.AcmeDirectory;
@@ -33,14 +34,16 @@ final class NodeTlsOptions {
     private static final int MAX_PEM = CertificateStore.MAX_BYTES;
 
     @Option(names = "--tls-domain", paramLabel = "NAME",
-            description = "Serve HTTPS for NAME with the cluster's derived key and a certificate one elected member obtains over ACME "
-                    + "(docs/tls.md). Needs --acme-directory, --acme-root and --tls-store.")
+            description = "Devnet only (a pin with allow_test_root and no \"tls\"): serve HTTPS for NAME with the cluster's derived key "
+                    + "and a certificate one elected member obtains over ACME (docs/tls.md). Needs --acme-directory, --acme-root and "
+                    + "--tls-store. With the site pinned in the app-compose this may only repeat the pinned domain.")
     String domain;
 
     @Option(names = "--acme-directory", paramLabel = "URL", description = "The ACME directory (https), e.g. https://acme-v02.api.letsencrypt.org/directory.")
     URI acmeDirectory;
 
-    @Option(names = "--acme-root", paramLabel = "PEM", description = "A root the certificate must chain to (the ACME CA's; repeatable).")
+    @Option(names = "--acme-root", paramLabel = "PEM",
+            description = "Devnet only: a root the certificate must chain to (the ACME CA's; repeatable). Refused when the compose pins tls.acme_root.")
     List<Path> acmeRoots = new ArrayList<>();
 
     @Option(names = "--acme-server-ca", paramLabel = "PEM",
@@ -73,23 +76,31 @@ final class NodeTlsOptions {
     @Option(names = "--tls-recheck", paramLabel = "SECONDS", defaultValue = "3600", description = "How often the certificate is checked for renewal (default ${DEFAULT-VALUE}).")
     long recheckSeconds;
 
-    /** Whether TLS was asked for. */
-    boolean enabled() {
-        return domain != null;
-    }
+    /**
+     * The site this node serves: from the app-compose's {@code dstack4j_cluster.tls} pin (the flags may only repeat
+     * it), or, in a devnet pin ({@code allow_test_root}) without one, from the flags.
+     *
+     * @param pinned whether the measured compose chose it (else the host did, through the flags)
+     */
+    record Site(Domain domain, URI acmeDirectory, List<X509Certificate> roots, java.util.Optional<URI> upstream, boolean pinned) {}
 
     /**
-     * Checks the options and starts the job on a thread of its own (it waits for the secret); null without
-     * {@code --tls-domain}.
+     * What {@code pin} and the flags say to serve; null when neither asks for TLS.
      *
-     * @throws CommandLine.ParameterException on bad or missing options, naming the option
+     * @throws CommandLine.ParameterException naming the option that conflicts with the pin, is missing or is bad
      */
-    AutoCloseable start(CommandLine cmd, NodeDaemon daemon, Attestor attestor, PrintWriter out) throws IOException {
-        if (!enabled()) {
+    Site site(CommandLine cmd, ClusterPin pin) throws IOException {
+        if (pin.tls().isPresent()) return pinnedSite(cmd, pin.tls().get());
+        if (domain == null) {
             for (Object o : new Object[] {acmeDirectory, store, upstream}) {
                 if (o != null) throw new CommandLine.ParameterException(cmd, "the --acme-*/--tls-* options need --tls-domain NAME");
             }
             return null;
+        }
+        if (!pin.allowTestRoot()) {
+            throw new CommandLine.ParameterException(cmd, "--tls-domain: pin the site in the app-compose (" + ClusterPin.FIELD
+                    + ".tls: domain, acme_directory, acme_root, upstream; docs/tls.md) — a site the host names by flag is accepted "
+                    + "only in a devnet pin (allow_test_root)");
         }
         Domain d;
         try {
@@ -99,19 +110,51 @@ final class NodeTlsOptions {
         }
         if (acmeDirectory == null) throw new CommandLine.ParameterException(cmd, "--tls-domain needs --acme-directory URL");
         if (acmeRoots.isEmpty()) throw new CommandLine.ParameterException(cmd, "--tls-domain needs --acme-root PEM (the ACME CA's root)");
-        if (store == null) throw new CommandLine.ParameterException(cmd, "--tls-domain needs --tls-store DIR");
+        return new Site(d, acmeDirectory, certs(cmd, acmeRoots, "--acme-root"), java.util.Optional.ofNullable(upstream), false);
+    }
+
+    private Site pinnedSite(CommandLine cmd, ClusterPin.TlsPin tls) throws IOException {
+        String where = " is pinned in the app-compose (" + ClusterPin.FIELD + ".tls.";
+        if (domain != null && !domain.equalsIgnoreCase(tls.domain())) {
+            throw new CommandLine.ParameterException(cmd, "--tls-domain " + domain + " differs from " + tls.domain() + ", which" + where
+                    + "domain); drop the option");
+        }
+        if (acmeDirectory != null && !acmeDirectory.equals(tls.acmeDirectory())) {
+            throw new CommandLine.ParameterException(cmd, "--acme-directory differs from " + tls.acmeDirectory() + ", which" + where
+                    + "acme_directory); drop the option");
+        }
+        if (!acmeRoots.isEmpty()) throw new CommandLine.ParameterException(cmd, "--acme-root: the ACME roots" + where + "acme_root); drop the option");
+        if (upstream != null && !tls.upstream().equals(java.util.Optional.of(upstream))) {
+            throw new CommandLine.ParameterException(cmd, "--tls-upstream differs from the upstream" + where + "upstream); drop the option");
+        }
+        List<X509Certificate> roots = CertificateStore.parse(tls.acmeRootPem().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                ClusterPin.FIELD + ".tls.acme_root");
+        return new Site(new Domain(tls.domain()), tls.acmeDirectory(), roots, tls.upstream(), true);
+    }
+
+    /**
+     * Checks the options against the pin and starts the job on a thread of its own (it waits for the secret); null
+     * when neither the pin nor {@code --tls-domain} asks for TLS.
+     *
+     * @throws CommandLine.ParameterException on bad or missing options, naming the option
+     */
+    AutoCloseable start(CommandLine cmd, ClusterPin pin, NodeDaemon daemon, Attestor attestor, PrintWriter out) throws IOException {
+        Site site = site(cmd, pin);
+        if (site == null) return null;
+        if (store == null) throw new CommandLine.ParameterException(cmd, "serving " + site.domain() + " needs --tls-store DIR");
         if (fallbackSeconds < 1 || renewDays < 1 || recheckSeconds < 1) {
             throw new CommandLine.ParameterException(cmd, "--tls-fallback-delay, --tls-renew-before and --tls-recheck must be at least 1");
         }
+        Domain d = site.domain();
         AcmeDirectory acme;
         AppProxy app;
         try {
-            acme = new AcmeDirectory(acmeDirectory, certs(cmd, acmeServerCa, "--acme-server-ca"), Duration.ofSeconds(30));
-            app = upstream == null ? AppProxy.none() : AppProxy.to(upstream, Duration.ofSeconds(30), 1024 * 1024);
+            acme = new AcmeDirectory(site.acmeDirectory(), certs(cmd, acmeServerCa, "--acme-server-ca"), Duration.ofSeconds(30));
+            app = site.upstream().isEmpty() ? AppProxy.none() : AppProxy.to(site.upstream().get(), Duration.ofSeconds(30), 1024 * 1024);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cmd, e.getMessage());
+            throw new CommandLine.ParameterException(cmd, (site.pinned() ? ClusterPin.FIELD + ".tls: " : "") + e.getMessage());
         }
-        List<X509Certificate> roots = certs(cmd, acmeRoots, "--acme-root");
+        List<X509Certificate> roots = site.roots();
         Files.createDirectories(store);
         Duration fallback = Duration.ofSeconds(fallbackSeconds);
         // the wait for one's turn is bounded by the round: the k-th member waits k × fallback, members are few

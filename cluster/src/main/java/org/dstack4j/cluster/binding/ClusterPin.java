@@ -15,27 +15,54 @@ import org.dstack4j.cluster.secret.ClusterPublicKeys;
  * <pre>{@code "dstack4j_cluster": {"chain_id": 31337, "contract": "0x…", "signer": "0x…", "enc_key": "0x<64 hex>",
  *                      "allow_test_root": false,
  *                      "rpc": ["https://rpc-a.example", "https://rpc-b.example", "https://rpc-c.example"],
- *                      "rpc_quorum": 2, "rpc_ca": "-----BEGIN CERTIFICATE-----…"}}</pre>
+ *                      "rpc_quorum": 2, "rpc_ca": "-----BEGIN CERTIFICATE-----…",
+ *                      "tls": {"domain": "app.example.org", "acme_directory": "https://acme-v02.api.letsencrypt.org/directory",
+ *                              "acme_root": "-----BEGIN CERTIFICATE-----…", "upstream": "http://app:8080"}}}</pre>
  * {@code signer} and {@code enc_key} (together, or neither) are absent only in a genesis node's compose. Because
  * the compose hash is measured into RTMR3 and checked against the policy, these values are as trustworthy as the
  * measurement: the host cannot point a node at another cluster, enable test roots, or choose the node's RPC providers.
- * {@code rpc} (optional) lists the JSON-RPC endpoints the node reads through its relay's tunnel ({@link RpcPin}).
+ * {@code rpc} (optional) lists the JSON-RPC endpoints the node reads through its relay's tunnel ({@link RpcPin});
+ * {@code tls} (optional) names the site the node serves with the cluster's key and where its certificate comes from
+ * ({@link TlsPin}).
  *
  * @param cluster       chain id and contract
  * @param keys          the cluster's public keys; empty before genesis
  * @param allowTestRoot whether a quote chaining to a non-Intel (simulator) root may pass {@code dcap-root}
  * @param rpc           the pinned RPC endpoints and quorum; empty when the compose pins none (a devnet node then
  *                      reads over its {@code --rpc}, chosen by the host)
+ * @param tls           the pinned HTTPS site; empty when the compose pins none (a devnet node may then take it from
+ *                      flags, chosen by the host)
  */
-public record ClusterPin(ClusterRef cluster, Optional<ClusterPublicKeys> keys, boolean allowTestRoot, Optional<RpcPin> rpc) {
+public record ClusterPin(ClusterRef cluster, Optional<ClusterPublicKeys> keys, boolean allowTestRoot, Optional<RpcPin> rpc,
+        Optional<TlsPin> tls) {
     /** The app-compose field. */
     public static final String FIELD = "dstack4j_cluster";
-    private static final Set<String> KNOWN = Set.of("chain_id", "contract", "signer", "enc_key", "allow_test_root", "rpc", "rpc_quorum", "rpc_ca");
+    private static final Set<String> KNOWN = Set.of("chain_id", "contract", "signer", "enc_key", "allow_test_root", "rpc", "rpc_quorum", "rpc_ca",
+            "tls");
+    private static final Set<String> KNOWN_TLS = Set.of("domain", "acme_directory", "acme_root", "upstream");
+    /** Largest PEM text accepted in {@code rpc_ca} or {@code tls.acme_root}. */
+    private static final int MAX_PEM_CHARS = 64 * 1024;
 
-    /** A pin without RPC endpoints. */
+    /** A pin without RPC endpoints or TLS site. */
     public ClusterPin(ClusterRef cluster, Optional<ClusterPublicKeys> keys, boolean allowTestRoot) {
-        this(cluster, keys, allowTestRoot, Optional.empty());
+        this(cluster, keys, allowTestRoot, Optional.empty(), Optional.empty());
     }
+
+    /** A pin without TLS site. */
+    public ClusterPin(ClusterRef cluster, Optional<ClusterPublicKeys> keys, boolean allowTestRoot, Optional<RpcPin> rpc) {
+        this(cluster, keys, allowTestRoot, rpc, Optional.empty());
+    }
+
+    /**
+     * The HTTPS site the cluster's members serve with the key derived for {@code domain} (unstoppable TLS), pinned so
+     * the host chooses neither the name, nor the CA the certificate must chain to, nor where decrypted requests go.
+     *
+     * @param domain        lower-case DNS name (no trailing dot)
+     * @param acmeDirectory the ACME directory URL (https)
+     * @param acmeRootPem   PEM root certificates the certificate must chain to (the ACME CA's, e.g. ISRG Root X1)
+     * @param upstream      the app's plain-HTTP URL inside the CVM every other path is forwarded to; empty: none (404)
+     */
+    public record TlsPin(String domain, java.net.URI acmeDirectory, String acmeRootPem, Optional<java.net.URI> upstream) {}
 
     /**
      * The chain endpoints a node reads, pinned: it reads each through its host relay's tunnel ({@code CONNECT}), with
@@ -98,7 +125,54 @@ public record ClusterPin(ClusterRef cluster, Optional<ClusterPublicKeys> keys, b
         JsonNode test = pin.get("allow_test_root");
         if (test != null && !test.isBoolean()) throw new PinFormatException(FIELD + ".allow_test_root must be true or false");
         boolean allowTest = test != null && test.booleanValue();
-        return Optional.of(new ClusterPin(new ClusterRef(chain.longValue(), contract), keys, allowTest, rpcPin(pin, allowTest)));
+        return Optional.of(new ClusterPin(new ClusterRef(chain.longValue(), contract), keys, allowTest, rpcPin(pin, allowTest), tlsPin(pin)));
+    }
+
+    private static Optional<TlsPin> tlsPin(JsonNode pin) throws PinFormatException {
+        JsonNode t = pin.get("tls");
+        if (t == null) return Optional.empty();
+        String f = FIELD + ".tls";
+        if (!t.isObject()) throw new PinFormatException(f + " must be an object {domain, acme_directory, acme_root[, upstream]}");
+        for (var it = t.fieldNames(); it.hasNext(); ) {
+            String n = it.next();
+            if (!KNOWN_TLS.contains(n)) throw new PinFormatException(f + "." + n + " is not a known field (" + KNOWN_TLS + ")");
+        }
+        JsonNode d = t.get("domain");
+        String domain = d != null && d.isTextual() ? d.textValue() : "";
+        // RFC 1035 host name, lower case (what the certificate names and the key is derived for)
+        if (domain.length() > 253 || !domain.matches("([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?")) {
+            throw new PinFormatException(f + ".domain must be a lower-case DNS name with at least one dot, e.g. app.example.org");
+        }
+        java.net.URI dir = url(t.get("acme_directory"), f + ".acme_directory", Set.of("https"));
+        String roots = pem(t.get("acme_root"), f + ".acme_root");
+        Optional<java.net.URI> upstream = Optional.empty();
+        if (t.has("upstream")) upstream = Optional.of(url(t.get("upstream"), f + ".upstream", Set.of("http")));
+        return Optional.of(new TlsPin(domain, dir, roots, upstream));
+    }
+
+    private static java.net.URI url(JsonNode n, String field, Set<String> schemes) throws PinFormatException {
+        try {
+            java.net.URI u = new java.net.URI(n != null && n.isTextual() ? n.textValue() : "");
+            if (u.getScheme() != null && schemes.contains(u.getScheme()) && u.getHost() != null && u.getUserInfo() == null) return u;
+        } catch (java.net.URISyntaxException e) {
+            // reported below
+        }
+        throw new PinFormatException(field + " must be a " + String.join(" or ", schemes) + " URL with a host and no user info");
+    }
+
+    /** PEM X.509 certificates (at least one) as text. */
+    private static String pem(JsonNode n, String field) throws PinFormatException {
+        String bad = field + " must hold PEM X.509 CA certificates";
+        if (n == null || !n.isTextual() || n.textValue().length() > MAX_PEM_CHARS) throw new PinFormatException(bad);
+        try {
+            if (java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(
+                    new java.io.ByteArrayInputStream(n.textValue().getBytes(java.nio.charset.StandardCharsets.US_ASCII))).isEmpty()) {
+                throw new PinFormatException(bad);
+            }
+        } catch (java.security.cert.CertificateException e) {
+            throw new PinFormatException(bad);
+        }
+        return n.textValue();
     }
 
     private static Optional<RpcPin> rpcPin(JsonNode pin, boolean allowTestRoot) throws PinFormatException {
@@ -147,18 +221,7 @@ public record ClusterPin(ClusterRef cluster, Optional<ClusterPublicKeys> keys, b
             }
         }
         Optional<String> ca = Optional.empty();
-        JsonNode c = pin.get("rpc_ca");
-        if (c != null) {
-            try {
-                if (!c.isTextual() || java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(
-                        new java.io.ByteArrayInputStream(c.textValue().getBytes(java.nio.charset.StandardCharsets.US_ASCII))).isEmpty()) {
-                    throw new PinFormatException(FIELD + ".rpc_ca must hold PEM X.509 CA certificates");
-                }
-            } catch (java.security.cert.CertificateException e) {
-                throw new PinFormatException(FIELD + ".rpc_ca must hold PEM X.509 CA certificates");
-            }
-            ca = Optional.of(c.textValue());
-        }
+        if (pin.has("rpc_ca")) ca = Optional.of(pem(pin.get("rpc_ca"), FIELD + ".rpc_ca"));
         return Optional.of(new RpcPin(endpoints, quorum, ca));
     }
 

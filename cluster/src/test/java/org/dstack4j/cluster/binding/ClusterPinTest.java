@@ -83,4 +83,53 @@ class ClusterPinTest {
         assertThatThrownBy(() -> ClusterPin.fromCompose(compose("{" + base + ",\"rpc\":[\"https://a.example\"],\"rpc_ca\":\"not pem\"}")))
                 .hasMessageContaining("rpc_ca");
     }
+
+    private static String pem() throws Exception {
+        var ca = org.dstack4j.agent.pki.AppCa.create(new org.dstack4j.agent.pki.SeedKdf("cluster-pin-test"), "CN=TEST ONLY acme root");
+        String b64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).encodeToString(ca.certificate().getEncoded());
+        return "-----BEGIN CERTIFICATE-----\n" + b64 + "\n-----END CERTIFICATE-----\n";
+    }
+
+    private static String tls(String fields) {
+        return "{\"chain_id\":1,\"contract\":\"" + C + "\",\"tls\":{" + fields + "}}";
+    }
+
+    @Test
+    void readsThePinnedTlsSite() throws Exception {
+        String root = com.fasterxml.jackson.databind.node.TextNode.valueOf(pem()).toString();
+        ClusterPin p = ClusterPin.fromCompose(compose(tls("\"domain\":\"app.example.org\",\"acme_directory\":\"https://acme.example/dir\","
+                + "\"acme_root\":" + root + ",\"upstream\":\"http://app:8080\""))).orElseThrow();
+        ClusterPin.TlsPin t = p.tls().orElseThrow();
+        assertThat(t.domain()).isEqualTo("app.example.org");
+        assertThat(t.acmeDirectory()).hasToString("https://acme.example/dir");
+        assertThat(t.acmeRootPem()).isEqualTo(pem());
+        assertThat(t.upstream()).contains(java.net.URI.create("http://app:8080"));
+        ClusterPin without = ClusterPin.fromCompose(compose(tls("\"domain\":\"app.example.org\",\"acme_directory\":\"https://acme.example/dir\","
+                + "\"acme_root\":" + root))).orElseThrow();
+        assertThat(without.tls().orElseThrow().upstream()).isEmpty();
+        assertThat(ClusterPin.fromCompose(compose("{\"chain_id\":1,\"contract\":\"" + C + "\"}")).orElseThrow().tls()).isEmpty();
+    }
+
+    @Test
+    void aMalformedTlsPinNamesItsField() throws Exception {
+        String root = com.fasterxml.jackson.databind.node.TextNode.valueOf(pem()).toString();
+        String dir = "\"acme_directory\":\"https://acme.example/dir\"";
+        String good = "\"domain\":\"app.example.org\"," + dir + ",\"acme_root\":" + root;
+        String[][] cases = {
+            {"\"domain\":\"App.Example.org\"," + dir + ",\"acme_root\":" + root, "tls.domain must be a lower-case DNS name"},
+            {"\"domain\":\"localhost\"," + dir + ",\"acme_root\":" + root, "tls.domain must be a lower-case DNS name"},
+            {"\"domain\":\"app.example.org.\"," + dir + ",\"acme_root\":" + root, "tls.domain must be a lower-case DNS name"},
+            {"\"domain\":\"app.example.org\",\"acme_directory\":\"http://acme.example/dir\",\"acme_root\":" + root,
+                "tls.acme_directory must be a https URL"},
+            {"\"domain\":\"app.example.org\"," + dir + ",\"acme_root\":\"not pem\"", "tls.acme_root must hold PEM"},
+            {"\"domain\":\"app.example.org\"," + dir, "tls.acme_root must hold PEM"},
+            {good + ",\"upstream\":\"https://app:8443\"", "tls.upstream must be a http URL"},
+            {good + ",\"listen\":\"0.0.0.0:443\"", "tls.listen is not a known field"},
+        };
+        for (String[] c : cases) {
+            assertThatThrownBy(() -> ClusterPin.fromCompose(compose(tls(c[0])))).as(c[0]).hasMessageContaining("dstack4j_cluster." + c[1]);
+        }
+        assertThatThrownBy(() -> ClusterPin.fromCompose(compose("{\"chain_id\":1,\"contract\":\"" + C + "\",\"tls\":\"app.example.org\"}")))
+                .hasMessageContaining("dstack4j_cluster.tls must be an object");
+    }
 }
