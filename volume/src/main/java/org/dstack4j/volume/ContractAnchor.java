@@ -6,13 +6,13 @@ import java.util.Arrays;
 import org.dstack4j.chain.Address;
 import org.dstack4j.chain.Keccak;
 import org.dstack4j.chain.crypto.SigningKey;
-import org.dstack4j.chain.rpc.ChainView;
 import org.dstack4j.chain.rpc.JsonRpcClient;
 import org.dstack4j.chain.rpc.RpcException;
 import org.dstack4j.cluster.contract.ClusterContract;
 import org.dstack4j.cluster.contract.ClusterContractException;
 import org.dstack4j.cluster.contract.ClusterTypedData;
 import org.dstack4j.cluster.contract.ClusterWrites;
+import org.dstack4j.cluster.daemon.ChainSource;
 import org.dstack4j.cluster.secret.KeyDerivation;
 
 /**
@@ -106,13 +106,22 @@ public final class ContractAnchor implements RollbackGuard {
         };
     }
 
-    /** The contract read at {@code head − confirmations} through {@code rpc}; raised through {@code writes} (a gas-paying sender). */
+    /** The contract read at {@code head − confirmations} through {@code rpc} alone; raised through {@code writes} (a gas-paying sender). */
     public static Ledger evm(ClusterContract contract, JsonRpcClient rpc, int confirmations, ClusterWrites writes) {
+        return evm(contract, ChainSource.single(rpc), confirmations, writes);
+    }
+
+    /**
+     * The contract read at {@code head − confirmations} through {@code source} (the node's pinned endpoints: a quorum of
+     * them must agree on the block and on the anchored version, so one lying endpoint cannot report an older anchor and
+     * let an older copy open; a disagreement is a failed read, which refuses the open); raised through {@code writes}.
+     */
+    public static Ledger evm(ClusterContract contract, ChainSource source, int confirmations, ClusterWrites writes) {
         return new Ledger() {
             @Override
             public long anchored(byte[] id) throws LedgerException {
                 try {
-                    return contract.reads(ChainView.pin(rpc, confirmations)).volumeVersion(id);
+                    return contract.reads(source.pin(confirmations)).volumeVersion(id);
                 } catch (RpcException | ClusterContractException e) {
                     throw new LedgerException(e.getMessage(), e);
                 }

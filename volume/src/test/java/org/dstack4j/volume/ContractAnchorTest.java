@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -25,6 +26,7 @@ import org.dstack4j.cluster.binding.ClusterRef;
 import org.dstack4j.cluster.contract.ClusterContract;
 import org.dstack4j.cluster.contract.ClusterContractException;
 import org.dstack4j.cluster.contract.ClusterTypedData;
+import org.dstack4j.cluster.daemon.ChainSource;
 import org.dstack4j.cluster.secret.ClusterSecret;
 import org.dstack4j.cluster.secret.KeyDerivation;
 import org.dstack4j.volume.VolumeException.Problem;
@@ -151,6 +153,70 @@ class ContractAnchorTest {
                     .hasMessageContaining("cannot read the anchored version of volume offline")
                     .hasMessageContaining("a rollback could not be ruled out");
         }
+    }
+
+    @Test
+    void oneEndpointReportingAnOlderAnchorCannotOpenARolledBackVolumeThroughTheNodesQuorum() throws Exception {
+        Path vol = dir.resolve("vol");
+        VolumeKey key = VolumeKey.shared(keys, "quorum");
+        EncryptedVolume v = EncryptedVolume.create(vol, key, anchor("quorum", 1), CAP);
+        v.write("balance", "100".getBytes(StandardCharsets.UTF_8));
+        copy(vol, dir.resolve("old"));
+        v.write("balance", "0".getBytes(StandardCharsets.UTF_8));
+        replace(vol, dir.resolve("old"));
+        // an endpoint that answers every eth_call with zero: "nothing was ever anchored"
+        com.sun.net.httpserver.HttpServer liar = lyingProxy();
+        URI liarUrl = URI.create("http://127.0.0.1:" + liar.getAddress().getPort() + "/");
+        try (JsonRpcClient lie = new JsonRpcClient(liarUrl, Duration.ofSeconds(10), 1 << 20);
+                JsonRpcClient honest1 = new JsonRpcClient(anvil.url(), Duration.ofSeconds(10), 1 << 20);
+                JsonRpcClient honest2 = new JsonRpcClient(anvil.url(), Duration.ofSeconds(10), 1 << 20)) {
+            // read from that endpoint alone, the rollback goes unnoticed: the threat the quorum answers (batched anchors,
+            // so the open writes nothing the contract would refuse)
+            EncryptedVolume fooled = EncryptedVolume.open(vol, key, anchor("quorum", 100, ContractAnchor.clusterSigner(keys), lie), CAP);
+            assertThat(new String(fooled.read("balance"), StandardCharsets.UTF_8)).isEqualTo("100");
+            // through a quorum of 2 of 3 with the liar among them, the anchored version wins and the open is refused
+            ChainSource quorum = new ChainSource(List.of(honest1, lie, honest2), 2);
+            assertThatThrownBy(() -> EncryptedVolume.open(vol, key, anchorThrough("quorum", quorum), CAP))
+                    .isInstanceOfSatisfying(VolumeException.class, e -> assertThat(e.problem()).isEqualTo(Problem.ROLLED_BACK))
+                    .hasMessageContaining("older than generation 3 already seen");
+            // and a quorum the liar can block but not win (2 of 2) refuses the open as unreadable: fail closed
+            assertThatThrownBy(() -> EncryptedVolume.open(vol, key, anchorThrough("quorum", new ChainSource(List.of(honest1, lie), 2)), CAP))
+                    .isInstanceOfSatisfying(VolumeException.class, e -> assertThat(e.problem()).isEqualTo(Problem.ANCHOR))
+                    .hasMessageContaining("cannot read the anchored version of volume quorum");
+        } finally {
+            liar.stop(0);
+        }
+    }
+
+    private static ContractAnchor anchorThrough(String volume, ChainSource source) {
+        return new ContractAnchor(ContractAnchor.evm(contract, source, 0, contract.writes(gas)), typed, ContractAnchor.clusterSigner(keys),
+                ContractAnchor.volumeId(volume), volume, 100);
+    }
+
+    /** A JSON-RPC proxy to anvil that answers {@code eth_call} with a zero word and passes everything else through. */
+    private static com.sun.net.httpserver.HttpServer lyingProxy() throws IOException {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        var server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", ex -> {
+            try (ex) {
+                byte[] req = ex.getRequestBody().readNBytes(1 << 20);
+                var r = http.send(java.net.http.HttpRequest.newBuilder(anvil.url()).timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(req)).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+                var answer = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(r.body());
+                if ("eth_call".equals(json.readTree(req).path("method").asText()) && answer.has("result")) {
+                    answer.put("result", "0x" + "00".repeat(32));
+                }
+                byte[] out = json.writeValueAsBytes(answer);
+                ex.getResponseHeaders().add("Content-Type", "application/json");
+                ex.sendResponseHeaders(200, out.length);
+                ex.getResponseBody().write(out);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        server.start();
+        return server;
     }
 
     @Test
