@@ -62,8 +62,12 @@ public final class CertificateStore {
     public void write(Domain domain, List<X509Certificate> chain) throws IOException {
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, domain.name(), ".tmp");
-        Files.writeString(tmp, pem(chain), StandardCharsets.US_ASCII);
-        Files.move(tmp, file(domain), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try {
+            Files.writeString(tmp, pem(chain), StandardCharsets.US_ASCII);
+            Files.move(tmp, file(domain), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp); // gone after the move; left by a failed write or move (a full disk, a planted folder)
+        }
     }
 
     /**

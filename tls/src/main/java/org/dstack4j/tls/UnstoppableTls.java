@@ -148,9 +148,12 @@ public final class UnstoppableTls {
     }
 
     /**
-     * Orders over ACME, checks what comes back, and publishes it, unless another member stored a valid chain while this
-     * one ordered: then that one is returned, so members that ordered at once (a joiner elected first while the
-     * previous first was still ordering) serve one certificate. {@code seen} is what the store held before the order.
+     * Orders over ACME, checks what comes back, and publishes it, unless another member stored a valid chain (not due
+     * for renewal) while this one ordered: then that one is returned, so members that ordered at once (a joiner elected
+     * first while the previous first was still ordering) serve one certificate. {@code seen} is what the store held
+     * before the order. Only the first chain of a domain is stored atomically ({@link CertificateStore#writeIfAbsent});
+     * two renewals that finish together can each replace the file, and the members then serve two chains (for the same
+     * key) until the next recheck reads the one that stayed.
      */
     private CertificateCheck.Accepted order(Optional<CertificateCheck.Outcome> seen) throws TlsException, InterruptedException {
         List<X509Certificate> chain;
@@ -176,7 +179,11 @@ public final class UnstoppableTls {
         try {
             if (seen.isEmpty() && settings.store().writeIfAbsent(settings.domain(), mine.chain())) return Optional.empty();
             Optional<CertificateCheck.Outcome> now = checkStored();
-            if (now.isPresent() && now.get() instanceof CertificateCheck.Accepted stored && !now.equals(seen)) return Optional.of(stored);
+            // another member's fresh chain, not one due for renewal (which the host could copy back to make members drop
+            // every new order and burn the CA's rate limit)
+            if (now.isPresent() && now.get() instanceof CertificateCheck.Accepted stored && !now.equals(seen) && !due(stored)) {
+                return Optional.of(stored);
+            }
             settings.store().write(settings.domain(), mine.chain());
         } catch (IOException e) {
             // serving does not need the store; the other members will order their own after their delay
@@ -184,9 +191,14 @@ public final class UnstoppableTls {
         return Optional.empty();
     }
 
+    /** Whether {@code a} is within {@code renewBefore} of its notAfter (its renewal has begun). */
+    private boolean due(CertificateCheck.Accepted a) {
+        return !clock.instant().isBefore(a.chain().getFirst().getNotAfter().toInstant().minus(settings.renewBefore()));
+    }
+
     /**
-     * Whether {@code accepted} is the chain this member itself ordered and stored last (false for one another member
-     * stored, also when this member ordered too but kept the other's).
+     * Whether {@code accepted} is the chain this member itself ordered last (false for one another member stored, also
+     * when this member ordered too but kept the other's).
      */
     public boolean orderedHere(CertificateCheck.Accepted accepted) {
         List<X509Certificate> mine = ordered;
