@@ -199,15 +199,7 @@ class ClusterHostileTest {
 
     @AfterAll
     void stop() throws Exception {
-        for (ClusterNodeProcess n : nodes) n.process.destroy();
-        for (ClusterNodeProcess n : nodes) n.process.waitFor();
-        for (AutoCloseable c : closers.reversed()) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
+        ClusterNodeProcess.stopAll(nodes, closers);
         if (anvil != null) anvil.close();
     }
 

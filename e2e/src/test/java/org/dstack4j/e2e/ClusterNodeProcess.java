@@ -117,6 +117,24 @@ final class ClusterNodeProcess {
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
 
+    /**
+     * A test's teardown: SIGTERM to every node (a node zeroes its secret and exits), each given 30 s before it is
+     * killed, then {@code closers} (CVMs, relays, servers) closed in reverse order of opening, best effort.
+     */
+    static void stopAll(List<ClusterNodeProcess> nodes, List<AutoCloseable> closers) throws InterruptedException {
+        for (ClusterNodeProcess n : nodes) n.process.destroy();
+        for (ClusterNodeProcess n : nodes) {
+            if (!n.process.waitFor(30, TimeUnit.SECONDS)) n.kill();
+        }
+        for (AutoCloseable c : closers.reversed()) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+    }
+
     static String text(Path p) {
         try {
             return Files.readString(p, StandardCharsets.UTF_8);

@@ -132,15 +132,7 @@ class ClusterTlsProcessesTest {
             assertThat(b.event("tls-error")).as(b.stdout()).isEmpty();
         } finally {
             starting.thenAccept(Pebble::close); // also when anvil failed to start (closing twice is harmless)
-            for (ClusterNodeProcess n : nodes) n.process.destroy();
-            for (ClusterNodeProcess n : nodes) n.process.waitFor();
-            for (AutoCloseable c : closers.reversed()) {
-                try {
-                    c.close();
-                } catch (Exception ignored) {
-                    // best effort
-                }
-            }
+            ClusterNodeProcess.stopAll(nodes, closers);
         }
     }
 
