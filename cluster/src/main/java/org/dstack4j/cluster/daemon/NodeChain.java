@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import org.dstack4j.chain.rpc.JsonRpcClient;
+import org.dstack4j.chain.rpc.RpcTransport;
 import org.dstack4j.cluster.binding.ClusterPin;
 import org.dstack4j.cluster.relay.RelayTunnel;
 
@@ -20,12 +21,10 @@ import org.dstack4j.cluster.relay.RelayTunnel;
  */
 public final class NodeChain implements AutoCloseable {
     private final ChainSource source;
-    private final List<JsonRpcClient> clients;
     private final Optional<RelayTunnel> tunnel;
 
-    private NodeChain(ChainSource source, List<JsonRpcClient> clients, Optional<RelayTunnel> tunnel) {
+    private NodeChain(ChainSource source, Optional<RelayTunnel> tunnel) {
         this.source = source;
-        this.clients = List.copyOf(clients);
         this.tunnel = tunnel;
     }
 
@@ -47,7 +46,7 @@ public final class NodeChain implements AutoCloseable {
             List<JsonRpcClient> clients = new ArrayList<>();
             for (URI u : rpcOption) clients.add(new JsonRpcClient(u, timeout, JsonRpcClient.DEFAULT_MAX_RESPONSE));
             try {
-                return new NodeChain(source(clients, quorumOption.orElse(null)), clients, Optional.empty());
+                return new NodeChain(source(clients, quorumOption.orElse(null)), Optional.empty());
             } catch (IllegalArgumentException e) {
                 clients.forEach(JsonRpcClient::close);
                 throw new IllegalArgumentException("--rpc-quorum: " + e.getMessage(), e);
@@ -55,7 +54,7 @@ public final class NodeChain implements AutoCloseable {
         }
         ClusterPin.RpcPin rpc = pin.rpc().get();
         if (!rpcOption.isEmpty() && !new HashSet<>(rpcOption).equals(new HashSet<>(rpc.endpoints()))) {
-            throw new IllegalArgumentException("--rpc " + rpcOption + " conflicts with the RPC endpoints the app-compose pins ("
+            throw new IllegalArgumentException("--rpc " + rpcOption.stream().map(RpcTransport::redact).toList() + " conflicts with the RPC endpoints the app-compose pins ("
                     + ClusterPin.FIELD + ".rpc, " + rpc.endpoints().size() + " endpoints): drop --rpc; the pinned list is read through the relay");
         }
         if (quorumOption.isPresent() && quorumOption.get() != rpc.quorum()) {
@@ -65,7 +64,7 @@ public final class NodeChain implements AutoCloseable {
         RelayTunnel.Trust trust = rpc.caPem().<RelayTunnel.Trust>map(RelayTunnel.PinnedCa::fromPem).orElse(new RelayTunnel.JdkTrust());
         RelayTunnel tunnel = new RelayTunnel(relaySocket, trust, timeout, JsonRpcClient.DEFAULT_MAX_RESPONSE);
         List<JsonRpcClient> clients = rpc.endpoints().stream().map(tunnel::rpc).toList();
-        return new NodeChain(new ChainSource(clients, rpc.quorum()), clients, Optional.of(tunnel));
+        return new NodeChain(new ChainSource(clients, rpc.quorum()), Optional.of(tunnel));
     }
 
     private static ChainSource source(List<JsonRpcClient> clients, Integer quorum) {
@@ -103,13 +102,13 @@ public final class NodeChain implements AutoCloseable {
     /** One line for the operator: the endpoints (redacted), the quorum and the path. */
     public String describe() {
         return (throughRelay() ? "reading the pinned RPC endpoints through the relay" : "reading --rpc directly (devnet only: the "
-                + "app-compose pins no RPC endpoints, so the host chooses them)") + ": " + clients.stream().map(JsonRpcClient::endpoint).toList()
+                + "app-compose pins no RPC endpoints, so the host chooses them)") + ": " + source.endpoints().stream().map(JsonRpcClient::endpoint).toList()
                 + ", quorum " + source.quorum();
     }
 
     @Override
     public void close() {
-        for (JsonRpcClient c : clients) c.close();
+        for (JsonRpcClient c : source.endpoints()) c.close();
         tunnel.ifPresent(RelayTunnel::close);
     }
 }

@@ -49,6 +49,10 @@ class NodeChainTest {
     void aHostGivenRpcThatConflictsWithThePinIsAnError() throws Exception {
         assertThatThrownBy(() -> NodeChain.open(pinned(), List.of(URI.create("https://evil.example")), Optional.empty(), dir.resolve("r.sock"), T))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--rpc").hasMessageContaining("conflicts");
+        // a provider URL's path or query often carries an API key: the error names the host only
+        assertThatThrownBy(() -> NodeChain.open(pinned(), List.of(URI.create("https://rpc.provider.example/v3/s3cr3tkey?token=t0ken")),
+                Optional.empty(), dir.resolve("r.sock"), T))
+                .hasMessageContaining("https://rpc.provider.example").satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cr3tkey", "t0ken"));
         assertThatThrownBy(() -> NodeChain.open(pinned(), List.of(), Optional.of(3), dir.resolve("r.sock"), T))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--rpc-quorum 3");
     }
