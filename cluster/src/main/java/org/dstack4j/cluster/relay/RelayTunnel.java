@@ -19,17 +19,16 @@ import org.dstack4j.chain.rpc.JsonRpcClient;
 import org.dstack4j.chain.rpc.RpcError;
 import org.dstack4j.chain.rpc.RpcException;
 import org.dstack4j.chain.rpc.RpcTransport;
+import org.dstack4j.sdk.http.JettyClients;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.HttpProxy;
 import org.eclipse.jetty.client.Origin;
-import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.Transport;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The node's chain reads through its host relay: for each JSON-RPC call an HTTP {@code CONNECT host:port} on the
@@ -98,22 +97,8 @@ public final class RelayTunnel implements AutoCloseable {
         if (trust instanceof PinnedCa ca) tls.setTrustStore(keyStore(ca.certificates()));
         ClientConnector connector = new ClientConnector();
         connector.setSslContextFactory(tls);
-        QueuedThreadPool pool = new QueuedThreadPool(8, 1);
-        pool.setName("dstack4j-relay-tunnel");
-        pool.setDaemon(true);
-        connector.setExecutor(pool);
-        HttpClient c = new HttpClient(new HttpClientTransportOverHTTP(connector));
-        c.setExecutor(pool);
-        c.setConnectTimeout(timeout.toMillis());
-        c.setIdleTimeout(timeout.toMillis());
-        c.setFollowRedirects(false);
-        c.setMaxResponseHeadersSize(16 * 1024);
+        HttpClient c = JettyClients.start("dstack4j-relay-tunnel", 8, timeout, timeout, 16 * 1024, connector);
         c.getProxyConfiguration().addProxy(new TunnelProxy(relaySocket.toAbsolutePath()));
-        try {
-            c.start();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot start the relay tunnel client: " + e.getMessage(), e);
-        }
         this.http = c;
     }
 

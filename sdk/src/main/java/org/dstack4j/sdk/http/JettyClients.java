@@ -2,6 +2,8 @@ package org.dstack4j.sdk.http;
 
 import java.time.Duration;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -24,10 +26,25 @@ public final class JettyClients {
      * @throws IllegalStateException if the client cannot start
      */
     public static HttpClient start(String name, int maxThreads, Duration connectTimeout, Duration idleTimeout, int maxHeaderBytes) {
+        return start(name, maxThreads, connectTimeout, idleTimeout, maxHeaderBytes, null);
+    }
+
+    /**
+     * As above, over {@code connector} (e.g. one with its own TLS settings; it gets the client's thread pool); null:
+     * Jetty's default HTTP/1.1 transport.
+     */
+    public static HttpClient start(String name, int maxThreads, Duration connectTimeout, Duration idleTimeout, int maxHeaderBytes,
+            ClientConnector connector) {
         QueuedThreadPool pool = new QueuedThreadPool(maxThreads, 1);
         pool.setName(name);
         pool.setDaemon(true);
-        HttpClient c = new HttpClient();
+        HttpClient c;
+        if (connector == null) {
+            c = new HttpClient();
+        } else {
+            connector.setExecutor(pool);
+            c = new HttpClient(new HttpClientTransportOverHTTP(connector));
+        }
         c.setExecutor(pool);
         c.setConnectTimeout(connectTimeout.toMillis());
         if (idleTimeout != null) c.setIdleTimeout(idleTimeout.toMillis());
