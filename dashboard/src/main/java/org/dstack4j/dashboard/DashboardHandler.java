@@ -114,18 +114,19 @@ final class DashboardHandler extends Handler.Abstract {
             throws BadRequest {
         LogQuery q = LogQuery.parse(name, query, clock.instant());
         if (docker.isEmpty()) throw new BadRequest(404, "no container engine is configured for logs");
-        boolean tty;
-        try {
-            tty = docker.get().tty(q.container()).orElseThrow(() -> new BadRequest(404, "no container named " + q.container()));
-        } catch (IOException e) {
-            text(response, callback, 502, "the container engine cannot be asked: " + e.getMessage() + "\n");
-            return;
-        }
+        // the stream slot first: a refused request costs no engine call
         if (!streams.tryAcquire()) {
             text(response, callback, 503, "too many log streams are open (at most " + MAX_LOG_STREAMS + "); try again later\n");
             return;
         }
         try {
+            boolean tty;
+            try {
+                tty = docker.get().tty(q.container()).orElseThrow(() -> new BadRequest(404, "no container named " + q.container()));
+            } catch (IOException e) {
+                text(response, callback, 502, "the container engine cannot be asked: " + e.getMessage() + "\n");
+                return;
+            }
             if (q.follow()) {
                 // a quiet container must not be cut off by the listener's idle timeout; the connection closes after
                 // the stream (Connection: close below), so the long timeout never outlives it on a kept-alive socket
@@ -142,7 +143,7 @@ final class DashboardHandler extends Handler.Abstract {
                 });
             } catch (DockerApi.StreamFailed e) {
                 // the response has started: say why it ends in the stream itself, as dstack does
-                out.write(("\n{\"error\":\"" + e.getMessage().replace("\\", "\\\\").replace("\"", "'") + "\"}\n")
+                out.write(("\n" + com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("error", e.getMessage()) + "\n")
                         .getBytes(StandardCharsets.UTF_8));
             }
             out.close();

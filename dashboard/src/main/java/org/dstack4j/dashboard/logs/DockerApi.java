@@ -15,12 +15,12 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.dstack4j.sdk.http.JettyClients;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.io.Transport;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The read-only part of the Docker Engine API the dashboard needs, on the engine's unix socket: the container
@@ -73,19 +73,9 @@ public final class DockerApi implements AutoCloseable {
         this.socket = socket;
         this.callTimeout = callTimeout;
         this.silence = silence;
-        QueuedThreadPool threads = new QueuedThreadPool(8, 1);
-        threads.setName("dstack4j-dashboard-engine");
-        threads.setDaemon(true);
-        HttpClient c = new HttpClient();
-        c.setExecutor(threads);
-        c.setConnectTimeout(callTimeout.toMillis());
-        c.setFollowRedirects(false);
+        // no idle timeout: a followed stream bounds its own silence
+        HttpClient c = JettyClients.start("dstack4j-dashboard-engine", 8, callTimeout, null, 16 * 1024);
         c.setMaxConnectionsPerDestination(32);
-        try {
-            c.start();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot start the engine client: " + e.getMessage(), e);
-        }
         this.http = c;
     }
 
