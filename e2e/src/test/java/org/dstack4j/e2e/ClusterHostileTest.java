@@ -159,7 +159,7 @@ class ClusterHostileTest {
                 "--contract", contract.address().toLowerHex(), "--apply", "--from-agent", m2Cvm.socket().toString(),
                 "--dcap-root-cert", testRoot.toString(), "--tcb-status", "UpToDate");
         assertThat(allow.exit()).as(allow.stderr()).isZero();
-        byte[] tunnelHash = java.security.MessageDigest.getInstance("SHA-256").digest(tunnelCompose.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        byte[] tunnelHash = org.dstack4j.cluster.join.PolicyValues.sha256(tunnelCompose); // as `gov allow` computes COMPOSE_HASH
         contract.writes(gov).proposePolicy(org.dstack4j.cluster.contract.PolicyKind.COMPOSE_HASH, tunnelHash);
         contract.writes(gov).applyPolicy(org.dstack4j.cluster.contract.PolicyKind.COMPOSE_HASH, tunnelHash);
         mLiar = liar();

@@ -119,9 +119,9 @@ class LaunchEndToEndTest {
     void teeLaunchStartsTheNewestApprovedImageAndRecordsItInRtmr3() throws Exception {
         writeApproved(v3, v2, v1);
         // host ports free right now (the daemon's userland proxy binds them on the host: fixed ones could be taken)
-        int web = org.dstack4j.e2e.fixtures.FreePort.loopback();
-        int p2p = org.dstack4j.e2e.fixtures.FreePort.loopback();
-        while (p2p == web) p2p = org.dstack4j.e2e.fixtures.FreePort.loopback();
+        int[] hostPorts = org.dstack4j.e2e.fixtures.FreePort.loopback(2);
+        int web = hostPorts[0];
+        int p2p = hostPorts[1];
         writeUserConfig(fleet.anonymous(), "latest", "MPC_SECRET_STORE_KEY=" + SECRET,
                 "MPC_BACKUP_ENCRYPTION_KEY_HEX=" + BACKUP_SECRET, "MPC_ACCOUNT_ID=node1.testnet", "RUST_LOG=info",
                 "LD_PRELOAD=/tmp/evil.so", "MPC_P2P_PRIVATE_KEY=ed25519:nope", "EXTRA=--privileged",
