@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.node.LongNode;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * TOML 1.0 reading and writing through jackson-dataformat-toml. Duplicate keys and redefined tables
@@ -50,18 +49,8 @@ public final class TomlText {
      *
      * @param line   1-based line of the first error, 0 when unknown
      * @param column 1-based column, 0 when unknown
-     * @param reason what is wrong there when known (no file text), else empty
      */
-    public record Failed(int line, int column, String reason) implements Result {
-        public Failed {
-            Objects.requireNonNull(reason, "reason");
-        }
-
-        /** A parse error with no more detail. */
-        public Failed(int line, int column) {
-            this(line, column, "");
-        }
-
+    public record Failed(int line, int column) implements Result {
         /** {@code "line L, column C"}. */
         public String where() {
             return line > 0 ? "line " + line + ", column " + column : "an unknown position";

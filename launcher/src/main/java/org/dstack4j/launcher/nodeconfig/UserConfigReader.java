@@ -66,10 +66,6 @@ public final class UserConfigReader {
     }
 
     private static InputException notToml(Path path, TomlText.Failed f) {
-        if (!f.reason().isEmpty()) {
-            return new InputException(LaunchStep.USER_CONFIG, path.toString(),
-                    "user_config at " + f.where() + " has " + f.reason(), "change the value at " + f.where());
-        }
         // The production launcher's parser reads TOML 1.1 (multi-line inline tables, \e, \xHH, times
         // without seconds); this one reads 1.0, so the fix names the forms to rewrite.
         return new InputException(LaunchStep.USER_CONFIG, path.toString(),
