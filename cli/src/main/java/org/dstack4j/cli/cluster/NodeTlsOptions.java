@@ -19,7 +19,6 @@ import org.dstack4j.tls.AppProxy;
 import org.dstack4j.tls.CertificateStore;
 import org.dstack4j.tls.Domain;
 import org.dstack4j.tls.Http01Responder;
-import org.dstack4j.tls.HttpCaps;
 import org.dstack4j.tls.TlsMember;
 import org.dstack4j.tls.UnstoppableTls;
 import picocli.CommandLine;
@@ -166,7 +165,6 @@ final class NodeTlsOptions {
         } catch (Attestor.AttestationException e) {
             throw new IOException("no node address from the agent: " + e.getMessage(), e);
         }
-        HttpCaps.apply();
         Http01Responder responder = Http01Responder.start(address(cmd, "--http01-listen", http01Listen));
         TlsMember member = new TlsMember(settings, new TlsMember.Serving(address(cmd, "--tls-listen", listen), app, Duration.ofSeconds(recheckSeconds)),
                 daemon::withDerivation, daemon::members, me, attestor, responder, line -> {
